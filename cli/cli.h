@@ -1,0 +1,29 @@
+/* cli.h - the gatelab command's subcommand table and the helpers the
+ * subcommands share (exit codes, error lines). */
+#ifndef GATELAB_CLI_H
+#define GATELAB_CLI_H
+
+#include <stdbool.h>
+
+/* Exit statuses of every subcommand. */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1  /* the run itself failed */
+#define CLI_EXIT_USAGE 2 /* bad usage or bad input */
+
+struct cli_cmd {
+	const char *name;
+	const char *summary; /* one line for `gatelab help` */
+	int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+	void (*usage)(void); /* `gatelab help NAME` and `NAME --help` */
+};
+
+/* The table, terminated by a NULL name. */
+extern const struct cli_cmd cli_cmds[];
+
+int cli_translate_main(int argc, char **argv);
+void cli_translate_usage(void);
+
+/* "gatelab: " + message + newline on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

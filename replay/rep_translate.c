@@ -1,0 +1,344 @@
+/* rep_translate.c - the translate driver: decides per packet which way it
+ * crossed the gateway, hands it to gnat_process or gnat_process_inverse, and
+ * writes the result with the frame's own link header. */
+#include "rep_translate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../net/net_csum.h"
+#include "rep_writer.h"
+
+/* Room for the largest IP packet plus what editors may add to it. */
+#define REP_BUF_CAP (65535 + 4096)
+/* Output snaplen: wide enough for any translated frame. */
+#define REP_OUT_SNAPLEN 262144
+
+struct rep_ctx {
+	const struct rep_translate_opts *o;
+	struct rep_translate_result *res;
+	struct gnat *g;
+	struct rep_writer *w;
+	int linktype;
+	uint64_t last_ns;
+	uint8_t ip[REP_BUF_CAP];
+	uint8_t frame[REP_BUF_CAP + 64];
+};
+
+const char *rep_drop_reason_name(enum rep_drop_reason r)
+{
+	switch (r) {
+	case REP_DROP_LINK_SHORT:
+		return "link-short";
+	case REP_DROP_SNAPLEN_HEADER:
+		return "snaplen-cut-header";
+	case REP_DROP_LOCAL:
+		return "to-gateway";
+	case REP_DROP_TOO_BIG:
+		return "too-big";
+	case REP_DROP__COUNT:
+		break;
+	}
+	return "unknown";
+}
+
+static bool is_inside(const struct rep_translate_opts *o, const struct net_addr *a)
+{
+	for (size_t i = 0; i < o->n_inside; i++)
+		if (net_prefix_contains(&o->inside[i], a))
+			return true;
+	return false;
+}
+
+static bool is_public(const struct rep_translate_opts *o, const struct net_addr *a)
+{
+	return (o->public4.family && net_addr_eq(&o->public4, a)) ||
+	       (o->public6.family && net_addr_eq(&o->public6, a));
+}
+
+/* Source and destination straight from the IP header; false if too short. */
+static bool ip_addrs(const uint8_t *ip, size_t len, struct net_addr *src, struct net_addr *dst)
+{
+	memset(src, 0, sizeof(*src));
+	memset(dst, 0, sizeof(*dst));
+	if (len >= 20 && ip[0] >> 4 == 4) {
+		net_addr_from_v4(src, ip + 12);
+		net_addr_from_v4(dst, ip + 16);
+		return true;
+	}
+	if (len >= 40 && ip[0] >> 4 == 6) {
+		net_addr_from_v6(src, ip + 8);
+		net_addr_from_v6(dst, ip + 24);
+		return true;
+	}
+	return false;
+}
+
+/* The IP length field as the packet states it; a cut packet is told it holds
+ * only what was captured so the engine can parse it, then told the truth. */
+static void set_ip_length(uint8_t *ip, size_t len)
+{
+	if (ip[0] >> 4 == 4) {
+		uint16_t old = (uint16_t)(ip[2] << 8 | ip[3]);
+		uint16_t v = (uint16_t)len;
+
+		ip[2] = (uint8_t)(v >> 8);
+		ip[3] = (uint8_t)v;
+		net_csum_replace16(ip + 10, old, v);
+	} else {
+		uint16_t v = (uint16_t)(len - 40);
+
+		ip[4] = (uint8_t)(v >> 8);
+		ip[5] = (uint8_t)v;
+	}
+}
+
+enum rep_route { REP_ROUTE_UNRELATED, REP_ROUTE_INTRA, REP_ROUTE_FORWARD, REP_ROUTE_INVERSE };
+
+/* Which way the packet crossed the gateway, from the link it was captured on. */
+static enum rep_route route_of(const struct rep_translate_opts *o, const uint8_t *ip, size_t len,
+			       enum gnat_side *side)
+{
+	struct net_addr src, dst;
+	bool known = ip_addrs(ip, len, &src, &dst);
+
+	if (o->side == REP_CAPTURE_INSIDE) {
+		*side = GNAT_SIDE_INSIDE;
+		if (!known)
+			return REP_ROUTE_FORWARD; /* the engine counts it malformed */
+		if (is_inside(o, &src) && is_inside(o, &dst))
+			return REP_ROUTE_INTRA;
+		if (is_inside(o, &src))
+			return REP_ROUTE_FORWARD;
+		if (is_inside(o, &dst))
+			return REP_ROUTE_INVERSE;
+		return REP_ROUTE_UNRELATED;
+	}
+	*side = GNAT_SIDE_OUTSIDE;
+	if (!known)
+		return REP_ROUTE_FORWARD;
+	if (is_public(o, &src) && is_public(o, &dst))
+		return REP_ROUTE_INTRA;
+	return is_public(o, &src) ? REP_ROUTE_INVERSE : REP_ROUTE_FORWARD;
+}
+
+static void count_drop(struct rep_translate_result *res, enum rep_drop_reason r)
+{
+	res->reader_drops[r]++;
+	res->dropped++;
+}
+
+static int write_frame(struct rep_ctx *c, const struct rep_frame *f, const uint8_t *ip,
+		       size_t ip_len)
+{
+	size_t trailer = f->caplen - f->ip_off - f->ip_len;
+	size_t n = 0, wire;
+
+	memcpy(c->frame, f->data, f->link_len);
+	n = f->link_len;
+	memcpy(c->frame + n, ip, ip_len);
+	n += ip_len;
+	if (ip_len == f->ip_len) {
+		/* same length: keep the link trailer (Ethernet padding) as it was */
+		memcpy(c->frame + n, f->data + f->ip_off + f->ip_len, trailer);
+		n += trailer;
+		wire = f->wire_len;
+	} else {
+		/* padding of the old length means nothing for the new one */
+		wire = f->wire_len - trailer + ip_len - f->ip_len;
+	}
+	c->res->pkts_out++;
+	return rep_writer_write(c->w, f->ts_ns, c->frame, n, wire);
+}
+
+static int translate_ip(struct rep_ctx *c, const struct rep_frame *f)
+{
+	struct rep_translate_result *res = c->res;
+	struct gnat_result gr;
+	enum gnat_side side = GNAT_SIDE_INSIDE;
+	enum rep_route route;
+	size_t len = f->ip_len;
+	int rc;
+
+	if (len > REP_BUF_CAP - 4096) {
+		count_drop(res, REP_DROP_TOO_BIG);
+		return 0;
+	}
+	memcpy(c->ip, f->data + f->ip_off, len);
+	route = route_of(c->o, c->ip, len, &side);
+	switch (route) {
+	case REP_ROUTE_UNRELATED:
+		res->unrelated++;
+		return write_frame(c, f, c->ip, len);
+	case REP_ROUTE_INTRA:
+		res->intra_inside++;
+		return write_frame(c, f, c->ip, len);
+	case REP_ROUTE_FORWARD:
+	case REP_ROUTE_INVERSE:
+		break;
+	}
+	if (f->cut)
+		set_ip_length(c->ip, len);
+	if (route == REP_ROUTE_FORWARD)
+		rc = gnat_process(c->g, c->ip, &len, REP_BUF_CAP, side, c->last_ns, &gr);
+	else
+		rc = gnat_process_inverse(c->g, c->ip, &len, REP_BUF_CAP, side, c->last_ns, &gr);
+	if (rc)
+		return rc;
+	switch (gr.verdict) {
+	case GNAT_FORWARD:
+		break;
+	case GNAT_LOCAL:
+		count_drop(res, REP_DROP_LOCAL);
+		return 0;
+	case GNAT_DROP:
+		if (gr.reason < GNAT_DROP__COUNT)
+			res->engine_drops[gr.reason]++;
+		if (gr.reason == GNAT_DROP_MALFORMED && gr.parse_err < NET_ERR__COUNT)
+			res->parse_errors[gr.parse_err]++;
+		res->dropped++;
+		return 0;
+	}
+	if (gr.translated || gr.edits)
+		res->translated++;
+	else
+		res->passed++;
+	if (len != f->ip_len)
+		res->length_changes++;
+	if (f->cut) {
+		/* the captured part changed by len - ip_len; so did the whole */
+		res->snaplen_cut++;
+		set_ip_length(c->ip, f->ip_wire_len + len - f->ip_len);
+	}
+	return write_frame(c, f, c->ip, len);
+}
+
+static int one_frame(struct rep_ctx *c, const struct rep_frame *f)
+{
+	struct rep_translate_result *res = c->res;
+
+	res->pkts_in++;
+	/* the engine's clock must not run backwards; OUT keeps the capture's own times */
+	if (f->ts_ns < c->last_ns)
+		res->time_backwards++;
+	else
+		c->last_ns = f->ts_ns;
+	switch (f->kind) {
+	case REP_FRAME_NON_IP:
+		res->non_ip++;
+		res->pkts_out++;
+		return rep_writer_write(c->w, f->ts_ns, f->data, f->caplen, f->wire_len);
+	case REP_FRAME_LINK_SHORT:
+		count_drop(res, REP_DROP_LINK_SHORT);
+		return 0;
+	case REP_FRAME_CUT_HEADER:
+		count_drop(res, REP_DROP_SNAPLEN_HEADER);
+		return 0;
+	case REP_FRAME_IP:
+		break;
+	}
+	return translate_ip(c, f);
+}
+
+static int make_gnat(const struct rep_translate_opts *o, struct gnat **g, char *err,
+		     size_t errlen)
+{
+	struct gnat_config cfg;
+	int rc;
+
+	gnat_config_default(&cfg);
+	memcpy(cfg.inside, o->inside, sizeof(cfg.inside));
+	cfg.n_inside = o->n_inside;
+	cfg.public4 = o->public4;
+	cfg.public6 = o->public6;
+	cfg.masquerade = true;
+	cfg.ftp_editor = true;
+	/* a capture may start mid-session: let non-SYN packets open mappings */
+	cfg.tcp_pickup = true;
+	rc = gnat_create(&cfg, g);
+	if (rc) {
+		snprintf(err, errlen, "cannot create the gNAT: %s", strerror(-rc));
+		goto out;
+	}
+	for (size_t i = 0; i < o->n_redirects; i++) {
+		uint32_t id;
+
+		rc = gnat_redirect_add(*g, &o->redirects[i], 0, &id);
+		if (rc) {
+			snprintf(err, errlen, "redirect %zu refused by the gNAT: %s", i + 1,
+				 strerror(-rc));
+			gnat_destroy(*g);
+			*g = NULL;
+			goto out;
+		}
+	}
+out:
+	return rc;
+}
+
+int rep_translate_run(const char *in, const char *out, const struct rep_translate_opts *o,
+		      struct rep_translate_result *res)
+{
+	struct rep_reader *r = NULL;
+	struct rep_ctx *c = NULL;
+	struct gnat_counters gc;
+	struct rep_frame f;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = rep_reader_open(in, &r, res->err, sizeof(res->err));
+	if (rc)
+		goto out;
+	res->linktype = rep_reader_linktype(r);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		rc = -ENOMEM;
+		snprintf(res->err, sizeof(res->err), "out of memory");
+		goto out;
+	}
+	c->o = o;
+	c->res = res;
+	c->linktype = res->linktype;
+	rc = make_gnat(o, &c->g, res->err, sizeof(res->err));
+	if (rc)
+		goto out;
+	rc = rep_writer_open(out, c->linktype, rep_reader_precision(r), REP_OUT_SNAPLEN, &c->w,
+			     res->err, sizeof(res->err));
+	if (rc) {
+		res->err_output = true;
+		goto out;
+	}
+	while ((rc = rep_reader_next(r, &f)) == 0) {
+		rc = one_frame(c, &f);
+		if (rc) {
+			res->err_packet = f.number;
+			res->err_output = rc != -EINVAL;
+			snprintf(res->err, sizeof(res->err), "cannot translate: %s", strerror(-rc));
+			goto out;
+		}
+	}
+	if (rc != -ENODATA) {
+		/* a truncated record is bad input, not an I/O failure */
+		res->err_packet = rep_reader_count(r) + 1;
+		snprintf(res->err, sizeof(res->err), "%s", rep_reader_error(r));
+		rc = -EINVAL;
+		goto out;
+	}
+	gnat_counters_get(c->g, &gc);
+	res->sessions = gc.mappings_created;
+	res->editor_rewrites = gc.editor_rewrites;
+	rc = rep_writer_commit(c->w, res->err, sizeof(res->err));
+	c->w = NULL;
+	res->err_output = rc != 0;
+out:
+	if (c) {
+		rep_writer_abort(c->w);
+		if (c->g)
+			gnat_destroy(c->g);
+		free(c);
+	}
+	rep_reader_close(r);
+	return rc;
+}
