@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# bench.sh BUILD - `make bench`: runs every benchmark into BUILD/bench/*.json, prints
+# the figures and renders BUILD/bench/index.html. Kept out of `make check`: it takes
+# minutes and its wall-clock figures depend on the machine.
+set -uo pipefail
+
+BUILD=${1:-build}
+B=$BUILD/bench
+mkdir -p "$B"
+rc=0
+
+echo "== engine: translated packets/s on established flows, new sessions/s"
+if [ -x "$B/bench_engine" ]; then
+	if "$B/bench_engine" "$B/engine.json"; then
+		echo "wrote $B/engine.json"
+	else
+		echo "bench: bench_engine failed" >&2
+		rc=1
+	fi
+else
+	echo "skipped: $B/bench_engine is not built (bench/bench_engine.c has not landed yet)"
+fi
+
+echo
+echo "== translate: gatelab vs tcprewrite on a synthetic capture"
+if ! bash bench/bench_translate.sh "$BUILD"; then
+	echo "bench: bench_translate failed" >&2
+	rc=1
+fi
+
+echo
+bash scripts/bench_html.sh "$B" || rc=1
+exit "$rc"

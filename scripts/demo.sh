@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# demo.sh BUILD - `make demo`: shows the gateway at work on a real capture until the
+# simulator lands: translates the kernel-NAT oracle's inside capture with `gatelab
+# translate`, then shows each PORT line as the client sent it, as gatelab rewrote it
+# and as the Linux kernel rewrote it on the same traffic.
+set -euo pipefail
+
+BUILD=${1:-build}
+IN=pcaps/kernel-nat/lftp-port-inside.pcap
+KERNEL=pcaps/kernel-nat/lftp-port-outside.pcap
+DIR=$BUILD/demo
+OUT=$DIR/lftp-port-outside.pcap
+JSON=$DIR/lftp-port-translate.json
+GATELAB=$BUILD/gatelab
+
+if [ ! -x "$GATELAB" ]; then
+	echo "demo: $GATELAB is not built (run 'make' and read its errors)" >&2
+	exit 1
+fi
+if [ ! -f "$IN" ]; then
+	echo "demo: $IN is missing (run from the repository root)" >&2
+	exit 1
+fi
+mkdir -p "$DIR"
+rm -f "$OUT" "$JSON"
+
+echo "== gatelab translate: the client's side of an active-mode FTP session (lftp -> vsftpd),"
+echo "   as the gateway would send it out (inside 192.0.2.0/24, public 203.0.113.1)"
+echo "\$ $GATELAB translate $IN $OUT --inside 192.0.2.0/24 --public 203.0.113.1 --json $JSON"
+"$GATELAB" translate "$IN" "$OUT" --inside 192.0.2.0/24 --public 203.0.113.1 --json "$JSON"
+echo
+
+# One line per PORT command: frame, then the argument as the line carried it.
+port_lines() {
+	tshark -r "$1" -Y 'ftp.request.command == "PORT"' -T fields \
+		-e frame.number -e ip.src -e ftp.request.arg 2>/dev/null
+}
+
+echo "== PORT commands: sent by the client / rewritten by gatelab / rewritten by Linux"
+printf '%-6s %-24s %-24s %-24s\n' frame "client (inside link)" "gatelab (outside)" "Linux nf_nat_ftp"
+if command -v tshark >/dev/null; then
+	paste <(port_lines "$IN") <(port_lines "$OUT") <(port_lines "$KERNEL") |
+		awk -F'\t' '{ printf "%-6s %-24s %-24s %-24s\n", $1, $3, $6, $9 }'
+	echo
+	echo "== addresses on the output link (packets per source -> destination)"
+	tshark -r "$OUT" -T fields -e ip.src -e ip.dst 2>/dev/null | sort | uniq -c | sort -rn
+else
+	echo "(tshark is not installed: run 'make deps')"
+fi
+echo
+echo "translated capture: $OUT"
+echo "summary as JSON:    $JSON"
+echo "the Linux kernel's: $KERNEL (same traffic through nftables masquerade + nf_nat_ftp)"
