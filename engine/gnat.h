@@ -47,6 +47,9 @@ struct gnat_config {
 	enum gnat_frag_policy frag_policy;
 	bool ftp_editor;          /* register the FTP editor on TCP/21 (default true) */
 	uint64_t hash_seed;       /* seeds the table hash (deterministic by default) */
+	/* Let a non-SYN TCP packet open a mapping (as ESTABLISHED): for
+	 * `translate` of captures that start mid-session (default false). */
+	bool tcp_pickup;
 };
 void gnat_config_default(struct gnat_config *cfg);
 

@@ -1,0 +1,283 @@
+/* gnat_int.h - the engine's private state, shared by the engine/ files only.
+ * Every table is an array sized at gnat_create and linked by 32-bit indices
+ * (GNAT_NIL = none), so the per-packet path never allocates. */
+#ifndef GATELAB_GNAT_INT_H
+#define GATELAB_GNAT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gnat.h"
+
+#define GNAT_NIL UINT32_MAX
+#define GNAT_SEQADJ_MAX 8   /* breakpoints per direction (see gnat_seqadj.c) */
+#define GNAT_MAX_EDITORS 8
+#define GNAT_MAX_POOLS 64
+#define GNAT_MAX_HELD 16    /* ports one edit() call may allocate */
+#define GNAT_CLOSED_TIMEOUT (10 * GNAT_NS_PER_S) /* after RST, as Linux' "close" */
+#define GNAT_FRAG_TIMEOUT (30 * GNAT_NS_PER_S)   /* as Linux' ipfrag_time */
+#define GNAT_NPROTO 3       /* port spaces: TCP, UDP, ICMP identifiers */
+
+/* ---- sequence adjustment ---------------------------------------------- */
+
+/* Bytes of one direction at or after original-space position pos are shifted
+ * by delta (cumulative over all earlier edits). Sorted by pos. */
+struct gnat_seqadj_bp {
+	uint32_t pos;
+	int32_t delta;
+};
+
+struct gnat_seqadj_dir {
+	struct gnat_seqadj_bp bp[GNAT_SEQADJ_MAX];
+	uint32_t n;
+};
+
+struct gnat_seqadj {
+	struct gnat_seqadj_dir dir[2];
+};
+
+/* Original-space seq -> translated-space (what the receiver sees). */
+uint32_t gnat_seqadj_fwd(const struct gnat_seqadj_dir *d, uint32_t seq);
+/* Translated-space seq (e.g. an ACK of it) -> original space. */
+uint32_t gnat_seqadj_back(const struct gnat_seqadj_dir *d, uint32_t seq);
+/* A segment starting at original-space seq with orig_len payload bytes
+ * changed length by diff. Returns true if a breakpoint was recorded (false
+ * for a retransmission at or before the last recorded position). */
+bool gnat_seqadj_record(struct gnat_seqadj_dir *d, uint32_t seq, uint32_t orig_len, int32_t diff);
+int32_t gnat_seqadj_delta(const struct gnat_seqadj_dir *d);
+/* Rewrite SACK blocks (option 5) of a TCP packet acknowledging data of the
+ * direction described by d: inverse=false maps translated->original. */
+void gnat_seqadj_sack(struct net_pkt *p, const struct gnat_seqadj_dir *d, bool to_orig);
+
+/* ---- mappings ---------------------------------------------------------- */
+
+enum gnat_tclass {
+	GNAT_TC_SYN, GNAT_TC_EST, GNAT_TC_FIN, GNAT_TC_TW, GNAT_TC_CLOSED,
+	GNAT_TC_UDP, GNAT_TC_ICMP, GNAT_TC__COUNT
+};
+
+struct gnat_mapping {
+	/* key[0]: the original direction as it arrives; key[1]: the reply
+	 * direction as it arrives (the reverse of the translated tuple). */
+	struct net_tuple key[2];
+	uint32_t hnext[2];        /* hash chain: entry index = idx << 1 | dir */
+	uint32_t lru_prev, lru_next; /* expiry list of its timeout class */
+	uint32_t age_prev, age_next; /* creation order (also the free list) */
+	uint64_t expires_ns;
+	uint32_t id;
+	uint32_t redirect_id;
+	uint64_t pkts[2], bytes[2];
+	uint16_t pub_port;        /* public port it holds (refcounted), 0 if none */
+	uint8_t pub_pi;           /* port space of pub_port */
+	uint8_t tclass;
+	uint8_t tcp_state;        /* enum gnat_tcp_state */
+	uint8_t fin_dir;          /* direction that sent the first FIN */
+	int8_t editor;            /* index into g->editors, -1 none */
+	bool live;
+	bool has_seqadj;          /* g->seqadj[idx] holds breakpoints */
+	bool has_expect;          /* owns expectations to cancel on expiry */
+	uint8_t out_verdict[2];   /* cached per direction: enum gnat_verdict */
+	uint8_t out_side[2];      /* cached per direction: enum gnat_side */
+};
+
+/* ---- redirects --------------------------------------------------------- */
+
+struct gnat_redirect {
+	struct gnat_redirect_spec spec;
+	uint32_t id;
+	uint32_t next;            /* bucket chain or free list */
+	uint32_t owner;           /* mapping id of an expectation's session, 0 none */
+	uint64_t expires_ns;      /* 0 = never */
+	uint16_t held_port;       /* port allocated for it by gnat_edit_alloc_port */
+	uint8_t held_pi;
+	bool session;             /* session redirect (src and dst fully given) */
+	bool live;
+};
+
+/* ---- fragments --------------------------------------------------------- */
+
+struct gnat_frag {
+	struct net_addr src, dst;      /* as the first fragment arrived */
+	uint32_t frag_id;
+	uint8_t proto;
+	bool live;
+	struct net_addr new_src, new_dst;
+	uint8_t verdict, side;
+	uint32_t next;                 /* bucket chain */
+	uint64_t expires_ns;
+};
+
+/* ---- ports ------------------------------------------------------------- */
+
+struct gnat_pool {
+	uint32_t id;
+	bool live;
+	uint8_t pi;
+	uint16_t first;
+	uint32_t n;
+	uint64_t *used;           /* bitmap of acquired ports */
+};
+
+struct gnat_edreg {
+	struct gnat_editor ed;
+	bool live;
+};
+
+struct gnat {
+	struct gnat_config cfg;
+	struct gnat_counters c;
+	uint32_t next_mapping_id, next_redirect_id;
+
+	/* mapping pool + tuple hash (2 entries per mapping) */
+	struct gnat_mapping *maps;
+	struct gnat_seqadj *seqadj;   /* parallel to maps */
+	uint32_t *buckets;            /* entry index or GNAT_NIL */
+	uint32_t bucket_mask;
+	uint32_t free_head;
+	uint32_t age_head, age_tail;
+	uint32_t lru_head[GNAT_TC__COUNT], lru_tail[GNAT_TC__COUNT];
+	uint64_t tc_timeout[GNAT_TC__COUNT];
+
+	/* redirects: hashed by (proto, dport); dport 0 in the wildcard chain */
+	struct gnat_redirect *rdrs;
+	uint32_t *rdr_buckets;
+	uint32_t rdr_mask;
+	uint32_t rdr_wild;
+	uint32_t rdr_free;
+	uint64_t rdr_next_expiry;     /* earliest expiry among live redirects */
+
+	/* fragments: ring of slots (oldest overwritten) + hash */
+	struct gnat_frag *frags;
+	uint32_t *frag_buckets;
+	uint32_t frag_mask, frag_cap, frag_ring;
+
+	/* ports: per port space, which ports are reserved by pools, claimed by
+	 * sockets or held for expectations, and how many mappings use each */
+	uint64_t *reserved[GNAT_NPROTO], *claimed[GNAT_NPROTO], *held[GNAT_NPROTO];
+	uint32_t *port_refs[GNAT_NPROTO];
+	struct gnat_pool pools[GNAT_MAX_POOLS];
+	uint32_t next_pool_id;
+
+	struct gnat_edreg editors[GNAT_MAX_EDITORS];
+	uint32_t n_editors;
+};
+
+/* The edit context handed to an editor (see gnat_edit.c). */
+struct gnat_edit {
+	struct gnat *g;
+	struct gnat_mapping *m;
+	uint32_t midx;
+	struct net_pkt *p;
+	size_t cap;
+	enum gnat_dir dir;
+	bool inverse;
+	uint64_t now_ns;
+	struct net_tuple trans;       /* the translated tuple, original direction */
+	int32_t diff;                 /* payload length change so far */
+	unsigned edits;
+	uint32_t n_held;
+	uint16_t held[GNAT_MAX_HELD];
+	uint8_t held_pi[GNAT_MAX_HELD];
+};
+
+/* gnat.c */
+bool gnat_is_gateway_addr(const struct gnat *g, const struct net_addr *a);
+bool gnat_is_inside(const struct gnat *g, const struct net_addr *a);
+/* Verdict and side for a packet whose (new) destination is dst. */
+void gnat_route(const struct gnat *g, const struct net_addr *dst, uint8_t *verdict,
+		uint8_t *side);
+
+/* gnat_map.c */
+int gnat_map_init(struct gnat *g);
+void gnat_map_fini(struct gnat *g);
+/* Find the mapping with tuple t as key of either direction. Returns the
+ * mapping index or GNAT_NIL; *dir gets the direction. */
+uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum gnat_dir *dir);
+/* Allocate a mapping for orig -> trans. Returns index or GNAT_NIL (full). */
+uint32_t gnat_map_create(struct gnat *g, const struct net_tuple *orig,
+			 const struct net_tuple *trans, uint64_t now_ns);
+void gnat_map_touch(struct gnat *g, uint32_t idx, uint64_t now_ns);
+/* Move to the timeout class of its (new) state and refresh expiry. */
+void gnat_map_set_class(struct gnat *g, uint32_t idx, enum gnat_tclass tc, uint64_t now_ns);
+void gnat_map_free(struct gnat *g, uint32_t idx);
+void gnat_map_expire(struct gnat *g, uint64_t now_ns);
+void gnat_map_info(const struct gnat *g, uint32_t idx, struct gnat_mapping_info *mi);
+/* The tuple a packet of direction dir leaves with. */
+void gnat_map_out_tuple(const struct gnat_mapping *m, enum gnat_dir dir, struct net_tuple *out);
+
+static inline bool gnat_tuple_eq(const struct net_tuple *x, const struct net_tuple *y)
+{
+	return x->sport == y->sport && x->dport == y->dport && x->proto == y->proto &&
+	       x->src.family == y->src.family && __builtin_memcmp(x->src.a, y->src.a, 16) == 0 &&
+	       __builtin_memcmp(x->dst.a, y->dst.a, 16) == 0 && x->dst.family == y->dst.family;
+}
+uint32_t gnat_hash_tuple(const struct net_tuple *t, uint64_t seed);
+
+/* gnat_tcp.c */
+/* Is this packet allowed to open a TCP mapping? */
+bool gnat_tcp_can_open(const struct gnat *g, uint8_t flags);
+/* Advance m's state for a packet of direction dir; returns the timeout class. */
+enum gnat_tclass gnat_tcp_update(struct gnat_mapping *m, enum gnat_dir dir, uint8_t flags);
+enum gnat_tclass gnat_tclass_for(const struct gnat_mapping *m);
+
+/* gnat_rdr.c */
+int gnat_rdr_init(struct gnat *g);
+void gnat_rdr_fini(struct gnat *g);
+/* Best redirect for a session's first packet, or GNAT_NIL. */
+uint32_t gnat_rdr_match(const struct gnat *g, const struct net_tuple *t);
+/* A mapping was created from redirect idx: consume it if one-shot. */
+void gnat_rdr_used(struct gnat *g, uint32_t idx);
+void gnat_rdr_expire(struct gnat *g, uint64_t now_ns);
+int gnat_rdr_add_owned(struct gnat *g, const struct gnat_redirect_spec *spec, uint64_t now_ns,
+		       uint32_t owner, uint16_t held_port, uint8_t held_pi, uint32_t *id);
+void gnat_rdr_cancel_owner(struct gnat *g, uint32_t owner);
+
+/* gnat_ports.c */
+int gnat_ports_init(struct gnat *g);
+void gnat_ports_fini(struct gnat *g);
+/* Port space index of an IP protocol, or -1. */
+int gnat_port_space(uint8_t proto);
+/* Is port free of reservations, claims and holds? */
+bool gnat_port_usable(const struct gnat *g, int pi, uint16_t port);
+/* Choose the source port for a masqueraded session whose translated tuple
+ * is *trans (src already the public address): keeps trans->sport if it can,
+ * else searches the range. Returns 0 or -ENOSPC. */
+int gnat_port_masq(const struct gnat *g, struct net_tuple *trans);
+/* Mark a port held for an expectation (or release it). */
+int gnat_port_hold(struct gnat *g, int pi, uint16_t want, uint16_t *port);
+void gnat_port_unhold(struct gnat *g, int pi, uint16_t port);
+
+/* gnat_frag.c */
+int gnat_frag_init(struct gnat *g);
+void gnat_frag_fini(struct gnat *g);
+void gnat_frag_record(struct gnat *g, const struct net_pkt *p, const struct net_tuple *arrived,
+		      const struct net_addr *new_src, const struct net_addr *new_dst,
+		      uint8_t verdict, uint8_t side, uint64_t now_ns);
+/* Translate a non-first fragment: 0, or -ENOENT (unknown datagram). */
+int gnat_frag_translate(struct gnat *g, struct net_pkt *p, uint64_t now_ns,
+			struct gnat_result *res);
+
+/* gnat_edit.c */
+/* Run the mapping's editor on p (direction dir); records the segment's
+ * length change (seg_seq_orig: its seq in original space). Returns 0 or the
+ * editor's negative code. */
+int gnat_edit_run(struct gnat *g, uint32_t midx, enum gnat_dir dir, bool inverse,
+		  struct net_pkt *p, size_t cap, uint32_t seg_seq_orig, uint64_t now_ns,
+		  struct gnat_result *res);
+int gnat_editor_find(const struct gnat *g, uint8_t proto, uint16_t port);
+
+/* gnat_icmp.c */
+void gnat_icmp_error(struct gnat *g, struct net_pkt *p, enum gnat_side from, uint64_t now_ns,
+		     struct gnat_result *res);
+
+/* gnat_process.c */
+void gnat_count_drop(struct gnat *g, struct gnat_result *res, enum gnat_drop_reason r);
+/* TCP seq/ack (and SACK) adjustment of a packet of direction dir. */
+void gnat_seq_translate(struct gnat *g, uint32_t midx, enum gnat_dir dir, struct net_pkt *p,
+			bool inverse, uint32_t seq_out);
+/* Rewrite p's addresses/ports from its current tuple to *to. Returns true if
+ * anything changed. */
+bool gnat_rewrite(struct net_pkt *p, const struct net_tuple *to);
+
+#endif

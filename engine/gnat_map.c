@@ -1,0 +1,309 @@
+/* gnat_map.c - the mapping table: a fixed pool with a free list, one hash
+ * table holding each mapping under both of its arriving tuples (so either
+ * direction is found in O(1)), creation-order and per-timeout-class expiry
+ * lists (a class has one timeout, so its list is ordered by expiry and
+ * reaping only looks at list heads: O(expired)). */
+#include "gnat_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline uint64_t map_rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t map_mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+/* Multiply-xorshift over 8-byte words: no division, no byte loop (the
+ * bucket is taken with a mask of a power-of-two table). */
+uint32_t gnat_hash_tuple(const struct net_tuple *t, uint64_t seed)
+{
+	uint64_t h = seed ^ ((uint64_t)t->proto << 40 | (uint64_t)t->src.family << 36 |
+			     (uint64_t)t->dst.family << 32 | (uint64_t)t->sport << 16 | t->dport);
+
+	h = map_mix(h, map_rd64(t->src.a));
+	h = map_mix(h, map_rd64(t->dst.a));
+	if (t->src.family == NET_AF_INET6 || t->dst.family == NET_AF_INET6) {
+		h = map_mix(h, map_rd64(t->src.a + 8));
+		h = map_mix(h, map_rd64(t->dst.a + 8));
+	}
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return (uint32_t)(h >> 32) ^ (uint32_t)h;
+}
+
+int gnat_map_init(struct gnat *g)
+{
+	uint32_t n = g->cfg.max_mappings, nb = 1;
+
+	while (nb < 2 * n)
+		nb <<= 1;
+	g->maps = calloc(n, sizeof(*g->maps));
+	g->seqadj = calloc(n, sizeof(*g->seqadj));
+	g->buckets = malloc((size_t)nb * sizeof(*g->buckets));
+	if (!g->maps || !g->seqadj || !g->buckets)
+		return -ENOMEM;
+	memset(g->buckets, 0xff, (size_t)nb * sizeof(*g->buckets));
+	g->bucket_mask = nb - 1;
+	for (uint32_t i = 0; i < n; i++)
+		g->maps[i].age_next = i + 1 < n ? i + 1 : GNAT_NIL;
+	g->free_head = 0;
+	g->age_head = g->age_tail = GNAT_NIL;
+	for (int c = 0; c < GNAT_TC__COUNT; c++)
+		g->lru_head[c] = g->lru_tail[c] = GNAT_NIL;
+	g->tc_timeout[GNAT_TC_SYN] = g->cfg.tcp_syn_timeout;
+	g->tc_timeout[GNAT_TC_EST] = g->cfg.tcp_est_timeout;
+	g->tc_timeout[GNAT_TC_FIN] = g->cfg.tcp_fin_timeout;
+	g->tc_timeout[GNAT_TC_TW] = g->cfg.tcp_tw_timeout;
+	g->tc_timeout[GNAT_TC_CLOSED] = GNAT_CLOSED_TIMEOUT < g->cfg.tcp_tw_timeout
+						? GNAT_CLOSED_TIMEOUT
+						: g->cfg.tcp_tw_timeout;
+	g->tc_timeout[GNAT_TC_UDP] = g->cfg.udp_timeout;
+	g->tc_timeout[GNAT_TC_ICMP] = g->cfg.icmp_timeout;
+	return 0;
+}
+
+void gnat_map_fini(struct gnat *g)
+{
+	free(g->maps);
+	free(g->seqadj);
+	free(g->buckets);
+}
+
+uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum gnat_dir *dir)
+{
+	uint32_t e = g->buckets[gnat_hash_tuple(t, g->cfg.hash_seed) & g->bucket_mask];
+
+	while (e != GNAT_NIL) {
+		const struct gnat_mapping *m = &g->maps[e >> 1];
+		unsigned d = e & 1;
+
+		if (gnat_tuple_eq(&m->key[d], t)) {
+			*dir = (enum gnat_dir)d;
+			return e >> 1;
+		}
+		e = m->hnext[d];
+	}
+	return GNAT_NIL;
+}
+
+static void map_hash_insert(struct gnat *g, uint32_t idx, unsigned d)
+{
+	struct gnat_mapping *m = &g->maps[idx];
+	uint32_t *b = &g->buckets[gnat_hash_tuple(&m->key[d], g->cfg.hash_seed) & g->bucket_mask];
+
+	m->hnext[d] = *b;
+	*b = idx << 1 | d;
+}
+
+static void map_hash_remove(struct gnat *g, uint32_t idx, unsigned d)
+{
+	struct gnat_mapping *m = &g->maps[idx];
+	uint32_t *pe = &g->buckets[gnat_hash_tuple(&m->key[d], g->cfg.hash_seed) & g->bucket_mask];
+	uint32_t want = idx << 1 | d;
+
+	while (*pe != GNAT_NIL) {
+		if (*pe == want) {
+			*pe = m->hnext[d];
+			return;
+		}
+		pe = &g->maps[*pe >> 1].hnext[*pe & 1];
+	}
+}
+
+static void map_lru_unlink(struct gnat *g, uint32_t idx)
+{
+	struct gnat_mapping *m = &g->maps[idx];
+
+	if (m->lru_prev != GNAT_NIL)
+		g->maps[m->lru_prev].lru_next = m->lru_next;
+	else
+		g->lru_head[m->tclass] = m->lru_next;
+	if (m->lru_next != GNAT_NIL)
+		g->maps[m->lru_next].lru_prev = m->lru_prev;
+	else
+		g->lru_tail[m->tclass] = m->lru_prev;
+}
+
+static void map_lru_append(struct gnat *g, uint32_t idx)
+{
+	struct gnat_mapping *m = &g->maps[idx];
+	uint32_t tail = g->lru_tail[m->tclass];
+
+	m->lru_prev = tail;
+	m->lru_next = GNAT_NIL;
+	if (tail != GNAT_NIL)
+		g->maps[tail].lru_next = idx;
+	else
+		g->lru_head[m->tclass] = idx;
+	g->lru_tail[m->tclass] = idx;
+}
+
+void gnat_map_touch(struct gnat *g, uint32_t idx, uint64_t now_ns)
+{
+	struct gnat_mapping *m = &g->maps[idx];
+
+	m->expires_ns = now_ns + g->tc_timeout[m->tclass];
+	if (g->lru_tail[m->tclass] == idx)
+		return;
+	map_lru_unlink(g, idx);
+	map_lru_append(g, idx);
+}
+
+void gnat_map_set_class(struct gnat *g, uint32_t idx, enum gnat_tclass tc, uint64_t now_ns)
+{
+	struct gnat_mapping *m = &g->maps[idx];
+
+	if (m->tclass != tc) {
+		map_lru_unlink(g, idx);
+		m->tclass = (uint8_t)tc;
+		map_lru_append(g, idx);
+	}
+	gnat_map_touch(g, idx, now_ns);
+}
+
+void gnat_map_out_tuple(const struct gnat_mapping *m, enum gnat_dir dir, struct net_tuple *out)
+{
+	net_tuple_reverse(&m->key[!dir], out);
+}
+
+uint32_t gnat_map_create(struct gnat *g, const struct net_tuple *orig,
+			 const struct net_tuple *trans, uint64_t now_ns)
+{
+	uint32_t idx = g->free_head;
+	struct gnat_mapping *m;
+	int pi;
+
+	if (idx == GNAT_NIL)
+		return GNAT_NIL;
+	m = &g->maps[idx];
+	g->free_head = m->age_next;
+	memset(m, 0, sizeof(*m));
+	m->key[0] = *orig;
+	net_tuple_reverse(trans, &m->key[1]);
+	m->id = g->next_mapping_id++;
+	if (g->next_mapping_id == 0)
+		g->next_mapping_id = 1;
+	m->editor = -1;
+	m->live = true;
+	m->tcp_state = GNAT_TCP_NONE;
+	map_hash_insert(g, idx, 0);
+	map_hash_insert(g, idx, 1);
+	/* creation order */
+	m->age_prev = g->age_tail;
+	m->age_next = GNAT_NIL;
+	if (g->age_tail != GNAT_NIL)
+		g->maps[g->age_tail].age_next = idx;
+	else
+		g->age_head = idx;
+	g->age_tail = idx;
+	/* expiry */
+	m->tclass = orig->proto == 6 ? GNAT_TC_SYN : orig->proto == 17 ? GNAT_TC_UDP : GNAT_TC_ICMP;
+	m->expires_ns = now_ns + g->tc_timeout[m->tclass];
+	map_lru_append(g, idx);
+	/* the public port it occupies, so reservations and expectations avoid it */
+	pi = gnat_port_space(orig->proto);
+	if (pi >= 0) {
+		if (gnat_is_gateway_addr(g, &trans->src))
+			m->pub_port = trans->sport;
+		else if (gnat_is_gateway_addr(g, &orig->dst))
+			m->pub_port = orig->dport;
+		m->pub_pi = (uint8_t)pi;
+		if (m->pub_port)
+			g->port_refs[pi][m->pub_port]++;
+	}
+	gnat_route(g, &trans->dst, &m->out_verdict[0], &m->out_side[0]);
+	gnat_route(g, &orig->src, &m->out_verdict[1], &m->out_side[1]);
+	g->seqadj[idx].dir[0].n = 0;
+	g->seqadj[idx].dir[1].n = 0;
+	g->c.mappings_created++;
+	g->c.mappings_active++;
+	return idx;
+}
+
+void gnat_map_free(struct gnat *g, uint32_t idx)
+{
+	struct gnat_mapping *m = &g->maps[idx];
+
+	if (!m->live)
+		return;
+	map_hash_remove(g, idx, 0);
+	map_hash_remove(g, idx, 1);
+	map_lru_unlink(g, idx);
+	if (m->age_prev != GNAT_NIL)
+		g->maps[m->age_prev].age_next = m->age_next;
+	else
+		g->age_head = m->age_next;
+	if (m->age_next != GNAT_NIL)
+		g->maps[m->age_next].age_prev = m->age_prev;
+	else
+		g->age_tail = m->age_prev;
+	if (m->pub_port)
+		g->port_refs[m->pub_pi][m->pub_port]--;
+	if (m->has_expect)
+		gnat_rdr_cancel_owner(g, m->id);
+	m->live = false;
+	m->age_next = g->free_head;
+	g->free_head = idx;
+	g->c.mappings_active--;
+}
+
+void gnat_map_expire(struct gnat *g, uint64_t now_ns)
+{
+	for (int c = 0; c < GNAT_TC__COUNT; c++) {
+		uint32_t idx;
+
+		while ((idx = g->lru_head[c]) != GNAT_NIL && g->maps[idx].expires_ns <= now_ns) {
+			gnat_map_free(g, idx);
+			g->c.mappings_expired++;
+		}
+	}
+}
+
+void gnat_expire(struct gnat *g, uint64_t now_ns)
+{
+	if (!g)
+		return;
+	gnat_map_expire(g, now_ns);
+	gnat_rdr_expire(g, now_ns);
+}
+
+void gnat_map_info(const struct gnat *g, uint32_t idx, struct gnat_mapping_info *mi)
+{
+	const struct gnat_mapping *m = &g->maps[idx];
+
+	memset(mi, 0, sizeof(*mi));
+	mi->id = m->id;
+	mi->orig = m->key[0];
+	net_tuple_reverse(&m->key[1], &mi->trans);
+	mi->tcp_state = (enum gnat_tcp_state)m->tcp_state;
+	mi->expires_ns = m->expires_ns;
+	mi->redirect_id = m->redirect_id;
+	for (int d = 0; d < 2; d++) {
+		mi->pkts[d] = m->pkts[d];
+		mi->bytes[d] = m->bytes[d];
+		mi->seq_delta[d] = m->has_seqadj ? gnat_seqadj_delta(&g->seqadj[idx].dir[d]) : 0;
+	}
+}
+
+void gnat_mapping_foreach(const struct gnat *g,
+			  void (*fn)(const struct gnat_mapping_info *mi, void *arg), void *arg)
+{
+	struct gnat_mapping_info mi;
+
+	if (!g || !fn)
+		return;
+	for (uint32_t idx = g->age_head; idx != GNAT_NIL; idx = g->maps[idx].age_next) {
+		gnat_map_info(g, idx, &mi);
+		fn(&mi, arg);
+	}
+}

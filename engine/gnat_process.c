@@ -1,0 +1,293 @@
+/* gnat_process.c - the per-packet path: parse, find the mapping from either
+ * direction, or open one (redirects first, then masquerade), else decide
+ * LOCAL / pass / drop; then TCP state, editor, seq/ack and address rewrite.
+ * No allocation, no clock: time comes in as now_ns. */
+#include "gnat_int.h"
+
+#include <errno.h>
+
+void gnat_count_drop(struct gnat *g, struct gnat_result *res, enum gnat_drop_reason r)
+{
+	res->verdict = GNAT_DROP;
+	res->reason = r;
+	g->c.drops[r]++;
+}
+
+static void count_route(struct gnat *g, struct gnat_result *res, const struct net_pkt *p,
+			uint8_t verdict, uint8_t side, bool mapped)
+{
+	res->verdict = (enum gnat_verdict)verdict;
+	res->out_side = (enum gnat_side)side;
+	if (verdict == GNAT_LOCAL) {
+		g->c.pkts_local++;
+		g->c.bytes_local += p->len;
+	} else if (mapped) {
+		g->c.pkts_translated++;
+		g->c.bytes_translated += p->len;
+	} else {
+		g->c.pkts_passed++;
+	}
+}
+
+bool gnat_rewrite(struct net_pkt *p, const struct net_tuple *to)
+{
+	const struct net_tuple cur = p->tuple;
+	bool changed = false;
+
+	if (cur.sport != to->sport || !net_addr_eq(&cur.src, &to->src)) {
+		net_pkt_rewrite_src(p, &to->src, to->sport);
+		changed = true;
+	}
+	if (cur.dport != to->dport || !net_addr_eq(&cur.dst, &to->dst)) {
+		net_pkt_rewrite_dst(p, &to->dst, to->dport);
+		changed = true;
+	}
+	p->tuple = *to;
+	return changed;
+}
+
+void gnat_seq_translate(struct gnat *g, uint32_t midx, enum gnat_dir dir, struct net_pkt *p,
+			bool inverse, uint32_t seq_out)
+{
+	const struct gnat_seqadj_dir *other = &g->seqadj[midx].dir[!dir];
+
+	if (seq_out != p->seq) {
+		net_pkt_set_seq(p, seq_out);
+		p->seq = seq_out;
+	}
+	if ((p->tcp_flags & NET_TCP_ACK) && other->n) {
+		/* an ACK acknowledges the other direction's data: forward it
+		 * arrives in that direction's translated space */
+		uint32_t ack = inverse ? gnat_seqadj_fwd(other, p->ack) : gnat_seqadj_back(other, p->ack);
+
+		if (ack != p->ack) {
+			net_pkt_set_ack(p, ack);
+			p->ack = ack;
+		}
+		gnat_seqadj_sack(p, other, !inverse);
+	}
+}
+
+/* A packet with no mapping that will not get one. */
+static void no_mapping(struct gnat *g, struct net_pkt *p, enum gnat_side from,
+		       struct gnat_result *res)
+{
+	uint8_t verdict, side;
+
+	gnat_route(g, &p->tuple.dst, &verdict, &side);
+	if (verdict == GNAT_FORWARD && from == GNAT_SIDE_OUTSIDE && side == GNAT_SIDE_INSIDE) {
+		/* the gateway protects the inside from unsolicited packets */
+		gnat_count_drop(g, res, GNAT_DROP_NO_MAPPING);
+		return;
+	}
+	count_route(g, res, p, verdict, side, false);
+}
+
+static bool is_opener(const struct gnat *g, const struct net_pkt *p)
+{
+	switch (p->tuple.proto) {
+	case 6:
+		return gnat_tcp_can_open(g, p->tcp_flags);
+	case 17:
+		return true;
+	default:
+		return p->icmp_type == 8 || p->icmp_type == 128; /* echo requests */
+	}
+}
+
+/* Masquerade applies to a session from the inside to a non-inside,
+ * non-gateway destination when the family has a public address. */
+static bool wants_masq(const struct gnat *g, const struct net_pkt *p, enum gnat_side from,
+		       const struct net_addr *dst)
+{
+	return from == GNAT_SIDE_INSIDE && g->cfg.masquerade &&
+	       gnat_public_addr(g, p->tuple.src.family) && gnat_is_inside(g, &p->tuple.src) &&
+	       !gnat_is_inside(g, dst) && !gnat_is_gateway_addr(g, dst);
+}
+
+static uint32_t new_session(struct gnat *g, struct net_pkt *p, enum gnat_side from,
+			    uint64_t now_ns, struct gnat_result *res)
+{
+	struct net_tuple trans = p->tuple, reply;
+	const struct gnat_redirect *r = NULL;
+	uint32_t ridx = GNAT_NIL, idx;
+	bool masq;
+	enum gnat_dir d;
+
+	if (p->tuple.proto == 6 || p->tuple.proto == 17)
+		ridx = gnat_rdr_match(g, &p->tuple);
+	if (ridx != GNAT_NIL) {
+		r = &g->rdrs[ridx];
+		if (r->spec.set_dst) {
+			trans.dst = r->spec.new_dst;
+			if (r->spec.new_dport)
+				trans.dport = r->spec.new_dport;
+		}
+		if (r->spec.set_src) {
+			trans.src = r->spec.new_src;
+			if (r->spec.new_sport)
+				trans.sport = r->spec.new_sport;
+		}
+		masq = !r->spec.set_src && wants_masq(g, p, from, &trans.dst);
+	} else {
+		masq = wants_masq(g, p, from, &p->tuple.dst);
+		if (!masq) {
+			no_mapping(g, p, from, res);
+			return GNAT_NIL;
+		}
+	}
+	if (!is_opener(g, p)) {
+		gnat_count_drop(g, res, GNAT_DROP_STATE);
+		return GNAT_NIL;
+	}
+	if (g->free_head == GNAT_NIL) {
+		g->c.mappings_refused++;
+		gnat_count_drop(g, res, GNAT_DROP_TABLE_FULL);
+		return GNAT_NIL;
+	}
+	if (masq) {
+		trans.src = *gnat_public_addr(g, p->tuple.src.family);
+		if (gnat_port_masq(g, &trans) != 0) {
+			gnat_count_drop(g, res, GNAT_DROP_PORTS_EXHAUSTED);
+			return GNAT_NIL;
+		}
+	} else {
+		/* a redirect's fixed ends must still give a unique reply tuple */
+		net_tuple_reverse(&trans, &reply);
+		if (gnat_map_lookup(g, &reply, &d) != GNAT_NIL) {
+			gnat_count_drop(g, res, GNAT_DROP_PORTS_EXHAUSTED);
+			return GNAT_NIL;
+		}
+	}
+	idx = gnat_map_create(g, &p->tuple, &trans, now_ns);
+	if (r) {
+		g->maps[idx].redirect_id = r->id;
+		res->redirect_id = r->id;
+		gnat_rdr_used(g, ridx);
+	}
+	g->maps[idx].editor = (int8_t)gnat_editor_find(g, p->tuple.proto, p->tuple.dport);
+	res->new_mapping = true;
+	return idx;
+}
+
+static void translate(struct gnat *g, uint32_t idx, enum gnat_dir dir, struct net_pkt *p,
+		      size_t cap, uint64_t now_ns, struct gnat_result *res)
+{
+	struct gnat_mapping *m = &g->maps[idx];
+	struct net_tuple out;
+	uint32_t seq_out = p->seq;
+	int rc;
+
+	res->mapping_id = m->id;
+	if (p->tuple.proto == 6) {
+		gnat_map_set_class(g, idx, gnat_tcp_update(m, dir, p->tcp_flags), now_ns);
+		if (m->has_seqadj)
+			seq_out = gnat_seqadj_fwd(&g->seqadj[idx].dir[dir], p->seq);
+	} else {
+		gnat_map_touch(g, idx, now_ns);
+	}
+	if (m->editor >= 0 && p->payload_len && !p->is_fragment) {
+		/* edit first; the segment's own seq uses the delta before its edit */
+		rc = gnat_edit_run(g, idx, dir, false, p, cap, p->seq, now_ns, res);
+		if (rc) {
+			gnat_count_drop(g, res, rc == -ENOSPC ? GNAT_DROP_EDIT_NOSPACE
+							: GNAT_DROP_EDIT_FAILED);
+			return;
+		}
+	}
+	if (m->has_seqadj && p->tuple.proto == 6)
+		gnat_seq_translate(g, idx, dir, p, false, seq_out);
+	gnat_map_out_tuple(m, dir, &out);
+	if (gnat_rewrite(p, &out))
+		res->translated = true;
+	m->pkts[dir]++;
+	m->bytes[dir] += p->len;
+	count_route(g, res, p, m->out_verdict[dir], m->out_side[dir], true);
+}
+
+/* Protocols and ICMP types with nothing to translate. */
+static void untranslatable(struct gnat *g, struct net_pkt *p, enum gnat_side from,
+			   struct gnat_result *res)
+{
+	uint8_t verdict, side;
+
+	gnat_route(g, &p->tuple.dst, &verdict, &side);
+	if (verdict == GNAT_LOCAL || from == GNAT_SIDE_LOCAL ||
+	    (from == GNAT_SIDE_OUTSIDE && side == GNAT_SIDE_OUTSIDE) ||
+	    (from == GNAT_SIDE_INSIDE && side == GNAT_SIDE_INSIDE)) {
+		count_route(g, res, p, verdict, side, false);
+		return;
+	}
+	gnat_count_drop(g, res, GNAT_DROP_UNSUPPORTED);
+}
+
+static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum gnat_side from,
+			   uint64_t now_ns, struct gnat_result *res)
+{
+	const struct net_tuple arrived = p->tuple;
+	uint8_t proto = p->tuple.proto;
+	enum gnat_dir dir = GNAT_DIR_ORIGINAL;
+	uint32_t idx;
+
+	if (p->is_fragment) {
+		if (g->cfg.frag_policy == GNAT_FRAG_DROP) {
+			gnat_count_drop(g, res, GNAT_DROP_FRAGMENT);
+			return;
+		}
+		if (!p->first_fragment) {
+			if (gnat_frag_translate(g, p, now_ns, res) != 0) {
+				gnat_count_drop(g, res, GNAT_DROP_FRAGMENT);
+				return;
+			}
+			count_route(g, res, p, (uint8_t)res->verdict, (uint8_t)res->out_side,
+				    res->translated);
+			return;
+		}
+	}
+	if (p->icmp_error) {
+		gnat_icmp_error(g, p, from, now_ns, res);
+		return;
+	}
+	if (proto != 6 && proto != 17 && !((proto == 1 || proto == 58) && p->icmp_echo)) {
+		untranslatable(g, p, from, res);
+	} else {
+		idx = gnat_map_lookup(g, &p->tuple, &dir);
+		if (idx == GNAT_NIL)
+			idx = new_session(g, p, from, now_ns, res);
+		if (idx != GNAT_NIL)
+			translate(g, idx, dir, p, cap, now_ns, res);
+	}
+	if (p->is_fragment && res->verdict != GNAT_DROP)
+		gnat_frag_record(g, p, &arrived, &p->tuple.src, &p->tuple.dst,
+				 (uint8_t)res->verdict, (uint8_t)res->out_side, now_ns);
+}
+
+int gnat_process(struct gnat *g, uint8_t *buf, size_t *len, size_t cap, enum gnat_side from,
+		 uint64_t now_ns, struct gnat_result *res)
+{
+	struct net_pkt p;
+	enum net_err err = NET_OK;
+
+	if (!g || !buf || !len || !res)
+		return -EINVAL;
+	*res = (struct gnat_result){.verdict = GNAT_FORWARD};
+	g->c.pkts_in++;
+	g->c.bytes_in += *len;
+	if (from == GNAT_SIDE_LOCAL) {
+		g->c.pkts_from_local++;
+		g->c.bytes_from_local += *len;
+	}
+	gnat_map_expire(g, now_ns);
+	gnat_rdr_expire(g, now_ns);
+	if (net_pkt_parse(buf, *len, &p, &err) != 0) {
+		if ((unsigned)err >= NET_ERR__COUNT)
+			err = NET_ERR_TRUNCATED;
+		g->c.parse_errors[err]++;
+		res->parse_err = err;
+		gnat_count_drop(g, res, GNAT_DROP_MALFORMED);
+		return 0;
+	}
+	process_parsed(g, &p, cap < *len ? *len : cap, from, now_ns, res);
+	*len = p.len;
+	return 0;
+}
