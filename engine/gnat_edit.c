@@ -62,11 +62,18 @@ int gnat_edit_run(struct gnat *g, uint32_t midx, enum gnat_dir dir, bool inverse
 		/* forward: the segment arrived with cur - diff bytes and grew by
 		 * diff; inverse: the arrived (forward-original) segment is what the
 		 * editor just produced, and the forward change was -diff */
+		bool rec;
+
 		if (inverse)
-			gnat_seqadj_record(sd, seg_seq_orig, cur, -e.diff);
+			rec = gnat_seqadj_record(sd, seg_seq_orig, cur, -e.diff);
 		else
-			gnat_seqadj_record(sd, seg_seq_orig, cur - (uint32_t)e.diff, e.diff);
+			rec = gnat_seqadj_record(sd, seg_seq_orig, cur - (uint32_t)e.diff, e.diff);
 		m->has_seqadj = true;
+		/* a retransmission re-edited is not a new length change */
+		if (rec)
+			g->c.editor_length_changes++;
+	} else if (e.diff != 0) {
+		g->c.editor_length_changes++;
 	}
 	return rc < 0 ? rc : 0;
 }
@@ -117,8 +124,6 @@ int gnat_edit_replace(struct gnat_edit *e, size_t off, size_t old_len, const voi
 	e->diff += (int32_t)new_len - (int32_t)old_len;
 	e->edits++;
 	e->g->c.editor_rewrites++;
-	if (new_len != old_len)
-		e->g->c.editor_length_changes++;
 	return 0;
 }
 
@@ -155,6 +160,9 @@ int gnat_edit_expect(struct gnat_edit *e, const struct gnat_redirect_spec *spec,
 	s = *spec;
 	s.one_shot = true;
 	s.group = e->m->id;
+	/* a retransmitted command asks again: the expectation already exists */
+	if (gnat_rdr_find_owned(e->g, e->m->id, &s, id) == 0)
+		return 0;
 	edit_take_held(e, &s, &port, &pi);
 	rc = gnat_rdr_add_owned(e->g, &s, e->now_ns, e->m->id, port, pi, id);
 	if (rc) {
@@ -175,6 +183,11 @@ int gnat_edit_alloc_port(struct gnat_edit *e, uint8_t proto, uint16_t want, uint
 		return -EINVAL;
 	if (e->n_held == GNAT_MAX_HELD)
 		return -ENOSPC;
+	/* a retransmitted command gets the port its first copy was given */
+	if (want && gnat_rdr_owner_holds(e->g, e->m->id, (uint8_t)pi, want)) {
+		*port = want;
+		return 0;
+	}
 	rc = gnat_port_hold(e->g, pi, want, port);
 	if (rc)
 		return rc;

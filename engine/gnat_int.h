@@ -232,6 +232,11 @@ void gnat_rdr_expire(struct gnat *g, uint64_t now_ns);
 int gnat_rdr_add_owned(struct gnat *g, const struct gnat_redirect_spec *spec, uint64_t now_ns,
 		       uint32_t owner, uint16_t held_port, uint8_t held_pi, uint32_t *id);
 void gnat_rdr_cancel_owner(struct gnat *g, uint32_t owner);
+/* A live expectation of owner with the same spec: 0 with *id, or -ENOENT. */
+int gnat_rdr_find_owned(const struct gnat *g, uint32_t owner,
+			const struct gnat_redirect_spec *spec, uint32_t *id);
+/* Does a live expectation of owner hold this port? */
+bool gnat_rdr_owner_holds(const struct gnat *g, uint32_t owner, uint8_t pi, uint16_t port);
 
 /* gnat_ports.c */
 int gnat_ports_init(struct gnat *g);

@@ -246,3 +246,48 @@ void gnat_rdr_cancel_owner(struct gnat *g, uint32_t owner)
 	if (owner)
 		rdr_cancel_where(g, true, owner);
 }
+
+static bool rdr_prefix_eq(const struct net_prefix *x, const struct net_prefix *y)
+{
+	return x->len == y->len && net_addr_eq(&x->addr, &y->addr);
+}
+
+/* Field by field: the spec has padding, so no memcmp. */
+static bool rdr_spec_eq(const struct gnat_redirect_spec *x, const struct gnat_redirect_spec *y)
+{
+	const struct gnat_match *a = &x->match, *b = &y->match;
+
+	return a->proto == b->proto && a->sport == b->sport && a->dport == b->dport &&
+	       rdr_prefix_eq(&a->src, &b->src) && rdr_prefix_eq(&a->dst, &b->dst) &&
+	       x->set_src == y->set_src && x->set_dst == y->set_dst &&
+	       x->new_sport == y->new_sport && x->new_dport == y->new_dport &&
+	       (!x->set_src || net_addr_eq(&x->new_src, &y->new_src)) &&
+	       (!x->set_dst || net_addr_eq(&x->new_dst, &y->new_dst));
+}
+
+int gnat_rdr_find_owned(const struct gnat *g, uint32_t owner,
+			const struct gnat_redirect_spec *spec, uint32_t *id)
+{
+	if (owner == 0)
+		return -ENOENT;
+	for (uint32_t i = 0; i < g->cfg.max_redirects; i++) {
+		const struct gnat_redirect *r = &g->rdrs[i];
+
+		if (r->live && r->owner == owner && rdr_spec_eq(&r->spec, spec)) {
+			*id = r->id;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+bool gnat_rdr_owner_holds(const struct gnat *g, uint32_t owner, uint8_t pi, uint16_t port)
+{
+	for (uint32_t i = 0; i < g->cfg.max_redirects && g->c.redirects_active; i++) {
+		const struct gnat_redirect *r = &g->rdrs[i];
+
+		if (r->live && r->owner == owner && r->held_pi == pi && r->held_port == port)
+			return true;
+	}
+	return false;
+}
