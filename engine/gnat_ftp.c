@@ -116,9 +116,13 @@ static int gnat_ftp_port(struct gnat_edit *e, size_t line_off, const struct ftp_
 
 	client_port = span->ep.port;
 	public_port = span->ep.port;
-	if (snat && !inverse) {
+	if (snat) {
 		rc = gnat_edit_alloc_port(e, IPPROTO_TCP, client_port, &public_port);
-		if (rc < 0)
+		/* Inverse: the port that left is a fact; holding it (when we
+		 * can) only keeps masquerade off it. */
+		if (inverse)
+			public_port = client_port;
+		else if (rc < 0)
 			return rc;
 	}
 
@@ -168,9 +172,11 @@ static int gnat_ftp_pasv(struct gnat_edit *e, size_t line_off, const struct ftp_
 
 	server_port = span->ep.port;
 	client_port = span->ep.port;
-	if (!inverse && pub && net_addr_eq(pub, &o->dst)) {
+	if (pub && net_addr_eq(pub, &o->dst)) {
 		rc = gnat_edit_alloc_port(e, IPPROTO_TCP, server_port, &client_port);
-		if (rc < 0)
+		if (inverse)
+			client_port = server_port; /* as for PORT: what left is a fact */
+		else if (rc < 0)
 			return rc;
 	}
 

@@ -105,6 +105,13 @@ static void send_tcp(struct fx *f, struct out *o, enum gnat_side from, const cha
 	}
 }
 
+/* Not let in by an expectation: unsolicited packets to the public address go
+ * up to the gateway (or are dropped), never to the inside. */
+static bool not_through(const struct out *o)
+{
+	return o->res.verdict != GNAT_FORWARD && o->res.redirect_id == 0;
+}
+
 static bool addr_is(const struct net_addr *a, const char *s)
 {
 	struct net_addr b;
@@ -245,7 +252,7 @@ static void test_port_rewritten_and_data_expected(void)
 
 	/* One-shot: a second connection to the same public port is not let in. */
 	send_tcp(&f, &o, GNAT_SIDE_OUTSIDE, SERVER, 2020, PUBLIC, p, 9500, 0, NET_TCP_SYN, NULL);
-	CU_ASSERT(o.res.verdict == GNAT_DROP);
+	CU_ASSERT(not_through(&o));
 
 	/* Later client bytes are shifted by +1, the server's ACKs back by -1. */
 	client_seg(&f, &o, CSEQ + 1 + 23, SSEQ + 1, NET_TCP_ACK | NET_TCP_PSH, "LIST\r\n");
@@ -320,6 +327,7 @@ static void test_retransmitted_port_identical(void)
 	CU_ASSERT(client_delta(&f) == 1);
 	get_counters(&f, &c1);
 	CU_ASSERT(c1.editor_length_changes == c0.editor_length_changes);
+	CU_ASSERT(c1.redirects_active == c0.redirects_active); /* one expectation, not two */
 	/* and the next segment is still shifted by exactly one */
 	client_seg(&f, &again, CSEQ + 1 + 23, SSEQ + 1, NET_TCP_ACK | NET_TCP_PSH, "NOOP\r\n");
 	CU_ASSERT(again.p.seq == CSEQ + 1 + 24);
@@ -403,7 +411,7 @@ static void test_bounce_not_opened(void)
 	CU_ASSERT(c1.redirects_added == c0.redirects_added);
 	CU_ASSERT(c1.editor_rewrites == c0.editor_rewrites);
 	send_tcp(&f, &o, GNAT_SIDE_OUTSIDE, SERVER, 20, PUBLIC, 51201, 1, 0, NET_TCP_SYN, NULL);
-	CU_ASSERT(o.res.verdict == GNAT_DROP);
+	CU_ASSERT(not_through(&o));
 	fx_close(&f);
 }
 
