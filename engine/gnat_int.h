@@ -226,6 +226,10 @@ int gnat_rdr_init(struct gnat *g);
 void gnat_rdr_fini(struct gnat *g);
 /* Best redirect for a session's first packet, or GNAT_NIL. */
 uint32_t gnat_rdr_match(const struct gnat *g, const struct net_tuple *t);
+/* Inverse translation: the redirect that turned some first packet into
+ * `left`, with that packet's tuple in *arrived; GNAT_NIL if none. */
+uint32_t gnat_rdr_match_inverse(const struct gnat *g, const struct net_tuple *left,
+				struct net_tuple *arrived);
 /* A mapping was created from redirect idx: consume it if one-shot. */
 void gnat_rdr_used(struct gnat *g, uint32_t idx);
 void gnat_rdr_expire(struct gnat *g, uint64_t now_ns);

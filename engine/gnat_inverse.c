@@ -7,6 +7,33 @@
 
 #include <errno.h>
 
+/* A session's first packet that left through a redirect (e.g. an FTP
+ * expectation): open its mapping as the forward path would have. */
+static uint32_t inverse_open(struct gnat *g, const struct net_pkt *p, uint64_t now_ns,
+			     struct gnat_result *res, enum gnat_dir *d)
+{
+	struct net_tuple arrived;
+	enum gnat_dir dd;
+	uint32_t ridx, idx;
+
+	if (p->tuple.proto != 6 && p->tuple.proto != 17)
+		return GNAT_NIL;
+	ridx = gnat_rdr_match_inverse(g, &p->tuple, &arrived);
+	if (ridx == GNAT_NIL || g->free_head == GNAT_NIL)
+		return GNAT_NIL;
+	if (gnat_map_lookup(g, &arrived, &dd) != GNAT_NIL)
+		return GNAT_NIL;
+	idx = gnat_map_create(g, &arrived, &p->tuple, now_ns);
+	g->maps[idx].redirect_id = g->rdrs[ridx].id;
+	g->maps[idx].editor = (int8_t)gnat_editor_find(g, arrived.proto, arrived.dport);
+	res->redirect_id = g->rdrs[ridx].id;
+	res->new_mapping = true;
+	gnat_rdr_used(g, ridx);
+	/* found as if by its reply key: the packet is of the original direction */
+	*d = GNAT_DIR_REPLY;
+	return idx;
+}
+
 static void inverse_parsed(struct gnat *g, struct net_pkt *p, size_t cap, uint64_t now_ns,
 			   struct gnat_result *res)
 {
@@ -23,6 +50,8 @@ static void inverse_parsed(struct gnat *g, struct net_pkt *p, size_t cap, uint64
 	}
 	net_tuple_reverse(&p->tuple, &rev);
 	idx = p->icmp_error ? GNAT_NIL : gnat_map_lookup(g, &rev, &d);
+	if (idx == GNAT_NIL && !p->icmp_error)
+		idx = inverse_open(g, p, now_ns, res, &d);
 	if (idx == GNAT_NIL) {
 		gnat_count_drop(g, res, GNAT_DROP_UNKNOWN_ORIGIN);
 		return;

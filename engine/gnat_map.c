@@ -307,3 +307,22 @@ void gnat_mapping_foreach(const struct gnat *g,
 		fn(&mi, arg);
 	}
 }
+
+/* The receiver's view (client -> redirect target) is the mapping's
+ * translated tuple; its reverse is the reply key. */
+int gnat_lookup_original(struct gnat *g, const struct net_tuple *translated,
+			 struct net_tuple *original)
+{
+	struct net_tuple rev;
+	enum gnat_dir d;
+	uint32_t idx;
+
+	if (!g || !translated || !original)
+		return -ENOENT;
+	net_tuple_reverse(translated, &rev);
+	idx = gnat_map_lookup(g, &rev, &d);
+	if (idx == GNAT_NIL || d != GNAT_DIR_REPLY)
+		return -ENOENT;
+	*original = g->maps[idx].key[0];
+	return 0;
+}

@@ -291,3 +291,56 @@ bool gnat_rdr_owner_holds(const struct gnat *g, uint32_t owner, uint8_t pi, uint
 	}
 	return false;
 }
+
+/* What arrived, given what a redirect let leave: only answerable when the
+ * match names the rewritten ends exactly (host prefix, port or kept port). */
+static bool rdr_unapply(const struct gnat_redirect *r, const struct net_tuple *left,
+			struct net_tuple *arrived)
+{
+	const struct gnat_redirect_spec *s = &r->spec;
+
+	*arrived = *left;
+	if (s->set_dst) {
+		if (!net_addr_eq(&s->new_dst, &left->dst) ||
+		    (s->new_dport && s->new_dport != left->dport) || !prefix_is_host(&s->match.dst))
+			return false;
+		arrived->dst = s->match.dst.addr;
+		if (s->new_dport) {
+			if (!s->match.dport)
+				return false;
+			arrived->dport = s->match.dport;
+		}
+	}
+	if (s->set_src) {
+		if (!net_addr_eq(&s->new_src, &left->src) ||
+		    (s->new_sport && s->new_sport != left->sport) || !prefix_is_host(&s->match.src))
+			return false;
+		arrived->src = s->match.src.addr;
+		if (s->new_sport) {
+			if (!s->match.sport)
+				return false;
+			arrived->sport = s->match.sport;
+		}
+	}
+	return rdr_matches(r, arrived);
+}
+
+uint32_t gnat_rdr_match_inverse(const struct gnat *g, const struct net_tuple *left,
+				struct net_tuple *arrived)
+{
+	const struct gnat_redirect *best = NULL;
+	uint32_t best_idx = GNAT_NIL;
+	struct net_tuple t;
+
+	for (uint32_t i = 0; i < g->cfg.max_redirects && g->c.redirects_active; i++) {
+		const struct gnat_redirect *r = &g->rdrs[i];
+
+		if (r->live && r->spec.match.proto == left->proto && rdr_unapply(r, left, &t) &&
+		    rdr_better(r, best)) {
+			best = r;
+			best_idx = i;
+			*arrived = t;
+		}
+	}
+	return best_idx;
+}
