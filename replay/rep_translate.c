@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../net/net_csum.h"
+#include "../net/net_pkt.h"
 #include "rep_writer.h"
 
 /* Room for the largest IP packet plus what editors may add to it. */
@@ -24,6 +25,7 @@ struct rep_ctx {
 	int linktype;
 	uint64_t last_ns;
 	uint8_t ip[REP_BUF_CAP];
+	uint8_t trial[REP_BUF_CAP];
 	uint8_t frame[REP_BUF_CAP + 64];
 };
 
@@ -153,6 +155,72 @@ static int write_frame(struct rep_ctx *c, const struct rep_frame *f, const uint8
 	return rep_writer_write(c->w, f->ts_ns, c->frame, n, wire);
 }
 
+/* A packet that left through no mapping opened a session from the other
+ * side: a redirect (an FTP expectation or a --redirect) made it out of one
+ * that arrived for the gateway's own address. Reconstruct candidates for that
+ * arrival, run each forward, and keep the one that reproduces the packet
+ * exactly (the forward run also creates the session's mapping). Returns true
+ * with c->ip/len replaced on success. */
+static bool invert_by_trial(struct rep_ctx *c, size_t *len, enum gnat_side to,
+			    struct gnat_result *gr)
+{
+	const struct rep_translate_opts *o = c->o;
+	struct net_addr cand_addr[REP_MAX_REDIRECTS + 1];
+	uint16_t cand_port[REP_MAX_REDIRECTS + 1];
+	struct net_pkt want, p;
+	enum net_err e;
+	size_t n = 0;
+	const struct net_addr *pub;
+
+	if (net_pkt_parse(c->ip, *len, &want, &e) != 0 ||
+	    (want.tuple.proto != 6 && want.tuple.proto != 17))
+		return false;
+	/* leaving inside, it arrived from outside for the public address;
+	 * leaving outside, it arrived from inside for an outside address the
+	 * redirect rewrote: only the first case has a known arrival address */
+	if (to != GNAT_SIDE_INSIDE)
+		return false;
+	pub = want.family == NET_AF_INET4 ? &o->public4 : &o->public6;
+	for (size_t i = 0; i < o->n_redirects; i++) {
+		const struct gnat_redirect_spec *r = &o->redirects[i];
+
+		if (!r->set_dst || r->set_src || r->match.proto != want.tuple.proto ||
+		    !net_addr_eq(&r->new_dst, &want.tuple.dst) ||
+		    (r->new_dport && r->new_dport != want.tuple.dport))
+			continue;
+		cand_addr[n] = r->match.dst.addr.family ? r->match.dst.addr : *pub;
+		cand_port[n++] = r->match.dport ? r->match.dport : want.tuple.dport;
+	}
+	if (pub->family)
+		cand_addr[n] = *pub, cand_port[n++] = want.tuple.dport;
+	for (size_t i = 0; i < n; i++) {
+		size_t tlen = *len;
+
+		if (cand_addr[i].family != want.family)
+			continue;
+		memcpy(c->trial, c->ip, *len);
+		if (net_pkt_parse(c->trial, tlen, &p, &e) != 0 ||
+		    net_pkt_rewrite_dst(&p, &cand_addr[i], cand_port[i]) != 0)
+			continue;
+		/* what the gateway would make of this candidate ... */
+		if (gnat_process(c->g, c->trial, &tlen, REP_BUF_CAP, GNAT_SIDE_OUTSIDE, c->last_ns,
+				 gr) != 0 || gr->verdict != GNAT_FORWARD)
+			continue;
+		if (net_pkt_parse(c->trial, tlen, &p, &e) != 0 ||
+		    !net_tuple_eq(&p.tuple, &want.tuple))
+			continue;
+		/* ... is the packet captured: the candidate is what arrived */
+		memcpy(c->trial, c->ip, *len);
+		if (net_pkt_parse(c->trial, *len, &p, &e) != 0 ||
+		    net_pkt_rewrite_dst(&p, &cand_addr[i], cand_port[i]) != 0)
+			return false;
+		memcpy(c->ip, c->trial, *len);
+		gr->translated = true;
+		return true;
+	}
+	return false;
+}
+
 static int translate_ip(struct rep_ctx *c, const struct rep_frame *f)
 {
 	struct rep_translate_result *res = c->res;
@@ -187,6 +255,13 @@ static int translate_ip(struct rep_ctx *c, const struct rep_frame *f)
 		rc = gnat_process_inverse(c->g, c->ip, &len, REP_BUF_CAP, side, c->last_ns, &gr);
 	if (rc)
 		return rc;
+	if (route == REP_ROUTE_INVERSE && gr.verdict == GNAT_DROP &&
+	    gr.reason == GNAT_DROP_UNKNOWN_ORIGIN) {
+		struct gnat_result tr;
+
+		if (invert_by_trial(c, &len, side, &tr))
+			gr = tr;
+	}
 	switch (gr.verdict) {
 	case GNAT_FORWARD:
 		break;

@@ -1,0 +1,241 @@
+/* test_translate_oracle.c - `translate` held to the Linux kernel's own NAT +
+ * FTP helper: our output for pcaps/kernel-nat/NAME-inside.pcap must match the
+ * kernel's NAME-outside.pcap packet by packet (addresses, payload lengths and
+ * bytes, PORT rewrites, seq/ack shifts); NAT ports only have to be consistent. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../net/net_pkt.h"
+#include "../replay/rep_reader.h"
+#include "../replay/rep_translate.h"
+#include "tu.h"
+
+#define MAX_FLOWS 256
+
+/* One kernel flow and the flow we produced for it (both as seen outside). */
+struct flow_pair {
+	struct net_tuple k, o;
+};
+
+struct oracle {
+	struct flow_pair flows[MAX_FLOWS];
+	size_t n_flows;
+	/* mismatch counters: all must stay 0 */
+	unsigned count, order, addr, plen, payload, port_line, seq, ack, ports, csum;
+	unsigned port_lines_seen, seq_shifted;
+};
+
+/* A packet copied out of a frame and parsed. */
+struct parsed {
+	uint8_t buf[65536];
+	struct net_pkt p;
+	int ok;
+};
+
+static void parse_frame(const struct rep_frame *f, struct parsed *out)
+{
+	enum net_err e;
+
+	out->ok = 0;
+	if (f->kind != REP_FRAME_IP || f->ip_len > sizeof(out->buf))
+		return;
+	memcpy(out->buf, f->data + f->ip_off, f->ip_len);
+	out->ok = net_pkt_parse(out->buf, f->ip_len, &out->p, &e) == 0;
+}
+
+/* The flow a kernel tuple maps to must always be the same one of ours, and
+ * no two kernel flows may share one of ours (both directions count). */
+static void check_ports(struct oracle *or, const struct net_tuple *k, const struct net_tuple *o)
+{
+	struct net_tuple kr, orr;
+
+	net_tuple_reverse(k, &kr);
+	net_tuple_reverse(o, &orr);
+	for (size_t i = 0; i < or->n_flows; i++) {
+		struct flow_pair *fp = &or->flows[i];
+
+		if (net_tuple_eq(&fp->k, k) || net_tuple_eq(&fp->k, &kr)) {
+			bool same = net_tuple_eq(&fp->k, k) ? net_tuple_eq(&fp->o, o)
+							    : net_tuple_eq(&fp->o, &orr);
+			if (!same)
+				or->ports++;
+			return;
+		}
+		if (net_tuple_eq(&fp->o, o) || net_tuple_eq(&fp->o, &orr)) {
+			or->ports++; /* our flow already stands for another kernel flow */
+			return;
+		}
+	}
+	if (or->n_flows < MAX_FLOWS)
+		or->flows[or->n_flows++] = (struct flow_pair){*k, *o};
+}
+
+static bool starts(const uint8_t *p, size_t n, const char *s)
+{
+	size_t l = strlen(s);
+
+	return n >= l && memcmp(p, s, l) == 0;
+}
+
+/* Payload: byte-equal, except address-carrying FTP lines where the port
+ * digits may differ; those must name the public address as the kernel did. */
+static void check_payload(struct oracle *or, const struct net_pkt *o, const struct net_pkt *k,
+			  uint64_t n)
+{
+	const uint8_t *op = o->buf + o->payload_off, *kp = k->buf + k->payload_off;
+	size_t len = k->payload_len;
+
+	if (o->payload_len != k->payload_len) {
+		if (or->plen++ < 5)
+			fprintf(stderr, "packet %llu: payload %zu bytes, kernel %zu\n",
+				(unsigned long long)n, o->payload_len, k->payload_len);
+		return;
+	}
+	if (starts(kp, len, "PORT ") || starts(kp, len, "EPRT ")) {
+		const char *want = starts(kp, len, "PORT ") ? "PORT 203,0,113,1," : "EPRT |1|203.0.113.1|";
+
+		or->port_lines_seen++;
+		if (!starts(kp, len, want) || !starts(op, len, want)) {
+			if (or->port_line++ < 5)
+				fprintf(stderr, "packet %llu: '%.*s' vs kernel '%.*s'\n",
+					(unsigned long long)n, (int)len, (const char *)op, (int)len,
+					(const char *)kp);
+		}
+		return;
+	}
+	if (memcmp(op, kp, len) != 0 && !starts(kp, len, "227 ") && !starts(kp, len, "229 ")) {
+		if (or->payload++ < 5)
+			fprintf(stderr, "packet %llu: payload bytes differ\n", (unsigned long long)n);
+	}
+}
+
+static void check_packet(struct oracle *or, const struct parsed *in, const struct parsed *o,
+			 const struct parsed *k, uint64_t n)
+{
+	const struct net_pkt *ip = &in->p, *op = &o->p, *kp = &k->p;
+
+	if (!o->ok || !k->ok || !in->ok) {
+		or->order++;
+		return;
+	}
+	if (op->tuple.proto != kp->tuple.proto || op->family != kp->family) {
+		or->order++;
+		return;
+	}
+	if (!net_addr_eq(&op->tuple.src, &kp->tuple.src) ||
+	    !net_addr_eq(&op->tuple.dst, &kp->tuple.dst)) {
+		if (or->addr++ < 5)
+			fprintf(stderr, "packet %llu: addresses differ from the kernel's\n",
+				(unsigned long long)n);
+	}
+	check_payload(or, op, kp, n);
+	check_ports(or, &kp->tuple, &op->tuple);
+	if (net_pkt_checksums_ok(kp) && !net_pkt_checksums_ok(op))
+		or->csum++;
+	if (op->tuple.proto != 6)
+		return;
+	/* the kernel's shift of each sequence number is ours too */
+	if (op->seq - ip->seq != kp->seq - ip->seq) {
+		if (or->seq++ < 5)
+			fprintf(stderr, "packet %llu: seq shift %d, kernel %d\n",
+				(unsigned long long)n, (int)(op->seq - ip->seq),
+				(int)(kp->seq - ip->seq));
+	}
+	if ((kp->tcp_flags & NET_TCP_ACK) && op->ack - ip->ack != kp->ack - ip->ack) {
+		if (or->ack++ < 5)
+			fprintf(stderr, "packet %llu: ack shift %d, kernel %d\n",
+				(unsigned long long)n, (int)(op->ack - ip->ack),
+				(int)(kp->ack - ip->ack));
+	}
+	if (kp->seq != ip->seq || kp->ack != ip->ack)
+		or->seq_shifted++;
+}
+
+static void run_oracle(const char *name, unsigned min_port_lines, unsigned min_shifted)
+{
+	static struct rep_translate_opts o;
+	static struct parsed pin, pout, pk;
+	static struct oracle or;
+	struct rep_translate_result res;
+	struct rep_reader *ri = NULL, *ro = NULL, *rk = NULL;
+	struct rep_frame fi, fo, fk;
+	char in[256], kern[256], out[64] = "/tmp/gatelab_oracle.XXXXXX", err[REP_ERR_LEN];
+	int fd, ci, co, ck;
+	uint64_t n = 0;
+
+	memset(&o, 0, sizeof(o));
+	memset(&or, 0, sizeof(or));
+	snprintf(in, sizeof(in), "pcaps/kernel-nat/%s-inside.pcap", name);
+	snprintf(kern, sizeof(kern), "pcaps/kernel-nat/%s-outside.pcap", name);
+	fd = mkstemp(out);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_FATAL(net_prefix_parse("192.0.2.0/24", &o.inside[0]) == 0);
+	CU_ASSERT_FATAL(net_prefix_parse("2001:db8:1::/64", &o.inside[1]) == 0);
+	o.n_inside = 2;
+	CU_ASSERT_FATAL(net_addr_parse("203.0.113.1", &o.public4) == 0);
+	CU_ASSERT_FATAL(net_addr_parse("2001:db8:2::1", &o.public6) == 0);
+
+	CU_ASSERT_EQUAL_FATAL(rep_translate_run(in, out, &o, &res), 0);
+	CU_ASSERT_EQUAL(res.dropped, 0);
+	CU_ASSERT_EQUAL(res.pkts_in, res.pkts_out);
+	CU_ASSERT(res.sessions >= 2); /* control + data connections */
+	CU_ASSERT(res.translated > 0);
+
+	CU_ASSERT_EQUAL_FATAL(rep_reader_open(in, &ri, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(rep_reader_open(out, &ro, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(rep_reader_open(kern, &rk, err, sizeof(err)), 0);
+	for (;;) {
+		ci = rep_reader_next(ri, &fi);
+		co = rep_reader_next(ro, &fo);
+		ck = rep_reader_next(rk, &fk);
+		if (ci || co || ck)
+			break;
+		n++;
+		if (fo.ts_ns != fi.ts_ns) /* OUT keeps the capture's times: order too */
+			or.order++;
+		parse_frame(&fi, &pin);
+		parse_frame(&fo, &pout);
+		parse_frame(&fk, &pk);
+		check_packet(&or, &pin, &pout, &pk, n);
+	}
+	/* same packet count: all three end together */
+	CU_ASSERT_EQUAL(ci, -ENODATA);
+	CU_ASSERT_EQUAL(co, -ENODATA);
+	CU_ASSERT_EQUAL(ck, -ENODATA);
+	CU_ASSERT_EQUAL(n, res.pkts_in);
+	CU_ASSERT_EQUAL(or.order, 0);
+	CU_ASSERT_EQUAL(or.addr, 0);
+	CU_ASSERT_EQUAL(or.plen, 0);
+	CU_ASSERT_EQUAL(or.payload, 0);
+	CU_ASSERT_EQUAL(or.port_line, 0);
+	CU_ASSERT_EQUAL(or.seq, 0);
+	CU_ASSERT_EQUAL(or.ack, 0);
+	CU_ASSERT_EQUAL(or.ports, 0);
+	CU_ASSERT_EQUAL(or.csum, 0);
+	/* the capture exercised what it is here for */
+	CU_ASSERT(or.port_lines_seen >= min_port_lines);
+	CU_ASSERT(or.seq_shifted >= min_shifted);
+	CU_ASSERT(or.n_flows >= 2);
+	rep_reader_close(ri);
+	rep_reader_close(ro);
+	rep_reader_close(rk);
+	unlink(out);
+}
+
+/* Three PORTs, each one byte longer after the rewrite: seq/ack shift +1..+3. */
+static void test_oracle_lftp_port(void)
+{
+	run_oracle("lftp-port", 3, 10);
+}
+
+/* PASV: 227 untouched, data connections masqueraded, no shifts. */
+static void test_oracle_curl_pasv(void)
+{
+	run_oracle("curl-pasv", 0, 0);
+}
+
+TU_MAIN("translate_oracle", TU_CASE(test_oracle_lftp_port), TU_CASE(test_oracle_curl_pasv))
