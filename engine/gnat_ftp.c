@@ -51,6 +51,10 @@
 
 #define GNAT_FTP_PORT 21
 #define GNAT_FTP_TEXT_MAX 96 /* longest formatted span: "|2|<IPv6>|65535|" */
+/* No port for the data connection: the command cannot be honoured and the
+ * segment is dropped (Linux: "all ports in use"). Not -ENOSPC, which the
+ * engine reads as "the packet could not grow". */
+#define GNAT_FTP_NO_PORT (-EADDRNOTAVAIL)
 
 static void gnat_ftp_host_prefix(struct net_prefix *p, const struct net_addr *a)
 {
@@ -123,7 +127,7 @@ static int gnat_ftp_port(struct gnat_edit *e, size_t line_off, const struct ftp_
 		if (inverse)
 			public_port = client_port;
 		else if (rc < 0)
-			return rc;
+			return GNAT_FTP_NO_PORT;
 	}
 
 	memset(&spec, 0, sizeof(spec));
@@ -177,7 +181,7 @@ static int gnat_ftp_pasv(struct gnat_edit *e, size_t line_off, const struct ftp_
 		if (inverse)
 			client_port = server_port; /* as for PORT: what left is a fact */
 		else if (rc < 0)
-			return rc;
+			return GNAT_FTP_NO_PORT;
 	}
 
 	memset(&spec, 0, sizeof(spec));

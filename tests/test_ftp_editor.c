@@ -31,6 +31,7 @@ struct fx {
 	uint16_t pub_port;     /* the client's port as the server sees it */
 	const char *dst_seen;  /* the address the client connects to */
 	uint16_t dport_seen;
+	size_t cap;            /* room given to the gNAT (0: the whole buffer) */
 };
 
 struct out {
@@ -41,7 +42,7 @@ struct out {
 	int rc;
 };
 
-static void fx_open(struct fx *f, bool ftp_editor)
+static void fx_open_range(struct fx *f, bool ftp_editor, uint16_t port_min, uint16_t port_max)
 {
 	struct gnat_config cfg;
 
@@ -53,6 +54,10 @@ static void fx_open(struct fx *f, bool ftp_editor)
 	CU_ASSERT_FATAL(net_addr_parse(PUBLIC, &cfg.public4) == 0);
 	CU_ASSERT_FATAL(net_addr_parse(PUBLIC6, &cfg.public6) == 0);
 	cfg.ftp_editor = ftp_editor;
+	if (port_min) {
+		cfg.port_min = port_min;
+		cfg.port_max = port_max;
+	}
 	CU_ASSERT_FATAL(gnat_create(&cfg, &f->g) == 0);
 	f->now = 1 * GNAT_NS_PER_S;
 	f->client = CLIENT;
@@ -61,6 +66,11 @@ static void fx_open(struct fx *f, bool ftp_editor)
 	f->sport = 21;
 	f->dst_seen = SERVER;
 	f->dport_seen = 21;
+}
+
+static void fx_open(struct fx *f, bool ftp_editor)
+{
+	fx_open_range(f, ftp_editor, 0, 0);
 }
 
 static void fx_close(struct fx *f)
@@ -75,6 +85,7 @@ static void send_tcp(struct fx *f, struct out *o, enum gnat_side from, const cha
 {
 	struct tu_pkt_spec s;
 	enum net_err err;
+	size_t cap;
 	int n;
 
 	memset(o, 0, sizeof(*o));
@@ -93,11 +104,11 @@ static void send_tcp(struct fx *f, struct out *o, enum gnat_side from, const cha
 	CU_ASSERT_FATAL(n > 0);
 	o->len = (size_t)n;
 	f->now += GNAT_NS_PER_S / 100;
+	cap = f->cap ? f->cap : sizeof(o->buf);
 	if (f->inverse)
-		o->rc = gnat_process_inverse(f->g, o->buf, &o->len, sizeof(o->buf), from, f->now,
-					     &o->res);
+		o->rc = gnat_process_inverse(f->g, o->buf, &o->len, cap, from, f->now, &o->res);
 	else
-		o->rc = gnat_process(f->g, o->buf, &o->len, sizeof(o->buf), from, f->now, &o->res);
+		o->rc = gnat_process(f->g, o->buf, &o->len, cap, from, f->now, &o->res);
 	CU_ASSERT_FATAL(o->rc == 0);
 	if (o->res.verdict != GNAT_DROP) {
 		CU_ASSERT_FATAL(net_pkt_parse(o->buf, o->len, &o->p, &err) == 0);
@@ -682,10 +693,202 @@ static void test_inverse_round_trip(void)
 	fx_close(&f);
 }
 
+
+/* Several lines in one segment, bare-LF terminators: only the PORT line
+ * changes, the lines around it are kept byte for byte. */
+static void test_port_among_other_lines(void)
+{
+	struct fx f;
+	struct out o;
+
+	fx_open(&f, true);
+	handshake(&f);
+	client_seg(&f, &o, CSEQ + 1, SSEQ + 1, NET_TCP_ACK | NET_TCP_PSH,
+		   "NOOP\r\nPORT 192,0,2,10,200,1\nSYST\r\nPORT 192,0,2,10,200,2");
+	CU_ASSERT_FATAL(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(o.res.edits == 1); /* the last, unterminated line is not edited */
+	CU_ASSERT(payload_is(&o, "NOOP\r\nPORT 203,0,113,1,200,1\nSYST\r\nPORT 192,0,2,10,200,2"));
+	CU_ASSERT(client_delta(&f) == 1);
+	fx_close(&f);
+}
+
+/* No room to grow the packet: dropped (the client retransmits), and the
+ * expectation and the port it held are withdrawn. */
+static void test_no_room_drops_and_withdraws(void)
+{
+	static const char port_cmd[] = "PORT 192,0,2,10,200,1\r\n";
+	struct gnat_counters c0, c1;
+	struct fx f;
+	struct out o;
+
+	fx_open(&f, true);
+	handshake(&f);
+	get_counters(&f, &c0);
+	f.cap = 20 + 20 + sizeof(port_cmd) - 1; /* exactly the packet */
+	client_seg(&f, &o, CSEQ + 1, SSEQ + 1, NET_TCP_ACK | NET_TCP_PSH, port_cmd);
+	CU_ASSERT(o.res.verdict == GNAT_DROP);
+	CU_ASSERT(o.res.reason == GNAT_DROP_EDIT_NOSPACE);
+	get_counters(&f, &c1);
+	CU_ASSERT(c1.redirects_active == c0.redirects_active);
+	CU_ASSERT(client_delta(&f) == 0);
+	send_tcp(&f, &o, GNAT_SIDE_OUTSIDE, SERVER, 20, PUBLIC, 51201, 1, 0, NET_TCP_SYN, NULL);
+	CU_ASSERT(not_through(&o));
+	/* the retransmission with room gets the port that was given back */
+	f.cap = 0;
+	client_seg(&f, &o, CSEQ + 1, SSEQ + 1, NET_TCP_ACK | NET_TCP_PSH, port_cmd);
+	CU_ASSERT(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(payload_is(&o, "PORT 203,0,113,1,200,1\r\n"));
+	fx_close(&f);
+}
+
+/* Every public port taken: the PORT cannot be honoured and is dropped, as
+ * Linux does ("all ports in use"), with nothing opened. */
+static void test_ports_exhausted_drops(void)
+{
+	struct gnat_counters c0, c1;
+	struct fx f;
+	struct out o;
+
+	fx_open_range(&f, true, 60000, 60000);
+	handshake(&f); /* the control session takes the only port */
+	CU_ASSERT(f.pub_port == 60000);
+	get_counters(&f, &c0);
+	client_seg(&f, &o, CSEQ + 1, SSEQ + 1, NET_TCP_ACK | NET_TCP_PSH,
+		   "PORT 192,0,2,10,200,1\r\n");
+	CU_ASSERT(o.res.verdict == GNAT_DROP);
+	CU_ASSERT(o.res.reason == GNAT_DROP_EDIT_FAILED);
+	get_counters(&f, &c1);
+	CU_ASSERT(c1.redirects_added == c0.redirects_added);
+	fx_close(&f);
+}
+
+/* Forward the gateway's public TCP/21 to an inside server. */
+static void dnat_handshake(struct fx *f)
+{
+	struct gnat_redirect_spec spec;
+	struct out o;
+	uint32_t id;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.match.proto = 6;
+	CU_ASSERT_FATAL(net_prefix_parse(PUBLIC "/32", &spec.match.dst) == 0);
+	spec.match.dport = 21;
+	spec.set_dst = true;
+	CU_ASSERT_FATAL(net_addr_parse("192.0.2.50", &spec.new_dst) == 0);
+	CU_ASSERT_FATAL(gnat_redirect_add(f->g, &spec, f->now, &id) == 0);
+	send_tcp(f, &o, GNAT_SIDE_OUTSIDE, "198.51.100.7", 3000, PUBLIC, 21, CSEQ, 0, NET_TCP_SYN,
+		 NULL);
+	CU_ASSERT_FATAL(o.res.verdict == GNAT_FORWARD);
+	send_tcp(f, &o, GNAT_SIDE_INSIDE, "192.0.2.50", 21, "198.51.100.7", 3000, SSEQ, CSEQ + 1,
+		 NET_TCP_SYN | NET_TCP_ACK, NULL);
+	CU_ASSERT_FATAL(o.res.verdict == GNAT_FORWARD);
+}
+
+/* Destination NAT only (the client is not translated): its PORT needs no
+ * rewrite, but the server's data connection must come from the address the
+ * client believes it talks to. */
+static void test_port_under_dnat(void)
+{
+	static const char port_cmd[] = "PORT 198,51,100,7,195,80\r\n";
+	struct fx f;
+	struct out o;
+
+	fx_open(&f, true);
+	dnat_handshake(&f);
+	send_tcp(&f, &o, GNAT_SIDE_OUTSIDE, "198.51.100.7", 3000, PUBLIC, 21, CSEQ + 1, SSEQ + 1,
+		 NET_TCP_ACK | NET_TCP_PSH, port_cmd);
+	CU_ASSERT_FATAL(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(o.res.edits == 0);
+	CU_ASSERT(payload_is(&o, port_cmd));
+	send_tcp(&f, &o, GNAT_SIDE_INSIDE, "192.0.2.50", 20, "198.51.100.7", 50000, 1, 0,
+		 NET_TCP_SYN, NULL);
+	CU_ASSERT_FATAL(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(o.res.redirect_id != 0);
+	CU_ASSERT(addr_is(&o.p.tuple.src, PUBLIC));
+	CU_ASSERT(o.p.tuple.sport == 20);
+	CU_ASSERT(addr_is(&o.p.tuple.dst, "198.51.100.7"));
+	CU_ASSERT(o.p.tuple.dport == 50000);
+	fx_close(&f);
+}
+
+/* Inverse of the destination NAT case: the 227 that left naming the public
+ * address goes back to naming the inside server, and the client's data
+ * connection is still forwarded to it. */
+static void test_inverse_227(void)
+{
+	struct fx f;
+	struct out o;
+
+	fx_open(&f, true);
+	dnat_handshake(&f);
+	f.inverse = true;
+	send_tcp(&f, &o, GNAT_SIDE_OUTSIDE, PUBLIC, 21, "198.51.100.7", 3000, SSEQ + 1, CSEQ + 1,
+		 NET_TCP_ACK | NET_TCP_PSH, "227 Entering Passive Mode (203,0,113,1,39,16).\r\n");
+	CU_ASSERT_FATAL(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(o.res.edits == 1);
+	CU_ASSERT(payload_is(&o, "227 Entering Passive Mode (192,0,2,50,39,16).\r\n"));
+	CU_ASSERT(addr_is(&o.p.tuple.src, "192.0.2.50"));
+	CU_ASSERT(o.p.seq == SSEQ + 1);
+	f.inverse = false;
+	send_tcp(&f, &o, GNAT_SIDE_OUTSIDE, "198.51.100.7", 3001, PUBLIC, 10000, 1, 0, NET_TCP_SYN,
+		 NULL);
+	CU_ASSERT_FATAL(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(addr_is(&o.p.tuple.dst, "192.0.2.50"));
+	CU_ASSERT(o.p.tuple.dport == 10000);
+	/* the next reply that left one byte later arrived at its own place */
+	f.inverse = true;
+	send_tcp(&f, &o, GNAT_SIDE_OUTSIDE, PUBLIC, 21, "198.51.100.7", 3000, SSEQ + 1 + 49,
+		 CSEQ + 1, NET_TCP_ACK | NET_TCP_PSH, "226 Done\r\n");
+	CU_ASSERT(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(o.p.seq == SSEQ + 1 + 48);
+	fx_close(&f);
+}
+
+/* Forward then inverse over the same bytes gives back the original segment. */
+static void test_forward_inverse_identity(void)
+{
+	static const char *cmds[] = {"PORT 192,0,2,10,200,1\r\n", "EPRT |1|192.0.2.10|50000|\r\n",
+				     "EPRT !1!192.0.2.10!50001!\r\n"};
+	struct fx f, r;
+	struct out fw, back;
+	uint32_t seq = CSEQ + 1, seq_out = CSEQ + 1;
+
+	fx_open(&f, true);
+	handshake(&f);
+	fx_open(&r, true);
+	handshake(&r);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		client_seg(&f, &fw, seq, SSEQ + 1, NET_TCP_ACK | NET_TCP_PSH, cmds[i]);
+		CU_ASSERT_FATAL(fw.res.verdict == GNAT_FORWARD);
+		CU_ASSERT(fw.res.edits == 1);
+		CU_ASSERT(fw.p.seq == seq_out);
+		/* invert exactly what left */
+		memset(&back, 0, sizeof(back));
+		memcpy(back.buf, fw.buf, fw.len);
+		back.len = fw.len;
+		r.now += GNAT_NS_PER_S / 100;
+		CU_ASSERT_FATAL(gnat_process_inverse(r.g, back.buf, &back.len, sizeof(back.buf),
+						     GNAT_SIDE_OUTSIDE, r.now, &back.res) == 0);
+		CU_ASSERT_FATAL(back.res.verdict == GNAT_FORWARD);
+		CU_ASSERT_FATAL(net_pkt_parse(back.buf, back.len, &back.p, &(enum net_err){0}) == 0);
+		CU_ASSERT(net_pkt_checksums_ok(&back.p));
+		CU_ASSERT(payload_is(&back, cmds[i]));
+		CU_ASSERT(back.p.seq == seq);
+		CU_ASSERT(addr_is(&back.p.tuple.src, CLIENT));
+		seq += (uint32_t)strlen(cmds[i]);
+		seq_out += (uint32_t)fw.p.payload_len;
+	}
+	fx_close(&r);
+	fx_close(&f);
+}
+
 TU_MAIN("ftp_editor", TU_CASE(test_port_rewritten_and_data_expected),
 	TU_CASE(test_several_ports_accumulate), TU_CASE(test_retransmitted_port_identical),
 	TU_CASE(test_eprt_ipv4), TU_CASE(test_eprt_ipv6), TU_CASE(test_bounce_not_opened),
 	TU_CASE(test_malformed_untouched), TU_CASE(test_split_line_not_edited),
 	TU_CASE(test_227_plain_snat_untouched), TU_CASE(test_227_229_dnat),
 	TU_CASE(test_229_port_changes_when_taken), TU_CASE(test_no_editor_no_rewrite),
-	TU_CASE(test_inverse_round_trip))
+	TU_CASE(test_inverse_round_trip), TU_CASE(test_port_among_other_lines),
+	TU_CASE(test_no_room_drops_and_withdraws), TU_CASE(test_ports_exhausted_drops),
+	TU_CASE(test_port_under_dnat), TU_CASE(test_inverse_227),
+	TU_CASE(test_forward_inverse_identity))
