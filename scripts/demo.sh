@@ -36,6 +36,12 @@ port_lines() {
 		-e frame.number -e ip.src -e ftp.request.arg 2>/dev/null
 }
 
+# What a NAT decides per packet (TTL and MACs are the link's business).
+headers() {
+	tshark -r "$1" -T fields -E separator=, -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport \
+		-e tcp.seq_raw -e tcp.ack_raw -e tcp.len 2>/dev/null
+}
+
 echo "== PORT commands: sent by the client / rewritten by gatelab / rewritten by Linux"
 printf '%-6s %-24s %-24s %-24s\n' frame "client (inside link)" "gatelab (outside)" "Linux nf_nat_ftp"
 if command -v tshark >/dev/null; then
@@ -44,6 +50,11 @@ if command -v tshark >/dev/null; then
 	echo
 	echo "== addresses on the output link (packets per source -> destination)"
 	tshark -r "$OUT" -T fields -e ip.src -e ip.dst 2>/dev/null | sort | uniq -c | sort -rn
+	echo
+	echo "== packet by packet against the kernel's outside capture"
+	same=$(paste -d'|' <(headers "$OUT") <(headers "$KERNEL") | awk -F'|' '$1 == $2' | wc -l)
+	echo "$same of $(headers "$KERNEL" | wc -l) packets carry the same addresses, ports," \
+		"TCP seq/ack and payload length as the kernel's"
 else
 	echo "(tshark is not installed: run 'make deps')"
 fi
