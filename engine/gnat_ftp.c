@@ -51,10 +51,10 @@
 
 #define GNAT_FTP_PORT 21
 #define GNAT_FTP_TEXT_MAX 96 /* longest formatted span: "|2|<IPv6>|65535|" */
-/* No port for the data connection: the command cannot be honoured and the
- * segment is dropped (Linux: "all ports in use"). Not -ENOSPC, which the
- * engine reads as "the packet could not grow". */
-#define GNAT_FTP_NO_PORT (-EADDRNOTAVAIL)
+/* No port or no expectation slot for the data connection: the command cannot
+ * be honoured and the segment is dropped (Linux: "all ports in use"). Not
+ * -ENOSPC, which the engine reads as "the packet could not grow". */
+#define GNAT_FTP_NO_DATA (-EADDRNOTAVAIL)
 
 static void gnat_ftp_host_prefix(struct net_prefix *p, const struct net_addr *a)
 {
@@ -81,8 +81,10 @@ static int gnat_ftp_apply(struct gnat_edit *e, const struct gnat_redirect_spec *
 			return 0; /* not expressible in this form: leave the line */
 	}
 	rc = gnat_edit_expect(e, spec, &id);
-	if (rc < 0)
+	if (rc < 0) {
+		rc = GNAT_FTP_NO_DATA;
 		goto out;
+	}
 	if (!repl)
 		goto out;
 	rc = gnat_edit_replace(e, line_off + span->off, span->len, text, (size_t)n);
@@ -95,8 +97,8 @@ out:
 	return rc;
 }
 
-/* A PORT/EPRT from the client. `named` is the address the text must carry to
- * be ours (orig.src forward, trans.src inverse). */
+/* A PORT/EPRT from the client. It is ours only when it names the client as
+ * the packet carries it: orig.src forward, trans.src (public) inverse. */
 static int gnat_ftp_port(struct gnat_edit *e, size_t line_off, const struct ftp_addr_span *span,
 			 long *delta)
 {
@@ -127,7 +129,7 @@ static int gnat_ftp_port(struct gnat_edit *e, size_t line_off, const struct ftp_
 		if (inverse)
 			public_port = client_port;
 		else if (rc < 0)
-			return GNAT_FTP_NO_PORT;
+			return GNAT_FTP_NO_DATA;
 	}
 
 	memset(&spec, 0, sizeof(spec));
@@ -181,7 +183,7 @@ static int gnat_ftp_pasv(struct gnat_edit *e, size_t line_off, const struct ftp_
 		if (inverse)
 			client_port = server_port; /* as for PORT: what left is a fact */
 		else if (rc < 0)
-			return GNAT_FTP_NO_PORT;
+			return GNAT_FTP_NO_DATA;
 	}
 
 	memset(&spec, 0, sizeof(spec));

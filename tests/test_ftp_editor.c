@@ -42,7 +42,8 @@ struct out {
 	int rc;
 };
 
-static void fx_open_range(struct fx *f, bool ftp_editor, uint16_t port_min, uint16_t port_max)
+static void fx_open_cfg(struct fx *f, bool ftp_editor, uint16_t port_min, uint16_t port_max,
+		       uint32_t max_redirects)
 {
 	struct gnat_config cfg;
 
@@ -58,6 +59,8 @@ static void fx_open_range(struct fx *f, bool ftp_editor, uint16_t port_min, uint
 		cfg.port_min = port_min;
 		cfg.port_max = port_max;
 	}
+	if (max_redirects)
+		cfg.max_redirects = max_redirects;
 	CU_ASSERT_FATAL(gnat_create(&cfg, &f->g) == 0);
 	f->now = 1 * GNAT_NS_PER_S;
 	f->client = CLIENT;
@@ -70,7 +73,7 @@ static void fx_open_range(struct fx *f, bool ftp_editor, uint16_t port_min, uint
 
 static void fx_open(struct fx *f, bool ftp_editor)
 {
-	fx_open_range(f, ftp_editor, 0, 0);
+	fx_open_cfg(f, ftp_editor, 0, 0, 0);
 }
 
 static void fx_close(struct fx *f)
@@ -749,7 +752,7 @@ static void test_ports_exhausted_drops(void)
 	struct fx f;
 	struct out o;
 
-	fx_open_range(&f, true, 60000, 60000);
+	fx_open_cfg(&f, true, 60000, 60000, 0);
 	handshake(&f); /* the control session takes the only port */
 	CU_ASSERT(f.pub_port == 60000);
 	get_counters(&f, &c0);
@@ -759,6 +762,34 @@ static void test_ports_exhausted_drops(void)
 	CU_ASSERT(o.res.reason == GNAT_DROP_EDIT_FAILED);
 	get_counters(&f, &c1);
 	CU_ASSERT(c1.redirects_added == c0.redirects_added);
+	fx_close(&f);
+}
+
+/* The redirect table is full: the second PORT cannot get its expectation and
+ * is dropped unrewritten; the first one still works. */
+static void test_expectation_table_full_drops(void)
+{
+	struct gnat_counters c0, c1;
+	struct fx f;
+	struct out o;
+
+	fx_open_cfg(&f, true, 0, 0, 1);
+	handshake(&f);
+	client_seg(&f, &o, CSEQ + 1, SSEQ + 1, NET_TCP_ACK | NET_TCP_PSH,
+		   "PORT 192,0,2,10,200,1\r\n");
+	CU_ASSERT(o.res.verdict == GNAT_FORWARD);
+	get_counters(&f, &c0);
+	client_seg(&f, &o, CSEQ + 1 + 23, SSEQ + 1, NET_TCP_ACK | NET_TCP_PSH,
+		   "PORT 192,0,2,10,200,2\r\n");
+	CU_ASSERT(o.res.verdict == GNAT_DROP);
+	CU_ASSERT(o.res.reason == GNAT_DROP_EDIT_FAILED);
+	get_counters(&f, &c1);
+	CU_ASSERT(c1.redirects_refused == c0.redirects_refused + 1);
+	CU_ASSERT(c1.editor_rewrites == c0.editor_rewrites);
+	CU_ASSERT(client_delta(&f) == 1);
+	send_tcp(&f, &o, GNAT_SIDE_OUTSIDE, SERVER, 20, PUBLIC, 51201, 1, 0, NET_TCP_SYN, NULL);
+	CU_ASSERT(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(o.p.tuple.dport == 51201);
 	fx_close(&f);
 }
 
@@ -890,5 +921,6 @@ TU_MAIN("ftp_editor", TU_CASE(test_port_rewritten_and_data_expected),
 	TU_CASE(test_229_port_changes_when_taken), TU_CASE(test_no_editor_no_rewrite),
 	TU_CASE(test_inverse_round_trip), TU_CASE(test_port_among_other_lines),
 	TU_CASE(test_no_room_drops_and_withdraws), TU_CASE(test_ports_exhausted_drops),
+	TU_CASE(test_expectation_table_full_drops),
 	TU_CASE(test_port_under_dnat), TU_CASE(test_inverse_227),
 	TU_CASE(test_forward_inverse_identity))
