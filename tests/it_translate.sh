@@ -10,17 +10,19 @@ trap 'rm -rf "$T"' EXIT
 fails=0
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# tshark without its "running as root" chatter
+tshark_q() { tshark "$@" 2>/dev/null; }
 
-TS=(tshark -n -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE)
+TS=(tshark_q -n -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE)
 
 # Announced data endpoints (PORT, EPRT, 227, 229) that a later SYN (no ACK)
 # really connects to. Prints "announced matched".
 endpoints_matched() {
-	"${TS[@]}" -r "$1" -T fields -E separator='|' -E occurrence=f \
+	"${TS[@]}" -r "$1" -T fields -E occurrence=f \
 		-e ip.src -e ipv6.src -e ip.dst -e ipv6.dst -e tcp.srcport -e tcp.dstport \
 		-e tcp.flags.syn -e tcp.flags.ack -e ftp.request.command -e ftp.request.arg \
 		-e ftp.response.code -e ftp.response.arg 2>/dev/null |
-	awk -F'|' '
+	awk -F'\t' '
 	function want(key) { if (!(key in pend)) { pend[key] = 1; ann++ } }
 	{
 		src = $1 $2; dst = $3 $4
@@ -109,7 +111,7 @@ check_capture zeek-midsession pcaps/zeek/ftp-with-numbers-in-filename-first200.p
 	'ip.addr==192.168.21.95' '192\.168\.21\.95|192,168,21,95' --inside 192.168.21.95/32 $P4
 for c in ftp-download-active ftp-download-passive ftp-upload-active; do
 	check_capture "suricata-$c" "pcaps/suricata/$c.pcap" 'ip.addr==172.23.0.3' \
-		'172\.23\.0\.3|172,23,0,3' --inside 172.23.0.0/24 $P4
+		'172\.23\.0\.3|172,23,0,3' --inside 172.23.0.3/32 $P4
 done
 # EPRT naming an IPv6 address on an IPv4 session, no data connection
 check_capture suricata-eprt6 pcaps/suricata/ftp-active-dynamic_port-02.pcap 'ip.addr==1.1.1.1' \
@@ -136,8 +138,9 @@ if [ $rc -eq 0 ] && grep -q "warning: .*both ends inside.*nothing translated" <<
 else
 	fail "loopback capture: rc $rc, '$out'"
 fi
-if cmp -s pcaps/suricata/ftp-port-memcap.pcap "$T/lo.pcap"; then
-	pass "loopback capture: OUT byte-identical to IN"
+# records byte-identical (the 24-byte file header differs only in snaplen)
+if cmp -s <(tail -c +25 pcaps/suricata/ftp-port-memcap.pcap) <(tail -c +25 "$T/lo.pcap"); then
+	pass "loopback capture: OUT records byte-identical to IN"
 else
 	fail "loopback capture: OUT differs from IN"
 fi
@@ -178,7 +181,7 @@ usage() {
 	local err rc
 	err=$("$GL" "$@" 2>&1 >/dev/null)
 	rc=$?
-	[ $rc -eq 2 ] && grep -qF "$want" <<<"$err" && pass "usage $name: exit 2" ||
+	[ $rc -eq 2 ] && grep -qF -- "$want" <<<"$err" && pass "usage $name: exit 2" ||
 		fail "usage $name: rc $rc, '$err'"
 }
 usage no-inside "--inside PREFIX is required" translate pcaps/zeek/ipv4.pcap "$T/u.pcap" $P4
