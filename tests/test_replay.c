@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../net/net_csum.h"
+#include "../net/net_pkt.h"
 #include "../replay/rep_reader.h"
 #include "../replay/rep_redirect.h"
 #include "../replay/rep_translate.h"
@@ -521,6 +523,150 @@ static void test_redirect_parse(void)
 	}
 }
 
+/* Reads the n-th (1-based) packet of a raw-IP capture and parses it. */
+static void nth_packet(const char *path, uint64_t n, uint8_t *buf, struct net_pkt *p)
+{
+	struct rep_reader *r = NULL;
+	struct rep_frame f;
+	char err[REP_ERR_LEN];
+	enum net_err e;
+
+	CU_ASSERT_EQUAL_FATAL(rep_reader_open(path, &r, err, sizeof(err)), 0);
+	for (uint64_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL_FATAL(rep_reader_next(r, &f), 0);
+	memcpy(buf, f.data + f.ip_off, f.ip_len);
+	CU_ASSERT_EQUAL_FATAL(net_pkt_parse(buf, f.ip_len, p, &e), 0);
+	CU_ASSERT(net_pkt_checksums_ok(p));
+	rep_reader_close(r);
+}
+
+static void assert_tuple(const struct net_pkt *p, const char *src, uint16_t sport,
+			 const char *dst, uint16_t dport)
+{
+	check_addr_eq(&p->tuple.src, src);
+	check_addr_eq(&p->tuple.dst, dst);
+	CU_ASSERT_EQUAL(p->tuple.sport, sport);
+	CU_ASSERT_EQUAL(p->tuple.dport, dport);
+}
+
+/* A server inside, published by --redirect tcp:21=192.0.2.30:21, seen from
+ * each link: the other link's view is reconstructed both ways. */
+static void test_translate_redirect_both_sides(void)
+{
+	static struct rep_translate_opts o;
+	struct rep_translate_result res;
+	struct tu_pkt_spec syn = {.proto = 6, .sport = 40000, .dport = 21, .seq = 100,
+				  .tcp_flags = NET_TCP_SYN};
+	struct tu_pkt_spec synack = {.proto = 6, .sport = 21, .dport = 40000, .seq = 500,
+				     .ack = 101, .tcp_flags = NET_TCP_SYN | NET_TCP_ACK};
+	uint8_t ip[2][128], buf[256];
+	struct frame f[2];
+	struct net_pkt p;
+	char err[256];
+	int n0, n1;
+
+	make_tdir();
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_FATAL(net_prefix_parse("192.0.2.0/24", &o.inside[0]) == 0);
+	o.n_inside = 1;
+	CU_ASSERT_FATAL(net_addr_parse("203.0.113.1", &o.public4) == 0);
+	CU_ASSERT_FATAL(rep_redirect_parse("tcp:21=192.0.2.30:21", &o.redirects[0], err,
+					   sizeof(err)) == 0);
+	o.n_redirects = 1;
+
+	/* captured outside: client -> public:21 and the answer from public:21 */
+	syn.src = "198.51.100.7", syn.dst = "203.0.113.1";
+	synack.src = "203.0.113.1", synack.dst = "198.51.100.7";
+	n0 = tu_pkt_build(&syn, ip[0], sizeof(ip[0]));
+	n1 = tu_pkt_build(&synack, ip[1], sizeof(ip[1]));
+	CU_ASSERT_FATAL(n0 > 0 && n1 > 0);
+	f[0] = (struct frame){ip[0], (size_t)n0, (size_t)n0};
+	f[1] = (struct frame){ip[1], (size_t)n1, (size_t)n1};
+	write_capture(tpath("outside.pcap"), DLT_RAW, PCAP_TSTAMP_PRECISION_MICRO, f, 2);
+	o.side = REP_CAPTURE_OUTSIDE;
+	CU_ASSERT_EQUAL_FATAL(rep_translate_run(tpath("outside.pcap"), tpath("in-view.pcap"), &o,
+						&res), 0);
+	CU_ASSERT_EQUAL(res.pkts_out, 2);
+	CU_ASSERT_EQUAL(res.translated, 2);
+	CU_ASSERT_EQUAL(res.sessions, 1);
+	nth_packet(tpath("in-view.pcap"), 1, buf, &p);
+	assert_tuple(&p, "198.51.100.7", 40000, "192.0.2.30", 21);
+	nth_packet(tpath("in-view.pcap"), 2, buf, &p);
+	assert_tuple(&p, "192.0.2.30", 21, "198.51.100.7", 40000);
+
+	/* captured inside: the same two packets as the server saw them */
+	syn.dst = "192.0.2.30";
+	synack.src = "192.0.2.30";
+	n0 = tu_pkt_build(&syn, ip[0], sizeof(ip[0]));
+	n1 = tu_pkt_build(&synack, ip[1], sizeof(ip[1]));
+	CU_ASSERT_FATAL(n0 > 0 && n1 > 0);
+	write_capture(tpath("inside.pcap"), DLT_RAW, PCAP_TSTAMP_PRECISION_MICRO, f, 2);
+	o.side = REP_CAPTURE_INSIDE;
+	CU_ASSERT_EQUAL_FATAL(rep_translate_run(tpath("inside.pcap"), tpath("out-view.pcap"), &o,
+						&res), 0);
+	CU_ASSERT_EQUAL(res.pkts_out, 2);
+	CU_ASSERT_EQUAL(res.translated, 2);
+	CU_ASSERT_EQUAL(res.dropped, 0);
+	nth_packet(tpath("out-view.pcap"), 1, buf, &p);
+	assert_tuple(&p, "198.51.100.7", 40000, "203.0.113.1", 21);
+	nth_packet(tpath("out-view.pcap"), 2, buf, &p);
+	assert_tuple(&p, "203.0.113.1", 21, "198.51.100.7", 40000);
+
+	/* without the redirect nothing explains the inbound SYN: dropped, counted */
+	o.n_redirects = 0;
+	CU_ASSERT_EQUAL_FATAL(rep_translate_run(tpath("inside.pcap"), tpath("out-view.pcap"), &o,
+						&res), 0);
+	CU_ASSERT_EQUAL(res.engine_drops[GNAT_DROP_UNKNOWN_ORIGIN], 1);
+	CU_ASSERT(res.dropped >= 1);
+	CU_ASSERT_EQUAL(res.pkts_out, res.pkts_in - res.dropped);
+	clean_tdir();
+}
+
+/* A packet cut by the snaplen in its payload is translated (headers) and
+ * keeps its wire length; one cut in its TCP header is dropped, counted. */
+static void test_translate_snaplen_cut(void)
+{
+	static struct rep_translate_opts o;
+	struct rep_translate_result res;
+	static const char pay[] = "some payload that the snaplen cuts off";
+	struct tu_pkt_spec s = {.proto = 6, .src = "192.0.2.10", .dst = "198.51.100.7",
+				.sport = 40000, .dport = 80, .seq = 1, .tcp_flags = NET_TCP_SYN,
+				.payload = pay, .payload_len = sizeof(pay) - 1};
+	uint8_t ip[128];
+	struct frame f[2];
+	struct rep_reader *r = NULL;
+	struct rep_frame rf;
+	char err[REP_ERR_LEN];
+	int n = tu_pkt_build(&s, ip, sizeof(ip));
+
+	CU_ASSERT_FATAL(n > 45);
+	f[0] = (struct frame){ip, 45, (size_t)n}; /* 5 payload bytes kept */
+	f[1] = (struct frame){ip, 30, (size_t)n}; /* TCP header cut */
+	make_tdir();
+	write_capture(tpath("cut.pcap"), DLT_RAW, PCAP_TSTAMP_PRECISION_MICRO, f, 2);
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_FATAL(net_prefix_parse("192.0.2.0/24", &o.inside[0]) == 0);
+	o.n_inside = 1;
+	CU_ASSERT_FATAL(net_addr_parse("203.0.113.1", &o.public4) == 0);
+	CU_ASSERT_EQUAL_FATAL(rep_translate_run(tpath("cut.pcap"), tpath("o.pcap"), &o, &res), 0);
+	CU_ASSERT_EQUAL(res.snaplen_cut, 1);
+	CU_ASSERT_EQUAL(res.reader_drops[REP_DROP_SNAPLEN_HEADER], 1);
+	CU_ASSERT_EQUAL(res.dropped, 1);
+	CU_ASSERT_EQUAL(res.pkts_out, 1);
+	CU_ASSERT_EQUAL_FATAL(rep_reader_open(tpath("o.pcap"), &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(rep_reader_next(r, &rf), 0);
+	CU_ASSERT_EQUAL(rf.caplen, 45);
+	CU_ASSERT_EQUAL(rf.wire_len, (size_t)n);
+	CU_ASSERT_EQUAL(rf.ip_wire_len, (size_t)n); /* total length restored */
+	CU_ASSERT(memcmp(rf.data + 12, "\xcb\x00\x71\x01", 4) == 0); /* source 203.0.113.1 */
+	CU_ASSERT(memcmp(rf.data + 16, ip + 16, 4) == 0);
+	/* the IPv4 header checksum is right for the restored total length */
+	CU_ASSERT_EQUAL(net_csum_fold(net_csum_add(0, rf.data, 20)), 0);
+	CU_ASSERT_EQUAL(rep_reader_next(r, &rf), -ENODATA);
+	rep_reader_close(r);
+	clean_tdir();
+}
+
 static void test_cleanup(void)
 {
 	make_tdir();
@@ -531,4 +677,5 @@ static void test_cleanup(void)
 TU_MAIN("replay", TU_CASE(test_link_types), TU_CASE(test_non_ip_and_padding),
 	TU_CASE(test_snaplen_cut), TU_CASE(test_bad_inputs), TU_CASE(test_writer_temp_rename),
 	TU_CASE(test_translate_no_partial_out), TU_CASE(test_redirect_parse),
+	TU_CASE(test_translate_redirect_both_sides), TU_CASE(test_translate_snaplen_cut),
 	TU_CASE(test_cleanup))
