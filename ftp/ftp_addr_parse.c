@@ -1,11 +1,12 @@
-/* ftp_addr_parse.c - the four address-carrying forms: PORT's and 227's
- * "h1,h2,h3,h4,p1,p2", EPRT's "|af|addr|port|" (RFC 2428) and 229's
- * "(|||port|)". Strict as nf_conntrack_ftp: digits and separators only, every
- * field range-checked, no read beyond the given length. */
+/* ftp_addr_parse.c - parse the address-carrying forms of PORT, 227, EPRT and
+ * 229 (RFC 959, RFC 2428). Strict as nf_conntrack_ftp: digits and separators
+ * only, every field range-checked, no read beyond the given length. */
 #include "ftp.h"
 
 #include <errno.h>
 #include <string.h>
+
+#include "ftp_priv.h"
 
 static bool ftp_is_digit(uint8_t c)
 {
@@ -65,9 +66,7 @@ int ftp_parse_port_arg(const uint8_t *s, size_t len, struct ftp_endpoint *out)
 	return 0;
 }
 
-/* A delimiter that can also occur in an address or a port would make the
- * argument ambiguous, so of 33..126 those are refused. */
-static bool ftp_delim_ok(uint8_t d)
+bool ftp_delim_ok(uint8_t d)
 {
 	if (d < 33 || d > 126 || ftp_is_digit(d) || d == '.' || d == ':')
 		return false;

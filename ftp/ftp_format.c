@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "ftp_priv.h"
+
 /* snprintf's result as the formatters report it: the length or -ENOSPC. */
 static int ftp_fit(int n, size_t len)
 {
@@ -28,7 +30,9 @@ int ftp_format_eprt(const struct ftp_endpoint *ep, char delim, char *buf, size_t
 {
 	char host[NET_ADDR_STRLEN];
 
-	if (!ep->has_addr || net_addr_format(&ep->addr, host, sizeof(host)) != 0)
+	/* Port 0 and a bad delimiter would not parse back: refused here too. */
+	if (!ep->has_addr || !ep->port || !ftp_delim_ok((uint8_t)delim) ||
+	    net_addr_format(&ep->addr, host, sizeof(host)) != 0)
 		return -EINVAL;
 	return ftp_fit(snprintf(buf, len, "%c%c%c%s%c%u%c", delim,
 				ep->addr.family == NET_AF_INET4 ? '1' : '2', delim, host, delim,
@@ -38,6 +42,8 @@ int ftp_format_eprt(const struct ftp_endpoint *ep, char delim, char *buf, size_t
 
 int ftp_format_229(uint16_t port, char delim, char *buf, size_t len)
 {
+	if (!port || !ftp_delim_ok((uint8_t)delim))
+		return -EINVAL;
 	return ftp_fit(snprintf(buf, len, "(%c%c%c%u%c)", delim, delim, delim, (unsigned)port, delim),
 		       len);
 }

@@ -569,6 +569,14 @@ static void test_format_errors(void)
 	CU_ASSERT_EQUAL(ftp_format_port(&ep, b, 5), -ENOSPC);
 	CU_ASSERT_EQUAL(ftp_format_port(&ep, b, sizeof(b)), 14);
 	CU_ASSERT_STRING_EQUAL(b, "192,0,2,1,0,21");
+	/* What the parsers refuse, the formatters refuse to write. */
+	CU_ASSERT_EQUAL(ftp_format_eprt(&ep, 'a', b, sizeof(b)), -EINVAL);
+	CU_ASSERT_EQUAL(ftp_format_eprt(&ep, ' ', b, sizeof(b)), -EINVAL);
+	CU_ASSERT_EQUAL(ftp_format_229(21, '7', b, sizeof(b)), -EINVAL);
+	CU_ASSERT_EQUAL(ftp_format_229(0, '|', b, sizeof(b)), -EINVAL);
+	ep.port = 0;
+	CU_ASSERT_EQUAL(ftp_format_eprt(&ep, '|', b, sizeof(b)), -EINVAL);
+	CU_ASSERT_EQUAL(ftp_format_port(&ep, b, sizeof(b)), 13);
 	ep.has_addr = false;
 	CU_ASSERT_EQUAL(ftp_format_port(&ep, b, sizeof(b)), -EINVAL);
 	CU_ASSERT_EQUAL(ftp_format_eprt(&ep, '|', b, sizeof(b)), -EINVAL);

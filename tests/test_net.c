@@ -1,7 +1,6 @@
-/* test_net.c - net/: parsing every kind of packet (options, extension
- * chains, fragments, ICMP errors), hostile inputs (every truncation, bad
- * lengths, random corruption in exact-size buffers), addresses, prefixes,
- * tuples, and rewriting the packet an ICMP error quotes. */
+/* test_net.c - net/: parsing every kind of packet, hostile inputs (every
+ * truncation, bad lengths, random corruption in exact-size buffers), addresses,
+ * prefixes, tuples, and rewriting the packet an ICMP error quotes. */
 #include "tu.h"
 #include "tu_pkt.h"
 

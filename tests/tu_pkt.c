@@ -101,16 +101,19 @@ static int tu_collect(libnet_t *l, uint8_t *buf, size_t cap)
 {
 	uint8_t *pkt = NULL;
 	uint32_t n = 0;
+	int rc;
 
 	if (libnet_pblock_coalesce(l, &pkt, &n) == -1)
 		return -EINVAL;
 	if (n > cap || n > INT32_MAX) {
-		libnet_adv_free_packet(l, pkt);
-		return -ENOSPC;
+		rc = -ENOSPC;
+		goto out;
 	}
 	memcpy(buf, pkt, n);
+	rc = (int)n;
+out:
 	libnet_adv_free_packet(l, pkt);
-	return (int)n;
+	return rc;
 }
 
 static int tu_parse_pair(const char *from, const char *to, struct net_addr *a,
