@@ -66,18 +66,21 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash scripts/demo.sh $(BUILD)
 
+# The variants set CFLAGS in the environment, not on the command line: a
+# command-line CFLAGS would override the += lines above (-std, -W..., -MMD and
+# EXTRA_CFLAGS would all be lost).
 sanitize: deps
-	@$(MAKE) --no-print-directory BUILD=build/san \
+	@CFLAGS="-g" $(MAKE) --no-print-directory BUILD=build/san \
 	  EXTRA_CFLAGS="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  EXTRA_LDFLAGS="-fsanitize=address,undefined" CFLAGS="-g" check
+	  EXTRA_LDFLAGS="-fsanitize=address,undefined" check
 
 # Every unit binary under valgrind: any error or leak fails (see tests/run_all.sh).
 valgrind: deps
-	@$(MAKE) --no-print-directory BUILD=build/vg CFLAGS="-O1 -g" all $(TEST_BIN:$(BUILD)/%=build/vg/%)
+	@CFLAGS="-O1 -g" $(MAKE) --no-print-directory BUILD=build/vg all $(TEST_BIN:$(BUILD)/%=build/vg/%)
 	@BUILD=build/vg VALGRIND=1 bash tests/run_all.sh --unit-only $(TEST_BIN:$(BUILD)/%=build/vg/%)
 
 coverage: deps
-	@$(MAKE) --no-print-directory BUILD=build/cov CFLAGS="-O0 -g" \
+	@CFLAGS="-O0 -g" $(MAKE) --no-print-directory BUILD=build/cov \
 	  EXTRA_CFLAGS="--coverage" EXTRA_LDFLAGS="--coverage" all $(TEST_BIN:$(BUILD)/%=build/cov/%)
 	@bash scripts/coverage.sh build/cov
 

@@ -15,9 +15,12 @@ if [ ! -d "$BUILD/obj" ]; then
 	echo "coverage: $BUILD/obj does not exist; run 'make coverage'" >&2
 	exit 2
 fi
-shopt -s nullglob
-tests=("$BUILD"/tests/test_*)
-shopt -u nullglob
+# The test binaries only: gcc leaves test_x-test_x.gcno/.gcda beside them.
+tests=()
+for t in "$BUILD"/tests/test_*; do
+	case "${t##*/}" in *.*) continue ;; esac
+	[ -x "$t" ] && tests+=("$t")
+done
 
 # Counters from an earlier run would inflate this one.
 lcov --quiet --zerocounters --directory "$BUILD" >/dev/null 2>&1
