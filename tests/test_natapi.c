@@ -168,6 +168,15 @@ static void test_port_redirect_and_lookup_original(void)
 	CU_ASSERT(addr_is(&orig.dst, SERVER));
 	CU_ASSERT(orig.dport == 21);
 
+	/* The proxy's answer goes back to the client as if from its server. */
+	res = push(&f, GNAT_SIDE_LOCAL, PROXY, 8021, CLIENT, 40000, NET_TCP_SYN | NET_TCP_ACK, &p);
+	CU_ASSERT_FATAL(res.verdict == GNAT_FORWARD);
+	CU_ASSERT(res.out_side == GNAT_SIDE_INSIDE);
+	CU_ASSERT(addr_is(&p.tuple.src, SERVER));
+	CU_ASSERT(p.tuple.sport == 21);
+	CU_ASSERT(addr_is(&p.tuple.dst, CLIENT));
+	CU_ASSERT(p.tuple.dport == 40000);
+
 	/* Persistent: a second client is redirected too. */
 	res = push(&f, GNAT_SIDE_INSIDE, "192.0.2.11", 40001, SERVER, 21, NET_TCP_SYN, &p);
 	CU_ASSERT(res.verdict == GNAT_LOCAL);
