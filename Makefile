@@ -23,6 +23,9 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TU_SRC   := $(wildcard tests/tu_*.c)
 TU_OBJ   := $(TU_SRC:%.c=$(BUILD)/obj/%.o)
+# Built by a pattern rule for a pattern rule, they would count as intermediate
+# and be deleted after every run (racing any other make on the same BUILD).
+.SECONDARY: $(TU_OBJ)
 
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
