@@ -26,7 +26,8 @@ struct rep_ctx {
 	uint64_t last_ns;
 	uint8_t ip[REP_BUF_CAP];
 	uint8_t trial[REP_BUF_CAP];
-	uint8_t frame[REP_BUF_CAP + 64];
+	/* link header and trailer (at most a frame of REP_BUF_CAP) + the IP packet */
+	uint8_t frame[2 * REP_BUF_CAP];
 };
 
 const char *rep_drop_reason_name(enum rep_drop_reason r)
@@ -230,10 +231,12 @@ static int translate_ip(struct rep_ctx *c, const struct rep_frame *f)
 	size_t len = f->ip_len;
 	int rc;
 
-	if (len > REP_BUF_CAP - 4096) {
+	if (f->caplen > REP_BUF_CAP - 4096) {
 		count_drop(res, REP_DROP_TOO_BIG);
 		return 0;
 	}
+	if (f->cut)
+		res->snaplen_cut++; /* written, but its checksum cannot be verified */
 	memcpy(c->ip, f->data + f->ip_off, len);
 	route = route_of(c->o, c->ip, len, &side);
 	switch (route) {
@@ -284,7 +287,6 @@ static int translate_ip(struct rep_ctx *c, const struct rep_frame *f)
 		res->length_changes++;
 	if (f->cut) {
 		/* the captured part changed by len - ip_len; so did the whole */
-		res->snaplen_cut++;
 		set_ip_length(c->ip, f->ip_wire_len + len - f->ip_len);
 	}
 	return write_frame(c, f, c->ip, len);

@@ -65,6 +65,7 @@ static void clean_tdir(void)
 struct frame {
 	const uint8_t *data;
 	size_t caplen, len;
+	time_t ts_sec; /* 0: 1700000000 + index */
 };
 
 static void write_capture(const char *path, int linktype, int precision, const struct frame *f,
@@ -80,7 +81,7 @@ static void write_capture(const char *path, int linktype, int precision, const s
 		struct pcap_pkthdr h = {.caplen = (bpf_u_int32)f[i].caplen,
 					.len = (bpf_u_int32)f[i].len};
 
-		h.ts.tv_sec = 1700000000 + (time_t)i;
+		h.ts.tv_sec = f[i].ts_sec ? f[i].ts_sec : 1700000000 + (time_t)i;
 		h.ts.tv_usec = 123;
 		pcap_dump((u_char *)d, &h, f[i].data);
 	}
@@ -147,7 +148,7 @@ static void test_link_types(void)
 		int iplen = c->family == 4 ? build_tcp("192.0.2.10", "203.0.113.20", ip, sizeof(ip))
 					   : build_tcp("2001:db8:1::10", "2001:db8:2::20", ip,
 						       sizeof(ip));
-		struct frame f;
+		struct frame f = {0};
 		struct rep_reader *r = NULL;
 		struct rep_frame rf;
 		char err[REP_ERR_LEN];
@@ -192,8 +193,8 @@ static void test_non_ip_and_padding(void)
 
 	CU_ASSERT_FATAL(iplen == 29);
 	memcpy(fr + 14, ip, (size_t)iplen); /* rest of fr is zero padding */
-	f[0] = (struct frame){arp, sizeof(arp), sizeof(arp)};
-	f[1] = (struct frame){fr, 60, 60};
+	f[0] = (struct frame){arp, sizeof(arp), sizeof(arp), 0};
+	f[1] = (struct frame){fr, 60, 60, 0};
 	make_tdir();
 	write_capture(tpath("pad.pcap"), DLT_EN10MB, PCAP_TSTAMP_PRECISION_NANO, f, 2);
 	CU_ASSERT_EQUAL_FATAL(rep_reader_open(tpath("pad.pcap"), &r, err, sizeof(err)), 0);
@@ -225,9 +226,9 @@ static void test_snaplen_cut(void)
 
 	CU_ASSERT_FATAL(iplen == 50);
 	full = frame_with(fr, 14, ip, (size_t)iplen, fr);
-	f[0] = (struct frame){fr, 14 + 45, full}; /* 5 payload bytes missing */
-	f[1] = (struct frame){fr, 14 + 30, full}; /* inside the TCP header */
-	f[2] = (struct frame){fr, 10, full};      /* inside the Ethernet header */
+	f[0] = (struct frame){fr, 14 + 45, full, 0}; /* 5 payload bytes missing */
+	f[1] = (struct frame){fr, 14 + 30, full, 0}; /* inside the TCP header */
+	f[2] = (struct frame){fr, 10, full, 0};      /* inside the Ethernet header */
 	make_tdir();
 	write_capture(tpath("cut.pcap"), DLT_EN10MB, PCAP_TSTAMP_PRECISION_MICRO, f, 3);
 	CU_ASSERT_EQUAL_FATAL(rep_reader_open(tpath("cut.pcap"), &r, err, sizeof(err)), 0);
@@ -260,7 +261,7 @@ static uint8_t *valid_capture(size_t *len)
 {
 	uint8_t ip[128], fr[2][160] = {{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00}};
 	int iplen = build_tcp("192.0.2.10", "203.0.113.20", ip, sizeof(ip));
-	struct frame f[2];
+	struct frame f[2] = {{0}};
 
 	memcpy(fr[1], fr[0], 14);
 	f[0].data = fr[0];
@@ -326,7 +327,7 @@ static void test_bad_inputs(void)
 	rep_reader_close(r);
 
 	{
-		struct frame f = {one, sizeof(one), sizeof(one)};
+		struct frame f = {one, sizeof(one), sizeof(one), 0};
 
 		write_capture(tpath("wifi"), DLT_IEEE802_11, PCAP_TSTAMP_PRECISION_MICRO, &f, 1);
 		CU_ASSERT_EQUAL(open_err(tpath("wifi"), err, sizeof(err)), -EINVAL);
@@ -580,8 +581,8 @@ static void test_translate_redirect_both_sides(void)
 	n0 = tu_pkt_build(&syn, ip[0], sizeof(ip[0]));
 	n1 = tu_pkt_build(&synack, ip[1], sizeof(ip[1]));
 	CU_ASSERT_FATAL(n0 > 0 && n1 > 0);
-	f[0] = (struct frame){ip[0], (size_t)n0, (size_t)n0};
-	f[1] = (struct frame){ip[1], (size_t)n1, (size_t)n1};
+	f[0] = (struct frame){ip[0], (size_t)n0, (size_t)n0, 0};
+	f[1] = (struct frame){ip[1], (size_t)n1, (size_t)n1, 0};
 	write_capture(tpath("outside.pcap"), DLT_RAW, PCAP_TSTAMP_PRECISION_MICRO, f, 2);
 	o.side = REP_CAPTURE_OUTSIDE;
 	CU_ASSERT_EQUAL_FATAL(rep_translate_run(tpath("outside.pcap"), tpath("in-view.pcap"), &o,
@@ -640,8 +641,8 @@ static void test_translate_snaplen_cut(void)
 	int n = tu_pkt_build(&s, ip, sizeof(ip));
 
 	CU_ASSERT_FATAL(n > 45);
-	f[0] = (struct frame){ip, 45, (size_t)n}; /* 5 payload bytes kept */
-	f[1] = (struct frame){ip, 30, (size_t)n}; /* TCP header cut */
+	f[0] = (struct frame){ip, 45, (size_t)n, 0}; /* 5 payload bytes kept */
+	f[1] = (struct frame){ip, 30, (size_t)n, 0}; /* TCP header cut */
 	make_tdir();
 	write_capture(tpath("cut.pcap"), DLT_RAW, PCAP_TSTAMP_PRECISION_MICRO, f, 2);
 	memset(&o, 0, sizeof(o));
@@ -667,6 +668,45 @@ static void test_translate_snaplen_cut(void)
 	clean_tdir();
 }
 
+/* Timestamps that go back: the engine's clock is clamped (counted), OUT
+ * keeps each packet's own time. */
+static void test_translate_time_backwards(void)
+{
+	static struct rep_translate_opts o;
+	struct rep_translate_result res;
+	struct tu_pkt_spec s = {.proto = 17, .src = "192.0.2.10", .dst = "198.51.100.7",
+				.sport = 5000, .dport = 53, .payload = "q", .payload_len = 1};
+	uint8_t ip[64];
+	struct frame f[3];
+	struct rep_reader *r = NULL;
+	struct rep_frame rf;
+	char err[REP_ERR_LEN];
+	int n = tu_pkt_build(&s, ip, sizeof(ip));
+
+	CU_ASSERT_FATAL(n > 0);
+	f[0] = (struct frame){ip, (size_t)n, (size_t)n, 1700000100};
+	f[1] = (struct frame){ip, (size_t)n, (size_t)n, 1700000050}; /* back 50 s */
+	f[2] = (struct frame){ip, (size_t)n, (size_t)n, 1700000110};
+	make_tdir();
+	write_capture(tpath("t.pcap"), DLT_RAW, PCAP_TSTAMP_PRECISION_MICRO, f, 3);
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_FATAL(net_prefix_parse("192.0.2.0/24", &o.inside[0]) == 0);
+	o.n_inside = 1;
+	CU_ASSERT_FATAL(net_addr_parse("203.0.113.1", &o.public4) == 0);
+	CU_ASSERT_EQUAL_FATAL(rep_translate_run(tpath("t.pcap"), tpath("o.pcap"), &o, &res), 0);
+	CU_ASSERT_EQUAL(res.time_backwards, 1);
+	CU_ASSERT_EQUAL(res.translated, 3);
+	CU_ASSERT_EQUAL(res.sessions, 1); /* one UDP mapping, never expired by the step back */
+	CU_ASSERT_EQUAL_FATAL(rep_reader_open(tpath("o.pcap"), &r, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(rep_reader_precision(r), PCAP_TSTAMP_PRECISION_MICRO);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL_FATAL(rep_reader_next(r, &rf), 0);
+		CU_ASSERT_EQUAL(rf.ts_ns, (uint64_t)f[i].ts_sec * 1000000000ULL + 123000ULL);
+	}
+	rep_reader_close(r);
+	clean_tdir();
+}
+
 static void test_cleanup(void)
 {
 	make_tdir();
@@ -678,4 +718,5 @@ TU_MAIN("replay", TU_CASE(test_link_types), TU_CASE(test_non_ip_and_padding),
 	TU_CASE(test_snaplen_cut), TU_CASE(test_bad_inputs), TU_CASE(test_writer_temp_rename),
 	TU_CASE(test_translate_no_partial_out), TU_CASE(test_redirect_parse),
 	TU_CASE(test_translate_redirect_both_sides), TU_CASE(test_translate_snaplen_cut),
+	TU_CASE(test_translate_time_backwards),
 	TU_CASE(test_cleanup))
