@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../ftp/ftp.h"
@@ -582,6 +583,101 @@ static void test_format_errors(void)
 	CU_ASSERT_EQUAL(ftp_format_eprt(&ep, '|', b, sizeof(b)), -EINVAL);
 }
 
+/* Random lines built from the characters the grammar cares about, parsed
+ * from exact-size heap copies (ASan reports any read past the end). Whatever
+ * is found must lie inside the line and survive format -> splice -> find. */
+static void ft_check_found(const uint8_t *line, size_t len, bool reply, const struct ftp_addr_span *sp)
+{
+	struct ftp_addr_span sp2;
+	char rep[128], out[FTP_MAX_LINE + 160];
+	int n;
+
+	CU_ASSERT_FATAL(sp->off <= len && sp->len <= len - sp->off);
+	n = ftp_format_span(sp, &sp->ep, rep, sizeof(rep));
+	CU_ASSERT_FATAL(n > 0);
+	memcpy(out, line, sp->off);
+	memcpy(out + sp->off, rep, (size_t)n);
+	memcpy(out + sp->off + (size_t)n, line + sp->off + sp->len, len - sp->off - sp->len);
+	CU_ASSERT_EQUAL_FATAL(ftp_find_addr((const uint8_t *)out, len - sp->len + (size_t)n, reply, &sp2), 1);
+	CU_ASSERT_EQUAL(sp2.kind, sp->kind);
+	CU_ASSERT_EQUAL(sp2.ep.port, sp->ep.port);
+	CU_ASSERT_EQUAL(sp2.ep.has_addr, sp->ep.has_addr);
+	if (sp->ep.has_addr)
+		CU_ASSERT_TRUE(net_addr_eq(&sp2.ep.addr, &sp->ep.addr));
+}
+
+static void test_random_lines(void)
+{
+	static const char *heads[] = {"PORT ", "EPRT ", "227 ", "229 ", "port ", "227-", "", "229 x ("};
+	static const char alpha[] = "0123456789,,,,||||(()) .:!abf\r\x00\xff";
+	uint64_t rs = 2024;
+	int found = 0, refused = 0;
+
+	for (int r = 0; r < 40000; r++) {
+		const char *h = heads[tu_rand(&rs) % 8];
+		size_t hl = strlen(h), len = hl + tu_rand(&rs) % 40;
+		uint8_t *line = malloc(len ? len : 1);
+		bool reply = h[0] == '2' || (h[0] == '\0' && (tu_rand(&rs) & 1));
+		struct ftp_addr_span sp;
+		struct ftp_endpoint ep;
+		struct ftp_cmd c;
+		struct ftp_reply_line rl;
+		size_t off, sl, cl;
+		char d;
+		int rc;
+
+		CU_ASSERT_FATAL(line != NULL);
+		memcpy(line, h, hl);
+		for (size_t i = hl; i < len; i++)
+			line[i] = (uint8_t)alpha[tu_rand(&rs) % (sizeof(alpha) - 1)];
+		/* Half the time: a valid form, then up to two random bytes changed. */
+		if (hl >= 4 && (tu_rand(&rs) & 1)) {
+			char fmt[96];
+			int n;
+
+			ft_rand_ep(&rs, h[1] == 'P' && (tu_rand(&rs) & 1), &ep);
+			if (h[0] == 'E')
+				n = ftp_format_eprt(&ep, '|', fmt, sizeof(fmt));
+			else if (h[2] == '9')
+				n = ftp_format_229(ep.port, '!', fmt, sizeof(fmt));
+			else
+				n = ftp_format_port(&ep, fmt, sizeof(fmt));
+			CU_ASSERT_FATAL(n > 0);
+			free(line);
+			len = hl + (size_t)n;
+			line = malloc(len);
+			CU_ASSERT_FATAL(line != NULL);
+			memcpy(line, h, hl);
+			memcpy(line + hl, fmt, (size_t)n);
+			for (uint64_t k = tu_rand(&rs) % 3; k > 0; k--)
+				line[hl + tu_rand(&rs) % (uint64_t)n] = (uint8_t)alpha[tu_rand(&rs) % (sizeof(alpha) - 1)];
+		}
+		rc = ftp_find_addr(line, len, reply, &sp);
+		if (rc == 1) {
+			found++;
+			ft_check_found(line, len, reply, &sp);
+		} else if (rc == -EINVAL) {
+			refused++;
+		} else {
+			CU_ASSERT_EQUAL(rc, 0);
+		}
+		/* The other entry points on the same bytes: in bounds, no crash. */
+		ftp_cmd_parse(line, len, &c);
+		ftp_reply_line_parse(line, len, tu_rand(&rs) & 1, &rl);
+		ftp_parse_port_arg(line + hl, len - hl, &ep);
+		ftp_parse_eprt_arg(line + hl, len - hl, &ep, &d);
+		if (ftp_parse_227_text(line, len, &ep, &off, &sl) == 0)
+			CU_ASSERT(off <= len && sl <= len - off);
+		if (ftp_parse_229_text(line, len, &ep, &off, &sl, &d) == 0)
+			CU_ASSERT(off <= len && sl <= len - off);
+		if (ftp_line_next(line, len, &cl))
+			CU_ASSERT(cl < len);
+		free(line);
+	}
+	CU_ASSERT(found > 100 && refused > 100);
+	printf("\n    %d found, %d refused\n", found, refused);
+}
+
 TU_MAIN("ftp", TU_CASE(test_table), TU_CASE(test_line_next), TU_CASE(test_line_limits),
 	TU_CASE(test_multiline_reply), TU_CASE(test_round_trip), TU_CASE(test_format_span_splice),
-	TU_CASE(test_format_errors))
+	TU_CASE(test_format_errors), TU_CASE(test_random_lines))
