@@ -40,7 +40,10 @@ struct ftp_reply_line {
 };
 /* Parse a line without its terminator. Returns 0 or -EINVAL. A line that
  * starts with 3 digits followed by neither SP, '-' nor end of line is -EINVAL
- * unless in_multiline (then it is a continuation). */
+ * unless in_multiline (then it is a continuation: code 0, more true, text the
+ * whole line). Inside a multi-line reply a "123 x" line is reported with its
+ * code; the caller compares it with the opening code. Lines longer than
+ * FTP_MAX_LINE are -EINVAL. */
 int ftp_reply_line_parse(const uint8_t *line, size_t len, bool in_multiline,
 			 struct ftp_reply_line *out);
 
@@ -64,13 +67,16 @@ struct ftp_addr_span {
 
 /* "h1,h2,h3,h4,p1,p2" with each field 0..255. Returns 0 or -EINVAL. */
 int ftp_parse_port_arg(const uint8_t *s, size_t len, struct ftp_endpoint *out);
-/* "|1|192.0.2.1|1025|" or "|2|2001:db8::1|1025|" (any delimiter in 33..126). */
+/* "|1|192.0.2.1|1025|" or "|2|2001:db8::1|1025|" (any delimiter in 33..126
+ * except digits, letters, '.' and ':', which would be ambiguous); port 1..65535. */
 int ftp_parse_eprt_arg(const uint8_t *s, size_t len, struct ftp_endpoint *out, char *delim);
 /* Search a 227 reply text for h1,h2,h3,h4,p1,p2 in any of the forms servers
- * send: "(a,b,c,d,e,f)", "=a,b,c,d,e,f", or bare digits after text. */
+ * send: "(a,b,c,d,e,f)", "=a,b,c,d,e,f", or bare digits after text. The first
+ * run of digits and commas decides: if it is malformed, -EINVAL. The span is
+ * the six fields without parentheses. */
 int ftp_parse_227_text(const uint8_t *text, size_t len, struct ftp_endpoint *out,
 		       size_t *span_off, size_t *span_len);
-/* "(|||port|)" in a 229 reply text. */
+/* "(|||port|)" in a 229 reply text; the span includes the parentheses. */
 int ftp_parse_229_text(const uint8_t *text, size_t len, struct ftp_endpoint *out,
 		       size_t *span_off, size_t *span_len, char *delim);
 

@@ -45,7 +45,8 @@ bool net_addr_is_set(const struct net_addr *a);
 size_t net_addr_len(const struct net_addr *a);
 
 /* Parse "192.0.2.0/24", "2001:db8:1::/64" or a bare address (full length).
- * Host bits beyond len are cleared. Returns 0 or -EINVAL. */
+ * Host bits beyond len are cleared. "any" is the family-less prefix (the form
+ * net_prefix_format writes for it). Returns 0 or -EINVAL. */
 int net_prefix_parse(const char *s, struct net_prefix *out);
 int net_prefix_format(const struct net_prefix *p, char *buf, size_t len);
 /* True if p matches a. A prefix of family NET_AF_NONE matches anything. */

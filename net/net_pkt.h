@@ -99,10 +99,14 @@ void net_pkt_set_ack(struct net_pkt *p, uint32_t ack);
 int net_pkt_replace_payload(struct net_pkt *p, size_t cap, size_t off, size_t old_len,
 			    const void *data, size_t new_len);
 
-/* Recompute every checksum from scratch (tests, crafted packets). */
+/* Recompute every checksum from scratch (tests, crafted packets): the IPv4
+ * header, the quoted IPv4 header of an ICMP error, the transport checksum
+ * (not for fragments: it covers bytes of other fragments). A zero IPv4 UDP
+ * checksum ("none") stays zero; a computed 0 is stored as 0xFFFF. */
 void net_pkt_fix_checksums(struct net_pkt *p);
 /* True if the IPv4 header and transport checksums verify (a zero IPv4 UDP
- * checksum counts as valid). Non-first fragments check the IP header only. */
+ * checksum counts as valid). Fragments (first ones too: the transport checksum
+ * covers the whole datagram) check the IP header only. */
 bool net_pkt_checksums_ok(const struct net_pkt *p);
 
 #endif
