@@ -1,0 +1,275 @@
+/* sim_event.c - binary min-heap of event slots keyed by (time, seq); slots are
+ * recycled through a free list and carry their heap position so cancel is a
+ * sift, not a search. Also the lazy re-arming timer built on it. */
+#include "sim_event.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sim_sched_init(struct sim_sched *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void sim_sched_free(struct sim_sched *s)
+{
+	free(s->slots);
+	free(s->heap);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool slot_before(const struct sim_sched *s, uint32_t a, uint32_t b)
+{
+	const struct sim_event_slot *x = &s->slots[a], *y = &s->slots[b];
+
+	return x->time < y->time || (x->time == y->time && x->seq < y->seq);
+}
+
+static void heap_put(struct sim_sched *s, uint32_t pos, uint32_t slot)
+{
+	s->heap[pos] = slot;
+	s->slots[slot].heap_pos = pos;
+}
+
+static void sift_up(struct sim_sched *s, uint32_t pos)
+{
+	uint32_t slot = s->heap[pos];
+
+	while (pos > 0) {
+		uint32_t parent = (pos - 1) / 2;
+
+		if (!slot_before(s, slot, s->heap[parent]))
+			break;
+		heap_put(s, pos, s->heap[parent]);
+		pos = parent;
+	}
+	heap_put(s, pos, slot);
+}
+
+static void sift_down(struct sim_sched *s, uint32_t pos)
+{
+	uint32_t slot = s->heap[pos];
+
+	for (;;) {
+		uint32_t c = 2 * pos + 1;
+
+		if (c >= s->heap_len)
+			break;
+		if (c + 1 < s->heap_len && slot_before(s, s->heap[c + 1], s->heap[c]))
+			c++;
+		if (!slot_before(s, s->heap[c], slot))
+			break;
+		heap_put(s, pos, s->heap[c]);
+		pos = c;
+	}
+	heap_put(s, pos, slot);
+}
+
+/* Grows slots and heap together (amortised doubling), threading new slots
+ * onto the free list. */
+static int grow(struct sim_sched *s)
+{
+	uint32_t n = s->n_slots ? s->n_slots * 2 : 64;
+	struct sim_event_slot *slots;
+	uint32_t *heap;
+
+	if (n > UINT32_MAX / 2)
+		return -ENOMEM;
+	slots = realloc(s->slots, (size_t)n * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	s->slots = slots;
+	heap = realloc(s->heap, (size_t)n * sizeof(*heap));
+	if (!heap)
+		return -ENOMEM;
+	s->heap = heap;
+	for (uint32_t i = n - 1; i >= (s->n_slots ? s->n_slots : 1); i--) {
+		memset(&slots[i], 0, sizeof(slots[i]));
+		slots[i].heap_pos = s->free_head;
+		s->free_head = i;
+	}
+	if (!s->n_slots)
+		memset(&slots[0], 0, sizeof(slots[0]));
+	s->n_slots = n;
+	return 0;
+}
+
+int sim_sched_at(struct sim_sched *s, uint64_t at, void (*fn)(void *arg), void *arg,
+		 struct sim_event_id *id)
+{
+	struct sim_event_slot *e;
+	uint32_t slot;
+	int rc;
+
+	if (!fn || at < s->now)
+		return -EINVAL;
+	if (!s->free_head && (rc = grow(s)) < 0)
+		return rc;
+	slot = s->free_head;
+	e = &s->slots[slot];
+	s->free_head = e->heap_pos;
+	e->time = at;
+	e->seq = s->next_seq++;
+	e->fn = fn;
+	e->arg = arg;
+	e->gen++;
+	s->heap_len++;
+	heap_put(s, s->heap_len - 1, slot);
+	sift_up(s, s->heap_len - 1);
+	if (id) {
+		id->slot = slot;
+		id->gen = e->gen;
+	}
+	return 0;
+}
+
+int sim_sched_after(struct sim_sched *s, uint64_t delay, void (*fn)(void *arg), void *arg,
+		    struct sim_event_id *id)
+{
+	uint64_t at = s->now + delay;
+
+	if (at < s->now)
+		at = SIM_TIME_NEVER;
+	return sim_sched_at(s, at, fn, arg, id);
+}
+
+bool sim_sched_pending(const struct sim_sched *s, struct sim_event_id id)
+{
+	return id.slot && id.slot < s->n_slots && s->slots[id.slot].fn &&
+	       s->slots[id.slot].gen == id.gen;
+}
+
+static void slot_release(struct sim_sched *s, uint32_t slot)
+{
+	struct sim_event_slot *e = &s->slots[slot];
+
+	e->fn = NULL;
+	e->arg = NULL;
+	e->heap_pos = s->free_head;
+	s->free_head = slot;
+}
+
+/* Removes the heap entry at pos, keeping the heap property. */
+static void heap_remove(struct sim_sched *s, uint32_t pos)
+{
+	uint32_t last = s->heap[--s->heap_len];
+
+	if (pos == s->heap_len)
+		return;
+	heap_put(s, pos, last);
+	if (pos > 0 && slot_before(s, last, s->heap[(pos - 1) / 2]))
+		sift_up(s, pos);
+	else
+		sift_down(s, pos);
+}
+
+int sim_sched_cancel(struct sim_sched *s, struct sim_event_id *id)
+{
+	uint32_t slot = id->slot;
+
+	if (!sim_sched_pending(s, *id)) {
+		memset(id, 0, sizeof(*id));
+		return -ENOENT;
+	}
+	heap_remove(s, s->slots[slot].heap_pos);
+	slot_release(s, slot);
+	s->events_cancelled++;
+	memset(id, 0, sizeof(*id));
+	return 0;
+}
+
+uint64_t sim_sched_run(struct sim_sched *s, uint64_t until)
+{
+	uint64_t n = 0;
+
+	s->stop = false;
+	while (s->heap_len && !s->stop) {
+		uint32_t slot = s->heap[0];
+		struct sim_event_slot *e = &s->slots[slot];
+		void (*fn)(void *arg) = e->fn;
+		void *arg = e->arg;
+
+		if (e->time > until)
+			break;
+		s->now = e->time;
+		heap_remove(s, 0);
+		slot_release(s, slot);
+		fn(arg);
+		n++;
+	}
+	s->events_run += n;
+	if (!s->stop && until != SIM_TIME_NEVER && s->now < until)
+		s->now = until;
+	return n;
+}
+
+void sim_sched_stop(struct sim_sched *s)
+{
+	s->stop = true;
+}
+
+size_t sim_sched_len(const struct sim_sched *s)
+{
+	return s->heap_len;
+}
+
+/* ---- timer ---- */
+
+static void timer_fire(void *arg)
+{
+	struct sim_timer *t = arg;
+
+	memset(&t->ev, 0, sizeof(t->ev));
+	if (!t->deadline)
+		return;
+	if (t->deadline > t->sched->now) {
+		/* Deadline was pushed later since this event was scheduled. */
+		t->ev_time = t->deadline;
+		if (sim_sched_at(t->sched, t->deadline, timer_fire, t, &t->ev) == 0)
+			return;
+	}
+	t->deadline = 0;
+	t->fn(t->arg);
+}
+
+void sim_timer_init(struct sim_timer *t, struct sim_sched *s, void (*fn)(void *arg), void *arg)
+{
+	memset(t, 0, sizeof(*t));
+	t->sched = s;
+	t->fn = fn;
+	t->arg = arg;
+}
+
+int sim_timer_set(struct sim_timer *t, uint64_t at)
+{
+	int rc;
+
+	if (at < t->sched->now)
+		at = t->sched->now;
+	if (at == 0)
+		at = 1; /* 0 means stopped */
+	t->deadline = at;
+	if (sim_sched_pending(t->sched, t->ev)) {
+		if (t->ev_time <= at)
+			return 0;
+		sim_sched_cancel(t->sched, &t->ev);
+	}
+	t->ev_time = at;
+	rc = sim_sched_at(t->sched, at, timer_fire, t, &t->ev);
+	if (rc < 0)
+		t->deadline = 0;
+	return rc;
+}
+
+void sim_timer_stop(struct sim_timer *t)
+{
+	t->deadline = 0;
+	if (sim_sched_pending(t->sched, t->ev))
+		sim_sched_cancel(t->sched, &t->ev);
+}
+
+bool sim_timer_armed(const struct sim_timer *t)
+{
+	return t->deadline != 0;
+}

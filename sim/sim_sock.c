@@ -1,0 +1,459 @@
+/* sim_sock.c - the application side of simulated TCP: socket lifetime (the
+ * stack frees a socket only when the connection is over, the application has
+ * released it, and no stack code is running on it), send and receive rings,
+ * generated sources and sinks, callbacks and the per-socket crossing hook. */
+#include "sim_sock.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_host.h"
+
+struct sim_sock *sim_sock_alloc(struct sim_tcp_stack *st)
+{
+	struct sim_sock *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->st = st;
+	s->sndring.cap = st->cfg.sndbuf;
+	s->rcvring.cap = st->cfg.rcvbuf;
+	sim_tcp_timers_init(s);
+	s->anext = st->all;
+	if (st->all)
+		st->all->aprev = &s->anext;
+	s->aprev = &st->all;
+	st->all = s;
+	st->st.conns_created++;
+	return s;
+}
+
+void sim_sock_put(struct sim_sock *s)
+{
+	if (s->busy || s->state != SIM_TCP_CLOSED || !s->app_closed)
+		return;
+	*s->aprev = s->anext;
+	if (s->anext)
+		s->anext->aprev = s->aprev;
+	s->st->st.conns_freed++;
+	free(s->sndring.buf);
+	free(s->rcvring.buf);
+	free(s);
+}
+
+static void listener_unlink(struct sim_sock *s)
+{
+	struct sim_sock **pp = &s->st->listeners;
+
+	while (*pp && *pp != s)
+		pp = &(*pp)->lnext;
+	if (*pp)
+		*pp = s->lnext;
+	s->lnext = NULL;
+}
+
+void sim_sock_terminate(struct sim_sock *s, int err)
+{
+	enum sim_tcp_state prev = s->state;
+
+	if (prev == SIM_TCP_CLOSED)
+		return;
+	if (err && !s->err)
+		s->err = err;
+	sim_tcp_timers_stop(s);
+	sim_tcp_hash_del(s->st, s);
+	if (prev == SIM_TCP_LISTEN)
+		listener_unlink(s);
+	while (s->ooo) {
+		struct sim_pkt *p = s->ooo;
+
+		s->ooo = p->next;
+		sim_pkt_put(&s->st->h->w->pool, p);
+	}
+	s->ooo_count = 0;
+	s->state = SIM_TCP_CLOSED;
+	if (prev != SIM_TCP_LISTEN)
+		sim_sock_ev_closed(s, err);
+	sim_sock_put(s);
+}
+
+/* ---- events to the application ---- */
+
+void sim_sock_ev_connected(struct sim_sock *s)
+{
+	if (!s->app_closed && s->ops.on_connected)
+		s->ops.on_connected(s, s->ctx);
+}
+
+void sim_sock_ev_readable(struct sim_sock *s)
+{
+	if (!s->app_closed && s->ops.on_readable)
+		s->ops.on_readable(s, s->ctx);
+}
+
+void sim_sock_ev_writable(struct sim_sock *s)
+{
+	if (!s->app_closed && s->ops.on_writable)
+		s->ops.on_writable(s, s->ctx);
+}
+
+void sim_sock_ev_closed(struct sim_sock *s, int err)
+{
+	if (s->closed_notified)
+		return;
+	s->closed_notified = true;
+	if (!s->app_closed && s->ops.on_closed)
+		s->ops.on_closed(s, s->ctx, err);
+}
+
+void sim_sock_ev_accept(struct sim_sock *listener, struct sim_sock *child)
+{
+	child->listener = NULL;
+	if (!listener || listener->app_closed) {
+		sim_sock_shutdown(child); /* nobody owns it: finish and free */
+		return;
+	}
+	child->app_closed = false;
+	if (listener->ops.on_accept)
+		listener->ops.on_accept(listener, child, listener->ctx);
+}
+
+/* ---- buffers ---- */
+
+static int ring_alloc(struct sim_sock_ring *r)
+{
+	if (r->buf)
+		return 0;
+	r->buf = malloc(r->cap ? r->cap : 1);
+	return r->buf ? 0 : -ENOMEM;
+}
+
+static void ring_write(struct sim_sock_ring *r, const uint8_t *src, size_t n)
+{
+	uint32_t tail = (uint32_t)(((uint64_t)r->head + r->len) % r->cap);
+	size_t first = r->cap - tail < n ? r->cap - tail : n;
+
+	memcpy(r->buf + tail, src, first);
+	memcpy(r->buf, src + first, n - first);
+	r->len += (uint32_t)n;
+}
+
+/* Copies n bytes starting skip bytes after the head. */
+static void ring_peek(const struct sim_sock_ring *r, size_t skip, uint8_t *dst, size_t n)
+{
+	uint32_t pos = (uint32_t)(((uint64_t)r->head + skip) % r->cap);
+	size_t first = r->cap - pos < n ? r->cap - pos : n;
+
+	memcpy(dst, r->buf + pos, first);
+	memcpy(dst + first, r->buf, n - first);
+}
+
+static void ring_drop(struct sim_sock_ring *r, size_t n)
+{
+	r->head = (uint32_t)(((uint64_t)r->head + n) % r->cap);
+	r->len -= (uint32_t)n;
+}
+
+void sim_sock_tx_read(struct sim_sock *s, uint64_t off, uint8_t *dst, size_t len)
+{
+	if (s->src_set) {
+		s->src.fill(s->src.ctx, off, dst, len);
+		return;
+	}
+	ring_peek(&s->sndring, (size_t)(off - (s->snd_end - s->sndring.len)), dst, len);
+}
+
+void sim_sock_tx_acked(struct sim_sock *s, uint64_t off)
+{
+	uint64_t base, upto = off < s->snd_end ? off : s->snd_end;
+
+	if (s->src_set)
+		return;
+	base = s->snd_end - s->sndring.len;
+	if (upto <= base)
+		return;
+	ring_drop(&s->sndring, (size_t)(upto - base));
+	if (s->want_writable) {
+		s->want_writable = false;
+		sim_sock_ev_writable(s);
+	}
+}
+
+uint32_t sim_sock_rx_space(const struct sim_sock *s)
+{
+	if (s->sink.consume || s->app_closed)
+		return s->rcvring.cap;
+	return s->rcvring.cap - s->rcvring.len;
+}
+
+size_t sim_sock_rx_data(struct sim_sock *s, const uint8_t *data, size_t len)
+{
+	size_t n;
+
+	if (s->app_closed)
+		return len; /* nobody will read it: acknowledge and forget */
+	if (s->sink.consume) {
+		if (s->xfer.fn)
+			s->xfer.fn(s->xfer.ctx, s, SIM_SOCK_UP, len);
+		s->sink.consume(s->sink.ctx, s, s->rcv_off, data, len);
+		return len;
+	}
+	if (ring_alloc(&s->rcvring) < 0)
+		return 0;
+	n = s->rcvring.cap - s->rcvring.len;
+	if (n > len)
+		n = len;
+	ring_write(&s->rcvring, data, n);
+	return n;
+}
+
+/* ---- API ---- */
+
+int sim_sock_listen(struct sim_host *h, uint16_t port, const struct sim_sock_ops *ops,
+		    void *ctx, struct sim_sock **out)
+{
+	struct sim_tcp_stack *st = h->tcp;
+	struct sim_sock *s;
+
+	if (!port)
+		return -EINVAL;
+	for (s = st->listeners; s; s = s->lnext)
+		if (s->lport == port)
+			return -EADDRINUSE;
+	s = sim_sock_alloc(st);
+	if (!s)
+		return -ENOMEM;
+	s->state = SIM_TCP_LISTEN;
+	s->lport = port;
+	if (ops)
+		s->ops = *ops;
+	s->ctx = ctx;
+	s->lnext = st->listeners;
+	st->listeners = s;
+	*out = s;
+	return 0;
+}
+
+int sim_sock_connect(struct sim_host *h, const struct net_addr *dst, uint16_t port,
+		     const struct sim_sock_ops *ops, void *ctx, struct sim_sock **out)
+{
+	struct sim_tcp_stack *st = h->tcp;
+	struct sim_sock *s;
+	int rc, tries;
+
+	if (!port || !net_addr_is_set(dst))
+		return -EINVAL;
+	s = sim_sock_alloc(st);
+	if (!s)
+		return -ENOMEM;
+	s->state = SIM_TCP_SYN_SENT; /* set before any failure so terminate frees it */
+	s->app_closed = true;
+	if ((rc = sim_host_pick_src(h, dst, &s->laddr)) < 0)
+		goto out;
+	s->raddr = *dst;
+	s->rport = port;
+	for (tries = 0, rc = -EADDRINUSE; tries < 16384 && rc == -EADDRINUSE; tries++) {
+		s->lport = st->next_eph;
+		st->next_eph = st->next_eph == 65535 ? 49152 : (uint16_t)(st->next_eph + 1);
+		rc = sim_tcp_hash_add(st, s);
+	}
+	if (rc < 0)
+		goto out;
+	if (ops)
+		s->ops = *ops;
+	s->ctx = ctx;
+	s->app_closed = false;
+	s->iss = sim_tcp_new_isn(st);
+	s->mss = sim_tcp_mss_for(st, dst);
+	sim_tcp_cc_init(s);
+	s->rtt_timing = true; /* time the handshake unless the SYN is resent */
+	s->rtt_start = h->w->sched.now;
+	s->busy++;
+	sim_tcp_send_ctl(s, NET_TCP_SYN);
+	sim_tcp_arm_rto(s);
+	s->busy--;
+	*out = s;
+out:
+	if (rc < 0)
+		sim_sock_terminate(s, rc);
+	return rc;
+}
+
+void sim_sock_set_ops(struct sim_sock *s, const struct sim_sock_ops *ops, void *ctx)
+{
+	if (ops)
+		s->ops = *ops;
+	else
+		memset(&s->ops, 0, sizeof(s->ops));
+	s->ctx = ctx;
+}
+
+void sim_sock_set_xfer_hook(struct sim_sock *s, const struct sim_sock_xfer_hook *hook)
+{
+	if (hook)
+		s->xfer = *hook;
+	else
+		memset(&s->xfer, 0, sizeof(s->xfer));
+}
+
+int sim_sock_set_source(struct sim_sock *s, const struct sim_sock_source *src)
+{
+	if (!src || !src->fill || s->snd_end || s->fin_queued)
+		return -EINVAL;
+	s->src = *src;
+	s->src_set = true;
+	s->snd_end = src->total;
+	if (s->state == SIM_TCP_ESTABLISHED || s->state == SIM_TCP_CLOSE_WAIT) {
+		s->busy++;
+		sim_tcp_output(s);
+		s->busy--;
+	}
+	return 0;
+}
+
+int sim_sock_set_sink(struct sim_sock *s, const struct sim_sock_sink *sink)
+{
+	if (!sink || !sink->consume || s->rcvring.len)
+		return -EINVAL;
+	s->sink = *sink;
+	return 0;
+}
+
+static bool can_send(const struct sim_sock *s)
+{
+	return s->state == SIM_TCP_ESTABLISHED || s->state == SIM_TCP_CLOSE_WAIT;
+}
+
+long sim_sock_send(struct sim_sock *s, const void *buf, size_t len)
+{
+	size_t n;
+
+	if (s->fin_queued)
+		return -EPIPE;
+	if (!can_send(s))
+		return s->err ? s->err : -ENOTCONN;
+	if (s->src_set)
+		return -EINVAL;
+	if (ring_alloc(&s->sndring) < 0)
+		return -ENOMEM;
+	n = s->sndring.cap - s->sndring.len;
+	if (n > len)
+		n = len;
+	if (n < len)
+		s->want_writable = true;
+	if (!n)
+		return -EAGAIN;
+	ring_write(&s->sndring, buf, n);
+	s->snd_end += n;
+	if (s->xfer.fn)
+		s->xfer.fn(s->xfer.ctx, s, SIM_SOCK_DOWN, n);
+	s->busy++;
+	sim_tcp_output(s);
+	s->busy--;
+	sim_sock_put(s);
+	return (long)n;
+}
+
+size_t sim_sock_readable_bytes(const struct sim_sock *s)
+{
+	return s->rcvring.len;
+}
+
+long sim_sock_recv(struct sim_sock *s, void *buf, size_t len)
+{
+	size_t n = s->rcvring.len < len ? s->rcvring.len : len;
+
+	if (n) {
+		ring_peek(&s->rcvring, 0, buf, n);
+		ring_drop(&s->rcvring, n);
+		if (s->xfer.fn)
+			s->xfer.fn(s->xfer.ctx, s, SIM_SOCK_UP, n);
+		s->busy++;
+		sim_tcp_window_update(s);
+		s->busy--;
+		sim_sock_put(s);
+		return (long)n;
+	}
+	if (!len)
+		return 0;
+	if (s->fin_rcvd)
+		return 0;
+	if (s->err)
+		return s->err;
+	return -EAGAIN;
+}
+
+int sim_sock_shutdown(struct sim_sock *s)
+{
+	if (s->fin_queued)
+		return 0;
+	switch (s->state) {
+	case SIM_TCP_ESTABLISHED:
+		s->state = SIM_TCP_FIN_WAIT_1;
+		break;
+	case SIM_TCP_CLOSE_WAIT:
+		s->state = SIM_TCP_LAST_ACK;
+		break;
+	case SIM_TCP_SYN_SENT:
+		sim_sock_terminate(s, 0);
+		return 0;
+	default:
+		return -ENOTCONN;
+	}
+	s->fin_queued = true;
+	s->busy++;
+	sim_tcp_output(s);
+	s->busy--;
+	return 0;
+}
+
+void sim_sock_close(struct sim_sock *s)
+{
+	s->busy++;
+	if (s->state == SIM_TCP_LISTEN) {
+		/* Children still in the handshake lose their listener: they
+		 * close themselves once established (sim_sock_ev_accept). */
+		for (struct sim_sock *c = s->st->all; c; c = c->anext)
+			if (c->listener == s)
+				c->listener = NULL;
+		sim_sock_terminate(s, 0);
+	} else {
+		sim_sock_shutdown(s);
+	}
+	s->app_closed = true;
+	memset(&s->ops, 0, sizeof(s->ops));
+	s->busy--;
+	sim_sock_put(s);
+}
+
+void sim_sock_abort(struct sim_sock *s)
+{
+	s->busy++;
+	s->app_closed = true;
+	if (s->state != SIM_TCP_LISTEN && s->state != SIM_TCP_CLOSED &&
+	    s->state != SIM_TCP_SYN_SENT && s->state != SIM_TCP_TIME_WAIT)
+		sim_tcp_send_ctl(s, NET_TCP_RST | NET_TCP_ACK);
+	if (s->state == SIM_TCP_LISTEN)
+		for (struct sim_sock *c = s->st->all; c; c = c->anext)
+			if (c->listener == s)
+				c->listener = NULL;
+	sim_sock_terminate(s, -ECONNABORTED);
+	s->busy--;
+	sim_sock_put(s);
+}
+
+enum sim_tcp_state sim_sock_state(const struct sim_sock *s)
+{
+	return s->state;
+}
+
+const struct sim_tcp_conn_stats *sim_sock_stats(const struct sim_sock *s)
+{
+	return &s->cs;
+}
+
+uint16_t sim_sock_local_port(const struct sim_sock *s)
+{
+	return s->lport;
+}
