@@ -83,17 +83,18 @@ void cli_translate_summary(FILE *f, const struct rep_translate_opts *o,
 	fprintf(f, "translate %s -> %s\n", a->in, a->out);
 	fprintf(f, "  link %s, captured on the %s, inside %s\n", link_name(r->linktype),
 		o->side == REP_CAPTURE_INSIDE ? "inside" : "outside", ins);
-	fprintf(f, "  packets    in %llu, out %llu, translated %llu, passed %llu, not via gateway "
-		   "%llu, non-IP %llu\n",
+	fprintf(f, "  packets    in %llu, out %llu, translated %llu, passed %llu\n",
 		(unsigned long long)r->pkts_in, (unsigned long long)r->pkts_out,
-		(unsigned long long)r->translated, (unsigned long long)r->passed,
-		(unsigned long long)(r->unrelated + r->intra_inside),
+		(unsigned long long)r->translated, (unsigned long long)r->passed);
+	fprintf(f, "  untouched  not via gateway %llu, both ends inside %llu, non-IP %llu\n",
+		(unsigned long long)r->unrelated, (unsigned long long)r->intra_inside,
 		(unsigned long long)r->non_ip);
-	fprintf(f, "  sessions   %llu, editor rewrites %llu, length changes %llu, snaplen-cut %llu, "
-		   "time backwards %llu\n",
+	fprintf(f, "  sessions   %llu, editor rewrites %llu, length changes %llu\n",
 		(unsigned long long)r->sessions, (unsigned long long)r->editor_rewrites,
-		(unsigned long long)r->length_changes, (unsigned long long)r->snaplen_cut,
-		(unsigned long long)r->time_backwards);
+		(unsigned long long)r->length_changes);
+	fprintf(f, "  capture    snaplen-cut %llu (headers translated, checksum unverifiable), "
+		   "time backwards %llu\n",
+		(unsigned long long)r->snaplen_cut, (unsigned long long)r->time_backwards);
 	col = fprintf(f, "  dropped    %llu", (unsigned long long)r->dropped);
 	for (int i = 0; i < GNAT_DROP__COUNT; i++) {
 		if (!r->engine_drops[i])
