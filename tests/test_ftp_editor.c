@@ -913,6 +913,82 @@ static void test_forward_inverse_identity(void)
 	fx_close(&f);
 }
 
+/* Hostile and random lines in both directions: never a crash or a bad
+ * checksum, and a line that does not name the client (or the server under
+ * DNAT) is never changed. */
+static void test_random_lines_robust(void)
+{
+	static const char *const pieces[] = {
+		"PORT ", "EPRT ", "227 ", "229 ", "(", ")", "|", "||", "|||", ",", ".", "1", "2",
+		"192", "0", "10", "200", "255", "256", "65535", "99999", "192,0,2,10,", "\r\n", "\n",
+		"\r", " ", "-", "Entering Passive Mode ", "=", "2001:db8:1::10", "::", "port ",
+		"\x7f", "\xff", "%",
+	};
+	uint64_t rng = 42;
+	uint32_t cseq = CSEQ + 1, sseq = SSEQ + 1;
+	struct gnat_counters c;
+	int32_t total = 0;
+	struct fx f;
+	struct out o;
+	char line[256];
+
+	fx_open(&f, true);
+	handshake(&f);
+	for (int i = 0; i < 3000; i++) {
+		size_t n = 0, k = 1 + tu_rand(&rng) % 8;
+		bool from_server = tu_rand(&rng) & 1;
+
+		unsigned mode = (unsigned)(tu_rand(&rng) % 4);
+
+		if (mode < 2) {
+			/* a valid PORT from the client, once in two cases with one
+			 * byte overwritten at random */
+			from_server = false;
+			n = (size_t)snprintf(line, sizeof(line), "PORT 192,0,2,10,%u,%u\r\n",
+					     (unsigned)(4 + tu_rand(&rng) % 250),
+					     (unsigned)(tu_rand(&rng) % 256));
+			if (mode == 1)
+				line[tu_rand(&rng) % n] = (char)(1 + tu_rand(&rng) % 255);
+		} else {
+			for (size_t j = 0; j < k; j++) {
+				const char *pc =
+					pieces[tu_rand(&rng) % (sizeof(pieces) / sizeof(pieces[0]))];
+				size_t pl = strlen(pc);
+
+				if (n + pl + 3 >= sizeof(line))
+					break;
+				memcpy(line + n, pc, pl);
+				n += pl;
+			}
+			if (tu_rand(&rng) % 4)
+				line[n++] = '\n';
+		}
+		line[n] = '\0';
+		if (from_server)
+			server_seg(&f, &o, sseq, cseq, NET_TCP_ACK | NET_TCP_PSH, line);
+		else
+			client_seg(&f, &o, cseq, sseq, NET_TCP_ACK | NET_TCP_PSH, line);
+		CU_ASSERT_FATAL(o.res.verdict != GNAT_DROP);
+		/* every earlier length change counted exactly once */
+		CU_ASSERT(o.p.seq == (from_server ? sseq : cseq + (uint32_t)total));
+		if (!strstr(line, "192,0,2,10,") && !strstr(line, "192.0.2.10"))
+			CU_ASSERT(payload_is(&o, line));
+		if (mode == 0)
+			CU_ASSERT(o.p.payload_len > 18 &&
+				  memcmp(o.buf + o.p.payload_off, "PORT 203,0,113,1,", 17) == 0);
+		if (from_server) {
+			sseq += (uint32_t)n;
+		} else {
+			cseq += (uint32_t)n;
+			total += (int32_t)o.p.payload_len - (int32_t)n;
+		}
+	}
+	CU_ASSERT(client_delta(&f) == total);
+	get_counters(&f, &c);
+	CU_ASSERT(c.editor_rewrites > 0); /* the generator does reach the editing path */
+	fx_close(&f);
+}
+
 TU_MAIN("ftp_editor", TU_CASE(test_port_rewritten_and_data_expected),
 	TU_CASE(test_several_ports_accumulate), TU_CASE(test_retransmitted_port_identical),
 	TU_CASE(test_eprt_ipv4), TU_CASE(test_eprt_ipv6), TU_CASE(test_bounce_not_opened),
@@ -923,4 +999,4 @@ TU_MAIN("ftp_editor", TU_CASE(test_port_rewritten_and_data_expected),
 	TU_CASE(test_no_room_drops_and_withdraws), TU_CASE(test_ports_exhausted_drops),
 	TU_CASE(test_expectation_table_full_drops),
 	TU_CASE(test_port_under_dnat), TU_CASE(test_inverse_227),
-	TU_CASE(test_forward_inverse_identity))
+	TU_CASE(test_forward_inverse_identity), TU_CASE(test_random_lines_robust))
