@@ -631,6 +631,30 @@ static void test_handles_own_their_ids(void)
 	fx_close(&f);
 }
 
+/* The backend on its own (what a handle calls): its group operation removes a
+ * whole group at once, as a future nftables chain flush would. */
+static void test_engine_backend_group(void)
+{
+	struct natapi_session_redirect a = data_rdr(50040, 8), b = data_rdr(50041, 8);
+	const struct natapi_backend *be = NULL;
+	struct fx f;
+	void *st = NULL;
+	uint32_t ia, ib;
+
+	fx_open(&f, 0);
+	CU_ASSERT_FATAL(natapi_engine_backend(f.g, fx_clock, &f.now, &be, &st) == 0);
+	CU_ASSERT(strcmp(be->name, "engine") == 0);
+	CU_ASSERT_FATAL(be->redirect_session(st, &a, &ia) == 0);
+	CU_ASSERT_FATAL(be->redirect_session(st, &b, &ib) == 0);
+	CU_ASSERT(ia != ib);
+	CU_ASSERT(redirects_active(&f) == 2);
+	CU_ASSERT(be->cancel_group(st, 8) == 0);
+	CU_ASSERT(redirects_active(&f) == 0);
+	CU_ASSERT(be->cancel(st, ia) == -ENOENT);
+	be->close(st);
+	fx_close(&f);
+}
+
 TU_MAIN("natapi", TU_CASE(test_port_redirect_and_lookup_original),
 	TU_CASE(test_port_redirect_filters), TU_CASE(test_session_redirect_one_shot),
 	TU_CASE(test_session_redirect_both_ends), TU_CASE(test_session_redirect_expires_by_clock),
@@ -638,4 +662,4 @@ TU_MAIN("natapi", TU_CASE(test_port_redirect_and_lookup_original),
 	TU_CASE(test_reserved_ports_avoided_by_masquerade), TU_CASE(test_invalid_arguments),
 	TU_CASE(test_table_full), TU_CASE(test_backend_without_operations),
 	TU_CASE(test_strerror_names), TU_CASE(test_close_removes_everything),
-	TU_CASE(test_handles_own_their_ids))
+	TU_CASE(test_handles_own_their_ids), TU_CASE(test_engine_backend_group))
