@@ -14,6 +14,9 @@ IN=$B/synthetic.pcap
 OUT_T=$B/out-tcprewrite.pcap
 OUT_G=$B/out-gatelab.pcap
 JSON=$B/translate.json
+# gatelab's own summary: embedded in translate.json, not a result file of its own.
+RESULT=$(mktemp "${TMPDIR:-/tmp}/gatelab-bench-result.XXXXXX")
+trap 'rm -f "$RESULT"' EXIT
 INSIDE=192.0.2.0/24
 PUBLIC=203.0.113.1
 
@@ -52,7 +55,7 @@ run_tcprewrite() {
 }
 run_gatelab() {
 	"$BUILD/gatelab" translate "$IN" "$OUT_G" --inside $INSIDE --public $PUBLIC \
-		--quiet --json "$B/translate-result.json" >/dev/null
+		--quiet --json "$RESULT" >/dev/null
 }
 
 declare -a t_tcprewrite=() t_gatelab=()
@@ -86,7 +89,7 @@ stats() { # name ns... -> JSON object of wall-clock figures
 }
 
 result=null
-[ -f "$B/translate-result.json" ] && result=$(cat "$B/translate-result.json")
+[ -s "$RESULT" ] && result=$(cat "$RESULT")
 jq -n \
 	--argjson t "$(stats tcprewrite "${t_tcprewrite[@]}")" \
 	--argjson g "$(stats gatelab "${t_gatelab[@]}")" \
