@@ -127,6 +127,21 @@ else
 	fail "pcapng input"
 fi
 
+# 802.1Q-tagged frames: the tags are kept, the packets translated the same
+if tcprewrite --enet-vlan=add --enet-vlan-tag=5 --enet-vlan-cfi=0 --enet-vlan-pri=0 \
+	-i pcaps/zeek/ipv4.pcap -o "$T/vlan.pcap" 2>/dev/null &&
+	"$GL" translate "$T/vlan.pcap" "$T/vlan-out.pcap" --quiet --inside 141.142.220.235/32 $P4; then
+	tagged=$("${TS[@]}" -r "$T/vlan-out.pcap" -Y 'vlan.id==5' | wc -l)
+	left=$("${TS[@]}" -r "$T/vlan-out.pcap" -Y 'ip.addr==141.142.220.235' | wc -l)
+	bad=$("${TS[@]}" -r "$T/vlan-out.pcap" -Y 'ip.checksum.status==2 || tcp.checksum.status==2' |
+		wc -l)
+	[ "$tagged" -eq 95 ] && [ "$left" -eq 0 ] && [ "$bad" -eq 0 ] &&
+		pass "VLAN input: 95 tagged frames out, translated, checksums good" ||
+		fail "VLAN input: $tagged tagged, $left with the inside address, $bad bad checksums"
+else
+	fail "VLAN input: tcprewrite or translate failed"
+fi
+
 # BSD loopback capture: no inside/outside; translate says so and translates nothing
 out=$("$GL" translate pcaps/suricata/ftp-port-memcap.pcap "$T/lo.pcap" --inside 127.0.0.0/8 \
 	$P4 --json "$T/lo.json" 2>&1 >/dev/null)

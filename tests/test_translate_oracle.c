@@ -26,6 +26,11 @@ struct oracle {
 	/* mismatch counters: all must stay 0 */
 	unsigned count, order, addr, plen, payload, port_line, seq, ack, ports, csum;
 	unsigned port_lines_seen, seq_shifted;
+	/* ports our PORT lines announced, and inbound SYNs to the public
+	 * address that went to a port never announced */
+	uint16_t announced[64];
+	size_t n_announced;
+	unsigned unannounced_syn, announced_syn;
 };
 
 /* A packet copied out of a frame and parsed. */
@@ -98,6 +103,17 @@ static void check_payload(struct oracle *or, const struct net_pkt *o, const stru
 		const char *want = starts(kp, len, "PORT ") ? "PORT 203,0,113,1," : "EPRT |1|203.0.113.1|";
 
 		or->port_lines_seen++;
+		if (starts(op, len, "PORT ") && or->n_announced < 64) {
+			unsigned a[6];
+			char line[128];
+			size_t l = len < sizeof(line) - 1 ? len : sizeof(line) - 1;
+
+			memcpy(line, op, l);
+			line[l] = '\0';
+			if (sscanf(line, "PORT %u,%u,%u,%u,%u,%u", &a[0], &a[1], &a[2], &a[3], &a[4],
+				   &a[5]) == 6)
+				or->announced[or->n_announced++] = (uint16_t)(a[4] * 256 + a[5]);
+		}
 		if (!starts(kp, len, want) || !starts(op, len, want)) {
 			if (or->port_line++ < 5)
 				fprintf(stderr, "packet %llu: '%.*s' vs kernel '%.*s'\n",
@@ -137,6 +153,17 @@ static void check_packet(struct oracle *or, const struct parsed *in, const struc
 		or->csum++;
 	if (op->tuple.proto != 6)
 		return;
+	if ((op->tcp_flags & (NET_TCP_SYN | NET_TCP_ACK)) == NET_TCP_SYN && op->tuple.sport == 20) {
+		/* an active-mode data connection: to a port one of our PORTs announced */
+		bool found = false;
+
+		for (size_t i = 0; i < or->n_announced; i++)
+			found |= or->announced[i] == op->tuple.dport;
+		if (found)
+			or->announced_syn++;
+		else
+			or->unannounced_syn++;
+	}
 	/* the kernel's shift of each sequence number is ours too */
 	if (op->seq - ip->seq != kp->seq - ip->seq) {
 		if (or->seq++ < 5)
@@ -216,6 +243,8 @@ static void run_oracle(const char *name, unsigned min_port_lines, unsigned min_s
 	CU_ASSERT_EQUAL(or.ack, 0);
 	CU_ASSERT_EQUAL(or.ports, 0);
 	CU_ASSERT_EQUAL(or.csum, 0);
+	CU_ASSERT_EQUAL(or.unannounced_syn, 0);
+	CU_ASSERT_EQUAL(or.announced_syn, min_port_lines); /* each PORT got its connection */
 	/* the capture exercised what it is here for */
 	CU_ASSERT(or.port_lines_seen >= min_port_lines);
 	CU_ASSERT(or.seq_shifted >= min_shifted);
