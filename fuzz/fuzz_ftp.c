@@ -1,0 +1,11 @@
+/* fuzz_ftp.c - libFuzzer entry point for the ftp target; the work is in
+ * fuzz_ftp_body.c so tests/test_fuzz_regress.c can replay saved inputs. */
+#include "fuzz_targets.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_ftp_one(data, size);
+	return 0;
+}
