@@ -376,6 +376,11 @@ void sim_tcp_segment(struct sim_sock *s, struct net_pkt *p, struct sim_pkt *pkt)
 			sim_tcp_send_ack_now(s);
 		break;
 	}
+	/* An empty segment below rcv_nxt is a zero-window probe (or keepalive):
+	 * RFC 793 answers an unacceptable segment with an ACK. */
+	if (!p->payload_len && !(fl & NET_TCP_FIN) && s->state != SIM_TCP_CLOSED &&
+	    (int32_t)(p->seq - (s->irs + 1u + (uint32_t)s->rcv_off + (s->fin_rcvd ? 1u : 0u))) < 0)
+		sim_tcp_send_ack_now(s);
 	if (s->state != SIM_TCP_CLOSED)
 		sim_tcp_output(s);
 out:

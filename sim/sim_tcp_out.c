@@ -122,8 +122,8 @@ int sim_tcp_send_ctl(struct sim_sock *s, uint8_t flags)
 		seq = s->iss;
 	else if (flags & NET_TCP_FIN)
 		seq = sim_tcp_seq_of(s, s->snd_end);
-	else
-		seq = sim_tcp_seq_of(s, s->snd_nxt);
+	else /* as BSD: during retransmission a bare ACK still says snd_max */
+		seq = sim_tcp_seq_of(s, s->snd_max);
 	return conn_emit(s, seq, flags, 0, 0);
 }
 

@@ -63,13 +63,18 @@ static uint64_t gen_word(uint64_t i)
 	return z ^ (z >> 31);
 }
 
+/* Byte o of the stream is byte o%8 of gen_word(o/8): one mix per 8 bytes. */
 static void gen_fill(void *ctx, uint64_t off, uint8_t *dst, size_t len)
 {
-	(void)ctx;
-	for (size_t i = 0; i < len; i++) {
-		uint64_t o = off + i;
+	size_t i = 0;
 
-		dst[i] = (uint8_t)(gen_word(o >> 3) >> ((o & 7) * 8));
+	(void)ctx;
+	while (i < len) {
+		uint64_t o = off + i, w = gen_word(o >> 3);
+		unsigned k = (unsigned)(o & 7);
+
+		for (; k < 8 && i < len; k++, i++)
+			dst[i] = (uint8_t)(w >> (k * 8));
 	}
 }
 
@@ -678,9 +683,259 @@ static void test_100mb_fast(void)
 	net2_free(&n);
 }
 
+/* ---- the socket API with real buffers: send() in on_writable ---- */
+
+struct pump {
+	struct net2 *n;
+	uint64_t total, sent;
+	bool use_sink_reader;
+	int writable_calls;
+	int c_err, s_err, c_closed, s_closed;
+	struct sim_sock *c, *s, *l;
+	uint64_t rx_bytes, rx_hash;
+	bool eof;
+	bool abort_at_half;
+	bool pause_reader;      /* reader ignores data until resumed */
+	struct sim_tcp_conn_stats c_cs;
+};
+
+static void pump_fill(struct pump *p, struct sim_sock *s)
+{
+	uint8_t buf[10000];
+
+	while (p->sent < p->total) {
+		size_t n = p->total - p->sent < sizeof(buf) ? (size_t)(p->total - p->sent) : sizeof(buf);
+		long r;
+
+		gen_fill(NULL, p->sent, buf, n);
+		r = sim_sock_send(s, buf, n);
+		if (r == -EAGAIN)
+			return;
+		CU_ASSERT_FATAL(r > 0);
+		p->sent += (uint64_t)r;
+		if (p->abort_at_half && p->sent >= p->total / 2) {
+			p->c_cs = *sim_sock_stats(s);
+			sim_sock_abort(s);
+			p->c = NULL;
+			return;
+		}
+		if ((size_t)r < n)
+			return;
+	}
+	CU_ASSERT(sim_sock_shutdown(s) == 0);
+}
+
+static void pump_connected(struct sim_sock *s, void *ctx)
+{
+	pump_fill(ctx, s);
+}
+
+static void pump_writable(struct sim_sock *s, void *ctx)
+{
+	struct pump *p = ctx;
+
+	p->writable_calls++;
+	pump_fill(p, s);
+}
+
+static void pump_c_closed(struct sim_sock *s, void *ctx, int err)
+{
+	struct pump *p = ctx;
+
+	p->c_closed++;
+	p->c_err = err;
+	p->c_cs = *sim_sock_stats(s);
+}
+
+static void pump_read(struct pump *p, struct sim_sock *s)
+{
+	uint8_t buf[8192];
+	long r;
+
+	if (p->pause_reader)
+		return;
+	while ((r = sim_sock_recv(s, buf, sizeof(buf))) > 0) {
+		p->rx_hash = fnv(p->rx_hash, buf, (size_t)r);
+		p->rx_bytes += (uint64_t)r;
+	}
+	if (r == 0)
+		p->eof = true;
+}
+
+static void pump_s_readable(struct sim_sock *s, void *ctx)
+{
+	pump_read(ctx, s);
+}
+
+static void pump_s_closed(struct sim_sock *s, void *ctx, int err)
+{
+	struct pump *p = ctx;
+
+	(void)s;
+	p->s_closed++;
+	p->s_err = err;
+}
+
+static void pump_accept(struct sim_sock *l, struct sim_sock *child, void *ctx)
+{
+	struct pump *p = ctx;
+
+	(void)l;
+	p->s = child;
+}
+
+static void pump_start(struct pump *p, struct net2 *n, uint64_t total)
+{
+	struct sim_sock_ops lops = {.on_accept = pump_accept, .on_readable = pump_s_readable,
+				    .on_closed = pump_s_closed};
+	struct sim_sock_ops cops = {.on_connected = pump_connected, .on_writable = pump_writable,
+				    .on_closed = pump_c_closed};
+	struct net_addr da;
+
+	p->n = n;
+	p->total = total;
+	p->rx_hash = FNV0;
+	net_addr_parse("192.0.2.2", &da);
+	CU_ASSERT_FATAL(sim_sock_listen(&n->b, PORT, &lops, p, &p->l) == 0);
+	CU_ASSERT_FATAL(sim_sock_connect(&n->a, &da, PORT, &cops, p, &p->c) == 0);
+}
+
+static void pump_end(struct pump *p)
+{
+	if (p->c)
+		sim_sock_close(p->c);
+	if (p->s)
+		sim_sock_close(p->s);
+	sim_sock_close(p->l);
+	sim_sched_run(&p->n->w.sched, SIM_TIME_NEVER);
+	CU_ASSERT_EQUAL(p->n->a.tcp->st.conns_created, p->n->a.tcp->st.conns_freed);
+	CU_ASSERT_EQUAL(p->n->b.tcp->st.conns_created, p->n->b.tcp->st.conns_freed);
+}
+
+static void test_send_buffer_writable(void)
+{
+	struct net2 n;
+	struct pump p = {0};
+
+	net2_init(&n, 20, NULL);
+	n.a.tcp->cfg.sndbuf = 20000; /* forces many short writes */
+	pump_start(&p, &n, 1 << 20);
+	sim_sched_run(&n.w.sched, 100 * SIM_NS_PER_S);
+	CU_ASSERT(p.eof);
+	CU_ASSERT_EQUAL(p.rx_bytes, 1 << 20);
+	CU_ASSERT_EQUAL(p.rx_hash, expected_hash(1 << 20));
+	CU_ASSERT(p.writable_calls > 10);
+	pump_end(&p);
+	net2_free(&n);
+}
+
+static void test_abort_resets_peer(void)
+{
+	struct net2 n;
+	struct pump p = {0};
+
+	net2_init(&n, 21, NULL);
+	p.abort_at_half = true;
+	pump_start(&p, &n, 1 << 20);
+	sim_sched_run(&n.w.sched, 100 * SIM_NS_PER_S);
+	CU_ASSERT_EQUAL(p.s_closed, 1);
+	CU_ASSERT_EQUAL(p.s_err, -ECONNRESET);
+	CU_ASSERT_EQUAL(p.c_closed, 0); /* no callback after abort */
+	CU_ASSERT(!p.eof);
+	CU_ASSERT(sim_sock_recv(p.s, NULL, 0) == 0 || sim_sock_readable_bytes(p.s) == 0);
+	CU_ASSERT_EQUAL(sim_sock_state(p.s), SIM_TCP_CLOSED);
+	pump_end(&p);
+	net2_free(&n);
+}
+
+static void test_timeout_when_link_dies(void)
+{
+	struct net2 n;
+	struct pump p = {0};
+
+	net2_init(&n, 22, NULL);
+	pump_start(&p, &n, 4 << 20);
+	sim_sched_run(&n.w.sched, 10 * SIM_NS_PER_MS);
+	CU_ASSERT(p.rx_bytes > 0);
+	n.l.p.loss = 1.0; /* the cable is cut */
+	sim_sched_run(&n.w.sched, 1000 * SIM_NS_PER_S);
+	CU_ASSERT_EQUAL(p.c_closed, 1);
+	CU_ASSERT_EQUAL(p.c_err, -ETIMEDOUT);
+	CU_ASSERT_EQUAL(p.c_cs.rto_fired, n.a.tcp->cfg.max_retries);
+	CU_ASSERT(n.w.sched.now > 50 * SIM_NS_PER_S); /* exponential backoff */
+	CU_ASSERT(sim_sock_send(p.c, "x", 1) == -ETIMEDOUT);
+	/* The server never hears of it: still established, abort it. */
+	CU_ASSERT_EQUAL(sim_sock_state(p.s), SIM_TCP_ESTABLISHED);
+	sim_sock_abort(p.s);
+	p.s = NULL;
+	pump_end(&p);
+	net2_free(&n);
+}
+
+static void test_no_window_scaling(void)
+{
+	struct net2 n;
+	struct app a = {0};
+	struct syn_seen ss = {0};
+
+	net2_init(&n, 23, NULL);
+	n.a.tcp->cfg.window_scaling = false;
+	n.b.hook.fn = watch_b;
+	n.b.hook.ctx = &ss;
+	a.use_sink = true;
+	run_transfer(&n, &a, "192.0.2.2", 4 << 20);
+	CU_ASSERT_EQUAL(ss.syns, 1);
+	net2_free(&n);
+	/* With scaling the same link moves the data sooner (window > 64 KiB
+	 * over a 2 ms RTT at 1 Gb/s). */
+	{
+		struct app b = {0};
+		uint64_t t_noscale = a.t_eof;
+
+		net2_init(&n, 23, NULL);
+		b.use_sink = true;
+		run_transfer(&n, &b, "192.0.2.2", 4 << 20);
+		CU_ASSERT(b.t_eof < t_noscale);
+		net2_free(&n);
+	}
+}
+
+static void resume_reader(void *arg)
+{
+	struct pump *p = arg;
+
+	p->pause_reader = false;
+	pump_read(p, p->s);
+}
+
+static void test_zero_window_probe(void)
+{
+	struct net2 n;
+	struct pump p = {0};
+
+	net2_init(&n, 24, NULL);
+	n.b.tcp->cfg.rcvbuf = 16384;
+	p.pause_reader = true;
+	pump_start(&p, &n, 200000);
+	sim_sched_at(&n.w.sched, 3 * SIM_NS_PER_S, resume_reader, &p, NULL);
+	sim_sched_run(&n.w.sched, 2 * SIM_NS_PER_S);
+	CU_ASSERT_EQUAL(sim_sock_readable_bytes(p.s), 16384); /* window shut */
+	CU_ASSERT(sim_sock_stats(p.c)->win_probes >= 2);     /* persist probes, answered */
+	CU_ASSERT_EQUAL(sim_sock_stats(p.c)->retrans_segs, 0);
+	CU_ASSERT_EQUAL(sim_sock_state(p.c), SIM_TCP_FIN_WAIT_1);
+	sim_sched_run(&n.w.sched, 100 * SIM_NS_PER_S);
+	CU_ASSERT(p.eof);
+	CU_ASSERT_EQUAL(p.rx_bytes, 200000);
+	CU_ASSERT_EQUAL(p.rx_hash, expected_hash(200000));
+	pump_end(&p);
+	net2_free(&n);
+}
+
 TU_MAIN("sim_tcp", TU_CASE(test_handshake_and_mss), TU_CASE(test_mss_from_config),
 	TU_CASE(test_1mb_ipv4), TU_CASE(test_1mb_ipv6), TU_CASE(test_flow_control_slow_reader),
 	TU_CASE(test_loss_1pct), TU_CASE(test_loss_and_reorder),
 	TU_CASE(test_rto_after_dropped_syn), TU_CASE(test_fin_time_wait),
 	TU_CASE(test_rst_closed_port), TU_CASE(test_seq_wraparound), TU_CASE(test_determinism),
-	TU_CASE(test_100mb_fast))
+	TU_CASE(test_send_buffer_writable), TU_CASE(test_abort_resets_peer),
+	TU_CASE(test_timeout_when_link_dies), TU_CASE(test_no_window_scaling),
+	TU_CASE(test_zero_window_probe), TU_CASE(test_100mb_fast))
