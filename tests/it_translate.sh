@@ -189,6 +189,12 @@ bad_input truncated-header "$T/head.pcap" "truncated"
 bad_input wrong-magic "$T/magic.pcap" "not a pcap or pcapng file"
 bad_input missing "$T/does-not-exist.pcap" "cannot open"
 
+# A run that cannot write OUT fails with exit 1 and names OUT
+err=$("$GL" translate pcaps/zeek/ipv4.pcap "$T/no-such-dir/o.pcap" --inside 10.0.0.0/8 $P4 2>&1)
+rc=$?
+[ $rc -eq 1 ] && grep -qF "gatelab: $T/no-such-dir/o.pcap: " <<<"$err" &&
+	pass "unwritable OUT: exit 1, '$err'" || fail "unwritable OUT: rc $rc, '$err'"
+
 # Usage errors: exit 2
 usage() {
 	local name=$1 want=$2
