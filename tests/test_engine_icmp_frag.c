@@ -157,10 +157,12 @@ static void split(const struct te_out *whole, size_t cut, struct te_out *f1, str
 static void build_udp(struct te_out *o, const char *src, uint16_t sport, const char *dst,
 		      uint16_t dport, uint16_t ip_id)
 {
-	static const char payload[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd";
+	uint8_t payload[64];
 	struct tu_pkt_spec s;
 	int n;
 
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)('a' + i % 26);
 	memset(&s, 0, sizeof(s));
 	s.proto = 17;
 	s.src = src;
