@@ -113,6 +113,7 @@ struct sim_sock {
 	uint32_t rcv_adv;    /* window last advertised, bytes */
 	uint32_t rcv_unacked;/* in-order segments not acked yet */
 	struct sim_pkt *ooo; /* out-of-order segments, sorted by offset */
+	struct sim_pkt *ooo_tail; /* last of them (valid while ooo != NULL) */
 	uint32_t ooo_count;
 
 	/* congestion control and RTT (sim_tcp_cc.c) */

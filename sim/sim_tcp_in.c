@@ -182,16 +182,26 @@ static void deliver(struct sim_sock *s, const uint8_t *data, size_t len)
 	s->cs.bytes_delivered += n;
 }
 
-/* Inserts pkt into the out-of-order list sorted by offset. */
-static void ooo_insert(struct sim_sock *s, struct sim_pkt *pkt)
+/* Inserts pkt into the out-of-order list sorted by offset (false: it is a
+ * duplicate, the caller frees it). Behind a hole, segments keep arriving in
+ * order, so appending at the tail is O(1); only a segment that lands in the
+ * middle walks the list. */
+static bool ooo_insert(struct sim_sock *s, struct sim_pkt *pkt)
 {
 	struct sim_pkt **pp = &s->ooo;
 
+	if (s->ooo && s->ooo_tail->seg_off < pkt->seg_off)
+		pp = &s->ooo_tail->next;
 	while (*pp && (*pp)->seg_off < pkt->seg_off)
 		pp = &(*pp)->next;
+	if (*pp && (*pp)->seg_off == pkt->seg_off && (*pp)->seg_len >= pkt->seg_len)
+		return false; /* a retransmission of what is already held */
 	pkt->next = *pp;
 	*pp = pkt;
+	if (!pkt->next)
+		s->ooo_tail = pkt;
 	s->ooo_count++;
+	return true;
 }
 
 /* Delivers what the out-of-order list holds contiguously after rcv_off. */
@@ -285,10 +295,9 @@ static bool receive(struct sim_sock *s, const struct net_pkt *p, struct sim_pkt 
 		pkt->seg_start = (uint32_t)(data - pkt->data);
 		pkt->seg_len = (uint32_t)len;
 		pkt->seg_flags = fin ? NET_TCP_FIN : 0;
-		ooo_insert(s, pkt);
 		s->cs.ooo_segs++;
 		sim_tcp_send_ack_now(s); /* a dup ACK: the sender counts these */
-		return true;
+		return ooo_insert(s, pkt);
 	}
 	s->in_rx = true;
 	deliver(s, data, (size_t)len);
