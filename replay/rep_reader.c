@@ -123,6 +123,12 @@ int rep_reader_next(struct rep_reader *r, struct rep_frame *f)
 		snprintf(r->err, sizeof(r->err), "%s", pcap_geterr(r->pcap));
 		return -EIO;
 	}
+	if (h->caplen > h->len) {
+		/* more bytes captured than were on the wire: a corrupt record */
+		snprintf(r->err, sizeof(r->err), "captured length %u exceeds the packet length %u",
+			 h->caplen, h->len);
+		return -EIO;
+	}
 	r->count++;
 	memset(f, 0, sizeof(*f));
 	f->number = r->count;

@@ -328,6 +328,13 @@ static void test_bad_inputs(void)
 
 	{
 		struct frame f = {one, sizeof(one), sizeof(one), 0};
+		struct frame g = {one, sizeof(one), 20, 0}; /* caplen > len */
+
+		write_capture(tpath("caplen"), DLT_EN10MB, PCAP_TSTAMP_PRECISION_MICRO, &g, 1);
+		CU_ASSERT_EQUAL_FATAL(rep_reader_open(tpath("caplen"), &r, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(rep_reader_next(r, &rf), -EIO);
+		CU_ASSERT(strstr(rep_reader_error(r), "captured length 60 exceeds") != NULL);
+		rep_reader_close(r);
 
 		write_capture(tpath("wifi"), DLT_IEEE802_11, PCAP_TSTAMP_PRECISION_MICRO, &f, 1);
 		CU_ASSERT_EQUAL(open_err(tpath("wifi"), err, sizeof(err)), -EINVAL);
