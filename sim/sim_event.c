@@ -19,51 +19,49 @@ void sim_sched_free(struct sim_sched *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static bool slot_before(const struct sim_sched *s, uint32_t a, uint32_t b)
+static bool ent_before(const struct sim_heap_ent *x, const struct sim_heap_ent *y)
 {
-	const struct sim_event_slot *x = &s->slots[a], *y = &s->slots[b];
-
 	return x->time < y->time || (x->time == y->time && x->seq < y->seq);
 }
 
-static void heap_put(struct sim_sched *s, uint32_t pos, uint32_t slot)
+static void heap_put(struct sim_sched *s, uint32_t pos, const struct sim_heap_ent *e)
 {
-	s->heap[pos] = slot;
-	s->slots[slot].heap_pos = pos;
+	s->heap[pos] = *e;
+	s->slots[e->slot].heap_pos = pos;
 }
 
 static void sift_up(struct sim_sched *s, uint32_t pos)
 {
-	uint32_t slot = s->heap[pos];
+	struct sim_heap_ent e = s->heap[pos];
 
 	while (pos > 0) {
 		uint32_t parent = (pos - 1) / 2;
 
-		if (!slot_before(s, slot, s->heap[parent]))
+		if (!ent_before(&e, &s->heap[parent]))
 			break;
-		heap_put(s, pos, s->heap[parent]);
+		heap_put(s, pos, &s->heap[parent]);
 		pos = parent;
 	}
-	heap_put(s, pos, slot);
+	heap_put(s, pos, &e);
 }
 
 static void sift_down(struct sim_sched *s, uint32_t pos)
 {
-	uint32_t slot = s->heap[pos];
+	struct sim_heap_ent e = s->heap[pos];
 
 	for (;;) {
 		uint32_t c = 2 * pos + 1;
 
 		if (c >= s->heap_len)
 			break;
-		if (c + 1 < s->heap_len && slot_before(s, s->heap[c + 1], s->heap[c]))
+		if (c + 1 < s->heap_len && ent_before(&s->heap[c + 1], &s->heap[c]))
 			c++;
-		if (!slot_before(s, s->heap[c], slot))
+		if (!ent_before(&s->heap[c], &e))
 			break;
-		heap_put(s, pos, s->heap[c]);
+		heap_put(s, pos, &s->heap[c]);
 		pos = c;
 	}
-	heap_put(s, pos, slot);
+	heap_put(s, pos, &e);
 }
 
 /* Grows slots and heap together (amortised doubling), threading new slots
@@ -72,7 +70,7 @@ static int grow(struct sim_sched *s)
 {
 	uint32_t n = s->n_slots ? s->n_slots * 2 : 64;
 	struct sim_event_slot *slots;
-	uint32_t *heap;
+	struct sim_heap_ent *heap;
 
 	if (n > UINT32_MAX / 2)
 		return -ENOMEM;
@@ -99,6 +97,7 @@ int sim_sched_at(struct sim_sched *s, uint64_t at, void (*fn)(void *arg), void *
 		 struct sim_event_id *id)
 {
 	struct sim_event_slot *e;
+	struct sim_heap_ent he;
 	uint32_t slot;
 	int rc;
 
@@ -109,13 +108,14 @@ int sim_sched_at(struct sim_sched *s, uint64_t at, void (*fn)(void *arg), void *
 	slot = s->free_head;
 	e = &s->slots[slot];
 	s->free_head = e->heap_pos;
-	e->time = at;
-	e->seq = s->next_seq++;
 	e->fn = fn;
 	e->arg = arg;
 	e->gen++;
+	he.time = at;
+	he.seq = s->next_seq++;
+	he.slot = slot;
 	s->heap_len++;
-	heap_put(s, s->heap_len - 1, slot);
+	heap_put(s, s->heap_len - 1, &he);
 	sift_up(s, s->heap_len - 1);
 	if (id) {
 		id->slot = slot;
@@ -153,12 +153,12 @@ static void slot_release(struct sim_sched *s, uint32_t slot)
 /* Removes the heap entry at pos, keeping the heap property. */
 static void heap_remove(struct sim_sched *s, uint32_t pos)
 {
-	uint32_t last = s->heap[--s->heap_len];
+	struct sim_heap_ent last = s->heap[--s->heap_len];
 
 	if (pos == s->heap_len)
 		return;
-	heap_put(s, pos, last);
-	if (pos > 0 && slot_before(s, last, s->heap[(pos - 1) / 2]))
+	heap_put(s, pos, &last);
+	if (pos > 0 && ent_before(&last, &s->heap[(pos - 1) / 2]))
 		sift_up(s, pos);
 	else
 		sift_down(s, pos);
@@ -185,14 +185,14 @@ uint64_t sim_sched_run(struct sim_sched *s, uint64_t until)
 
 	s->stop = false;
 	while (s->heap_len && !s->stop) {
-		uint32_t slot = s->heap[0];
+		uint32_t slot = s->heap[0].slot;
 		struct sim_event_slot *e = &s->slots[slot];
 		void (*fn)(void *arg) = e->fn;
 		void *arg = e->arg;
 
-		if (e->time > until)
+		if (s->heap[0].time > until)
 			break;
-		s->now = e->time;
+		s->now = s->heap[0].time;
 		heap_remove(s, 0);
 		slot_release(s, slot);
 		fn(arg);

@@ -21,12 +21,17 @@ struct sim_event_id {
 };
 
 struct sim_event_slot {
-	uint64_t time;
-	uint64_t seq;
 	void (*fn)(void *arg);
 	void *arg;
 	uint32_t gen;
 	uint32_t heap_pos; /* index in heap, or the next free slot when free */
+};
+
+/* The heap holds the keys itself, so sifting never touches the slots. */
+struct sim_heap_ent {
+	uint64_t time;
+	uint64_t seq;
+	uint32_t slot;
 };
 
 struct sim_sched {
@@ -36,7 +41,7 @@ struct sim_sched {
 	uint64_t events_cancelled;
 	struct sim_event_slot *slots; /* slot 0 unused so a zero id means "none" */
 	uint32_t n_slots, free_head;
-	uint32_t *heap;         /* slot indices, min-heap on (time, seq) */
+	struct sim_heap_ent *heap; /* min-heap on (time, seq) */
 	uint32_t heap_len;
 	bool stop;              /* set by sim_sched_stop() from inside a callback */
 };
