@@ -88,6 +88,13 @@ stats() { # name ns... -> JSON object of wall-clock figures
 		wall_s: map(. / 1e9) }'
 }
 
+# Speed means nothing if the output is wrong: checksums of a sample of each.
+bad_sample() {
+	command -v tshark >/dev/null || { echo null; return; }
+	tshark -r "$1" -c 50000 -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+		-Y 'ip.checksum.status == 0 || tcp.checksum.status == 0' 2>/dev/null | wc -l
+}
+
 result=null
 [ -s "$RESULT" ] && result=$(cat "$RESULT")
 jq -n \
@@ -102,6 +109,7 @@ jq -n \
 	--argjson dc "$(field data_connections)" \
 	--argjson out_t "$(packets_out "$OUT_T")" --argjson out_g "$(packets_out "$OUT_G")" \
 	--argjson pi_t "$(port_inside "$OUT_T")" --argjson pi_g "$(port_inside "$OUT_G")" \
+	--argjson bad_t "$(bad_sample "$OUT_T")" --argjson bad_g "$(bad_sample "$OUT_G")" \
 	--arg host "$(uname -srm)" --arg cpu "$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)" \
 	'{
 	schema: "gatelab.bench.translate/1",
@@ -110,6 +118,7 @@ jq -n \
 		ftp_sessions: $fs, port_commands: $pc, data_connections: $dc,
 		packets_out_tcprewrite: $out_t, packets_out_gatelab: $out_g,
 		port_lines_naming_inside_tcprewrite: $pi_t, port_lines_naming_inside_gatelab: $pi_g,
+		bad_checksums_first_50000_tcprewrite: $bad_t, bad_checksums_first_50000_gatelab: $bad_g,
 		gatelab_result: $result },
 	commands: { tcprewrite: $cmd_t, gatelab: $cmd_g },
 	wall_clock: {
@@ -124,7 +133,9 @@ jq -r '
 	"deterministic: \(.deterministic.packets) packets, \(.deterministic.flows) flows, " +
 	"\(.deterministic.ftp_sessions) FTP sessions, \(.deterministic.port_commands) PORT; out: " +
 	"tcprewrite \(.deterministic.packets_out_tcprewrite) pkts (\(.deterministic.port_lines_naming_inside_tcprewrite) PORT still naming 192.0.2.x), " +
-	"gatelab \(.deterministic.packets_out_gatelab) pkts (\(.deterministic.port_lines_naming_inside_gatelab))",
+	"gatelab \(.deterministic.packets_out_gatelab) pkts (\(.deterministic.port_lines_naming_inside_gatelab)); " +
+	"bad checksums in the first 50000: tcprewrite \(.deterministic.bad_checksums_first_50000_tcprewrite), " +
+	"gatelab \(.deterministic.bad_checksums_first_50000_gatelab)",
 	(.wall_clock.tools[] | "\(.tool): min \(.min_s)s median \(.median_s)s max \(.max_s)s -> \(.median_pps) packets/s"),
 	"gatelab/tcprewrite packets/s ratio: \(.wall_clock.pps_ratio_gatelab_over_tcprewrite)"' "$JSON"
 echo "wrote $JSON"

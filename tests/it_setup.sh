@@ -42,6 +42,18 @@ else
 	echo "note: not root: the non-root apt-line check needs root to switch user"
 fi
 
+# --- deps.sh is the single install place: the tools the scripts call come from
+# packages it lists.
+pkgs=" $(sed -n '/^PKGS=(/,/^)/p' scripts/deps.sh | tr -s ' \n()' ' ') "
+for tool in tshark capinfos tcprewrite jq gnuplot lcov genhtml valgrind; do
+	path=$(command -v "$tool") || { fail "$tool is not installed"; continue; }
+	pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1)
+	case "$pkgs" in
+	*" $pkg "*) pass "$tool comes from $pkg, listed in scripts/deps.sh" ;;
+	*) fail "$tool comes from package '$pkg', not listed in scripts/deps.sh" ;;
+	esac
+done
+
 # --- the make targets the README names exist and call the right scripts.
 for t in check demo coverage sanitize valgrind bench deps unit; do
 	if make -n "$t" >"$tmp/make-$t" 2>&1; then
