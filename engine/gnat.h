@@ -18,6 +18,15 @@ struct gnat; /* opaque */
 #define GNAT_MAX_LOCAL 8
 #define GNAT_NS_PER_S 1000000000ULL
 
+/* Fragments. TRACK: the first fragment (it carries the ports) goes through
+ * the mapping like any packet, and its (src, dst, proto, IP ID) as it arrived
+ * is recorded with the resulting addresses in a table of max_frag_ids entries
+ * (a ring: the oldest record is overwritten when full; a record lives 30 s).
+ * Later fragments of that datagram get the same address rewrite (they have no
+ * ports); a later fragment with no record (unknown datagram, arrived before
+ * its first fragment, or evicted) is dropped as GNAT_DROP_FRAGMENT. Fragments
+ * are never reassembled and never edited. DROP: every fragment is dropped as
+ * GNAT_DROP_FRAGMENT. The inverse translation drops non-first fragments. */
 enum gnat_frag_policy {
 	GNAT_FRAG_TRACK, /* translate the first fragment, remember its ID, translate
 			    later fragments of the same datagram the same way */
@@ -106,7 +115,10 @@ int gnat_process(struct gnat *g, uint8_t *buf, size_t *len, size_t cap, enum gna
  * as it LEFT the gateway (already translated by an existing mapping), rewrite it
  * to what ARRIVED. Only packets belonging to an existing mapping can be
  * inverted (else GNAT_DROP_UNKNOWN_ORIGIN); FTP editing is inverted too.
- * `to` is the side the packet left on. */
+ * A session's first packet that left through a redirect whose match names the
+ * original ends exactly (e.g. an FTP expectation) opens its mapping here, as
+ * gnat_process would have. `to` is the side the packet left on; on FORWARD,
+ * res->out_side is the side the reconstructed packet arrived from. */
 int gnat_process_inverse(struct gnat *g, uint8_t *buf, size_t *len, size_t cap,
 			 enum gnat_side to, uint64_t now_ns, struct gnat_result *res);
 
