@@ -12,6 +12,8 @@ command -v jq >/dev/null || { echo "bench_html: jq is missing (make deps)" >&2; 
 # jq helpers shared by every query below.
 JQLIB='
 def esc: tostring | gsub("&"; "&amp;") | gsub("<"; "&lt;") | gsub(">"; "&gt;");
+# Rates and times to a readable precision; the JSON keeps every digit.
+def num: if (if . < 0 then -. else . end) >= 100 then round else (. * 10000 | round) / 10000 end;
 def objarr: type == "array" and length > 0 and all(.[]; type == "object");
 def join_path($p; $k): if $p == "" then $k else $p + "." + $k end;
 # Scalars (and arrays of scalars) outside arrays of objects, as [path, value].
@@ -56,13 +58,13 @@ for f in "${files[@]}"; do
 			[rows("")] | if length == 0 then empty else
 			"<table><tr><th>figure</th><th>value</th></tr>",
 			(.[] | "<tr><td>\(.[0] | esc)</td><td" + (if (.[1] | type) == "number" then " class=\"n\"" else "" end) +
-				">\(.[1] | esc)</td></tr>"),
+				">\(.[1] | if type == "number" then num else . end | esc)</td></tr>"),
 			"</table>" end' "$f"
 		jq -r "$JQLIB"'
 			tables("") | columns as $cols |
 			"<h3>\(.name | esc)</h3><table><tr>" + ($cols | map("<th>\(esc)</th>") | join("")) + "</tr>",
 			(.rows[] | . as $r | "<tr>" + ($cols | map(. as $c | $r[$c] |
-				if type == "number" then "<td class=\"n\">\(.)</td>" elif . == null then "<td></td>"
+				if type == "number" then "<td class=\"n\">\(num)</td>" elif . == null then "<td></td>"
 				else "<td>\(esc)</td>" end) | join("")) + "</tr>"),
 			"</table>"' "$f"
 	} >>"$HTML.tmp"
