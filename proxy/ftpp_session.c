@@ -1,0 +1,345 @@
+/* ftpp_session.c - one intercepted control session's life: open (original
+ * destination, site policy, limits, redirect map), the entry points that take
+ * bytes and events, the queue matching replies to commands, the timer, and
+ * the close that leaves nothing behind in the NAT. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftpp_int.h"
+
+static uint32_t ftpp_client_count(const struct ftpp *f, const struct net_addr *client)
+{
+	uint32_t n = 0;
+
+	for (const struct ftpp_session *s = f->sessions; s; s = s->next)
+		n += s->state != FTPP_SESS_CLOSED && net_addr_eq(&s->accepted.src, client);
+	return n;
+}
+
+struct ftpp_pending *ftpp_pend_at(struct ftpp_session *s, size_t i)
+{
+	return i < s->pend_n ? &s->pend[(s->pend_head + i) % FTPP_MAX_PENDING] : NULL;
+}
+
+void ftpp_pend_push(struct ftpp_session *s, const struct ftpp_pending *p)
+{
+	/* Callers stop reading commands while the queue is full. */
+	if (s->pend_n == FTPP_MAX_PENDING)
+		return;
+	s->pend[(s->pend_head + s->pend_n++) % FTPP_MAX_PENDING] = *p;
+	ftpp_pend_flush_local(s);
+}
+
+void ftpp_pend_local(struct ftpp_session *s, int code, const char *text)
+{
+	struct ftpp_pending p;
+
+	memset(&p, 0, sizeof(p));
+	p.kind = FTPP_CMD_LOCAL;
+	p.code = code;
+	p.text = text;
+	s->info.refused++;
+	ftpp_pend_push(s, &p);
+}
+
+/* A locally answered command replies in its turn, never ahead of replies the
+ * server still owes for earlier commands. */
+void ftpp_pend_flush_local(struct ftpp_session *s)
+{
+	while (s->pend_n && s->state != FTPP_SESS_CLOSED) {
+		struct ftpp_pending *p = ftpp_pend_at(s, 0);
+
+		if (p->kind != FTPP_CMD_LOCAL)
+			break;
+		ftpp_out_reply(s, p->code, p->text);
+		s->pend_head = (s->pend_head + 1) % FTPP_MAX_PENDING;
+		s->pend_n--;
+	}
+}
+
+void ftpp_arm_timer(struct ftpp_session *s, uint64_t now)
+{
+	struct ftpp_action a;
+	uint64_t at = UINT64_MAX;
+
+	if (s->state == FTPP_SESS_CLOSED)
+		return;
+	if (s->x.st == FTPP_XFER_NONE)
+		at = s->idle_deadline;
+	if (ftpp_xfer_due(s) && s->x.deadline < at)
+		at = s->x.deadline;
+	if (at == UINT64_MAX || (s->timer_at > now && s->timer_at <= at))
+		return; /* the armed timer fires first and re-arms */
+	s->timer_at = at;
+	memset(&a, 0, sizeof(a));
+	a.type = FTPP_ACT_TIMER;
+	a.at_ns = at;
+	ftpp_out_push(s, &a, NULL, 0);
+}
+
+void ftpp_session_close(struct ftpp_session *s, enum ftpp_close_reason why, bool from_server,
+			uint64_t offset, int code, const char *text)
+{
+	if (s->state == FTPP_SESS_CLOSED)
+		return;
+	if (code)
+		ftpp_out_reply(s, code, text);
+	ftpp_xfer_end(s, "session end");
+	if (s->group_dirty) {
+		(void)natapi_cancel_group(s->f->api, s->group);
+		s->group_dirty = false;
+	}
+	ftpp_out_simple(s, FTPP_ACT_CLOSE_CLIENT);
+	if (s->server_asked && why != FTPP_CLOSE_CONNECT_FAILED)
+		ftpp_out_simple(s, FTPP_ACT_CLOSE_SERVER);
+	s->state = FTPP_SESS_CLOSED;
+	s->info.reason = why;
+	s->info.reason_from_server = from_server;
+	s->info.reason_offset = offset;
+	ftpp_out_log(s, "S%u closed reason=%d transfers=%u fast=%u proxy=%u refused=%u", s->id,
+		     (int)why, s->info.transfers, s->info.fast_transfers, s->info.proxy_transfers,
+		     s->info.refused);
+}
+
+/* Decides, before any server is contacted, whether and where this session
+ * goes. Refusals are replies, not errors. */
+static void ftpp_session_admit(struct ftpp_session *s, uint64_t now)
+{
+	const struct ftpp_policy *pol = &s->f->cfg.policy;
+	const struct ftpp_site_rule *rule;
+	char abuf[NET_ADDR_STRLEN], rbuf[NET_ADDR_STRLEN];
+	struct net_tuple orig;
+	struct ftpp_action a;
+	bool deny;
+
+	if (natapi_lookup_original(s->f->api, &s->accepted, &orig) != 0) {
+		ftpp_session_close(s, FTPP_CLOSE_NOT_INTERCEPTED, false, 0, 421,
+				   "Service not available (not an intercepted session)");
+		return;
+	}
+	s->info.client = orig;
+	s->apparent = orig.dst;
+	s->apparent_port = orig.dport;
+	s->public_addr = orig.dst.family == NET_AF_INET6 ? &s->f->cfg.public6 : &s->f->cfg.public4;
+	s->inside_addr = orig.dst.family == NET_AF_INET6 ? &s->f->cfg.inside6 : &s->f->cfg.inside4;
+	if (!net_addr_is_set(s->inside_addr))
+		s->inside_addr = &s->f->cfg.listen_addr;
+	rule = ftpp_policy_site(pol, &orig.dst, &deny);
+	if (deny || !net_addr_is_set(s->public_addr)) {
+		int code = rule ? rule->code : pol->default_deny_code;
+		const char *msg = rule ? rule->message : pol->default_deny_message;
+
+		ftpp_session_close(s, FTPP_CLOSE_DENIED, false, 0, code ? code : 421,
+				   msg[0] ? msg : "Service not available");
+		return;
+	}
+	if ((pol->max_sessions && ftpp_active_sessions(s->f) > pol->max_sessions) ||
+	    (pol->max_per_client && ftpp_client_count(s->f, &orig.src) > pol->max_per_client)) {
+		ftpp_session_close(s, FTPP_CLOSE_LIMIT, false, 0, 421,
+				   "Too many connections, try again later");
+		return;
+	}
+	ftpp_policy_map(pol, &orig.dst, orig.dport, &s->info.server, &s->info.server_port);
+	(void)net_addr_format(&s->apparent, abuf, sizeof(abuf));
+	(void)net_addr_format(&s->info.server, rbuf, sizeof(rbuf));
+	ftpp_out_log(s, "S%u open server=%s:%u real=%s:%u", s->id, abuf, orig.dport, rbuf,
+		     s->info.server_port);
+	memset(&a, 0, sizeof(a));
+	a.type = FTPP_ACT_CONNECT_SERVER;
+	a.addr = s->info.server;
+	a.port = s->info.server_port;
+	a.src = *s->public_addr;
+	ftpp_out_push(s, &a, NULL, 0);
+	s->server_asked = true;
+	s->idle_deadline = now + s->f->cfg.idle_timeout_ns;
+	ftpp_arm_timer(s, now);
+}
+
+int ftpp_session_open(struct ftpp *f, const struct net_tuple *accepted, uint64_t now,
+		      struct ftpp_session **out)
+{
+	struct ftpp_session *s;
+	int rc;
+
+	if (!f || !accepted || !out)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->f = f;
+	s->id = ++f->next_id;
+	s->group = f->cfg.group_base + s->id;
+	s->accepted = *accepted;
+	s->state = FTPP_SESS_CONNECTING;
+	s->info.id = s->id;
+	s->next = f->sessions;
+	f->sessions = s;
+	ftpp_session_admit(s, now);
+	rc = s->err;
+	if (rc < 0) {
+		ftpp_session_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void ftpp_session_free(struct ftpp_session *s)
+{
+	struct ftpp_session **pp;
+
+	if (!s)
+		return;
+	ftpp_xfer_end(s, "session freed");
+	if (s->group_dirty)
+		(void)natapi_cancel_group(s->f->api, s->group);
+	for (pp = &s->f->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	ftpp_out_free(s);
+	free(s->cin.p);
+	free(s->sin.p);
+	free(s->held.p);
+	free(s);
+}
+
+/* Appends in slices so a huge feed cannot grow the buffer beyond the limit
+ * while complete lines wait to be processed. */
+static int ftpp_feed(struct ftpp_session *s, bool server, const uint8_t *buf, size_t len,
+		     uint64_t now)
+{
+	struct ftpp_buf *b = server ? &s->sin : &s->cin;
+
+	while (len > 0 && s->state != FTPP_SESS_CLOSED) {
+		size_t room = FTPP_MAX_INBUF - b->len, n = len < room ? len : room;
+
+		if (n == 0) {
+			/* Full of lines we may not process yet (queue full). */
+			ftpp_session_close(s, FTPP_CLOSE_LINE_TOO_LONG, server, b->consumed, 421,
+					   "Too much pipelined input");
+			break;
+		}
+		if (ftpp_buf_append(b, buf, n) != 0)
+			return -ENOMEM;
+		buf += n;
+		len -= n;
+		if (s->state == FTPP_SESS_OPEN) {
+			if (server)
+				ftpp_server_process(s, now);
+			else
+				ftpp_client_process(s, now);
+		}
+	}
+	return s->err;
+}
+
+static int ftpp_entry(struct ftpp_session *s, uint64_t now)
+{
+	if (s->state == FTPP_SESS_CLOSED)
+		return -EPIPE;
+	ftpp_out_begin(s);
+	if (s->timer_at && now >= s->timer_at)
+		s->timer_at = 0;
+	return 0;
+}
+
+int ftpp_feed_client(struct ftpp_session *s, const uint8_t *buf, size_t len, uint64_t now)
+{
+	int rc;
+
+	if (!s || (!buf && len))
+		return -EINVAL;
+	rc = ftpp_entry(s, now);
+	if (rc < 0)
+		return rc;
+	s->idle_deadline = now + s->f->cfg.idle_timeout_ns;
+	rc = ftpp_feed(s, false, buf, len, now);
+	ftpp_arm_timer(s, now);
+	return rc ? rc : s->err;
+}
+
+int ftpp_feed_server(struct ftpp_session *s, const uint8_t *buf, size_t len, uint64_t now)
+{
+	int rc;
+
+	if (!s || (!buf && len))
+		return -EINVAL;
+	rc = ftpp_entry(s, now);
+	if (rc < 0)
+		return rc;
+	s->idle_deadline = now + s->f->cfg.idle_timeout_ns;
+	rc = ftpp_feed(s, true, buf, len, now);
+	ftpp_arm_timer(s, now);
+	return rc ? rc : s->err;
+}
+
+static void ftpp_timer(struct ftpp_session *s, uint64_t now)
+{
+	ftpp_xfer_timeout(s, now);
+	if (s->state == FTPP_SESS_OPEN)
+		ftpp_server_process(s, now);
+	if (s->x.st == FTPP_XFER_NONE && now >= s->idle_deadline)
+		ftpp_session_close(s, FTPP_CLOSE_IDLE, false, 0, 421,
+				   "Timeout: closing control connection");
+}
+
+int ftpp_event(struct ftpp_session *s, const struct ftpp_event *ev, uint64_t now)
+{
+	struct ftpp_pending greet;
+	int rc;
+
+	if (!s || !ev)
+		return -EINVAL;
+	rc = ftpp_entry(s, now);
+	if (rc < 0)
+		return rc;
+	switch (ev->type) {
+	case FTPP_EV_SERVER_CONNECTED:
+		if (s->state != FTPP_SESS_CONNECTING)
+			break;
+		s->state = FTPP_SESS_OPEN;
+		s->server_connected = true;
+		memset(&greet, 0, sizeof(greet));
+		greet.kind = FTPP_CMD_GREETING;
+		ftpp_pend_push(s, &greet);
+		/* Commands the client sent early, and a greeting already read. */
+		ftpp_server_process(s, now);
+		ftpp_client_process(s, now);
+		break;
+	case FTPP_EV_SERVER_CONNECT_FAILED:
+		ftpp_session_close(s, FTPP_CLOSE_CONNECT_FAILED, true, 0, 421,
+				   "Service not available (server unreachable)");
+		break;
+	case FTPP_EV_CLIENT_CLOSED:
+		ftpp_session_close(s, FTPP_CLOSE_PEER, false, s->cin.consumed, 0, NULL);
+		break;
+	case FTPP_EV_SERVER_CLOSED:
+		ftpp_session_close(s, FTPP_CLOSE_PEER, true, s->sin.consumed, 0, NULL);
+		break;
+	case FTPP_EV_DATA_UP:
+	case FTPP_EV_DATA_FAILED:
+	case FTPP_EV_DATA_DONE:
+		ftpp_xfer_event(s, ev);
+		/* A final reply held for the data's end may go now. */
+		if (s->state == FTPP_SESS_OPEN)
+			ftpp_server_process(s, now);
+		break;
+	case FTPP_EV_TIMER:
+		ftpp_timer(s, now);
+		break;
+	default:
+		return -EINVAL;
+	}
+	ftpp_arm_timer(s, now);
+	return s->err;
+}
+
+void ftpp_session_get_info(const struct ftpp_session *s, struct ftpp_session_info *out)
+{
+	*out = s->info;
+	out->state = s->state;
+}
