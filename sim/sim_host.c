@@ -1,6 +1,7 @@
 /* sim_host.c - the host's IP layer: addressing and routing on the way out,
- * parse, check and dispatch on the way in. Hosts do not forward; a packet
- * for another address is counted and dropped. */
+ * parse, check and dispatch on the way in. A host does not forward by
+ * itself: a packet for another address is dropped unless an ingress hook (a
+ * gateway's kernel) takes it and calls sim_host_forward. */
 #include "sim_host.h"
 
 #include <errno.h>
@@ -194,12 +195,79 @@ int sim_host_output(struct sim_host *h, const struct net_addr *src, const struct
 		memcpy(ip + 24, dst->a, 16);
 	}
 	pkt->len = (uint32_t)(hl + l4_len);
+	if (h->egress.fn && h->egress.fn(h->egress.ctx, h, ifc, pkt))
+		return 0;
+	return sim_host_xmit(h, ifc, pkt);
+}
+
+int sim_host_xmit(struct sim_host *h, int ifc, struct sim_pkt *pkt)
+{
+	int rc;
+
+	if (ifc < 0 || ifc >= h->n_ifc) {
+		h->st.tx_no_route++;
+		sim_pkt_put(&h->w->pool, pkt);
+		return -EINVAL;
+	}
 	h->st.tx_pkts++;
-	if (sim_link_send(&h->ifc[ifc], pkt) < 0) {
+	if ((rc = sim_link_send(&h->ifc[ifc], pkt)) < 0) {
 		h->st.tx_link_drop++;
-		return -ENOBUFS;
+		return rc;
 	}
 	return 0;
+}
+
+int sim_host_forward(struct sim_host *h, struct sim_pkt *pkt)
+{
+	struct net_addr dst;
+	int ifc;
+
+	memset(&dst, 0, sizeof(dst));
+	if (pkt->len >= SIM_IP4_HLEN && pkt->data[0] >> 4 == 4) {
+		dst.family = NET_AF_INET4;
+		memcpy(dst.a, pkt->data + 16, 4);
+	} else if (pkt->len >= SIM_IP6_HLEN && pkt->data[0] >> 4 == 6) {
+		dst.family = NET_AF_INET6;
+		memcpy(dst.a, pkt->data + 24, 16);
+	} else {
+		h->st.fwd_bad++;
+		sim_pkt_put(&h->w->pool, pkt);
+		return -EINVAL;
+	}
+	ifc = sim_host_route(h, &dst);
+	if (ifc < 0) {
+		h->st.tx_no_route++;
+		sim_pkt_put(&h->w->pool, pkt);
+		return ifc;
+	}
+	return sim_host_xmit(h, ifc, pkt);
+}
+
+void sim_host_deliver_local(struct sim_host *h, struct net_pkt *p, struct sim_pkt *pkt)
+{
+	if (p->is_fragment) {
+		h->st.rx_fragment++; /* no reassembly: the simulator never fragments */
+		goto drop;
+	}
+	if (h->verify_csum && !net_pkt_checksums_ok(p)) {
+		h->st.rx_bad_csum++;
+		goto drop;
+	}
+	if (h->hook.fn && h->hook.fn(h->hook.ctx, h, p, pkt))
+		return;
+	switch (p->tuple.proto) {
+	case 6:
+		sim_tcp_input(h->tcp, p, pkt);
+		return;
+	case 17:
+		sim_udp_input(h->udp, p, pkt);
+		return;
+	default:
+		h->st.rx_no_proto++;
+		goto drop;
+	}
+drop:
+	sim_pkt_put(&h->w->pool, pkt);
 }
 
 static void host_rx(struct sim_node *node, struct sim_iface *ifc, struct sim_pkt *pkt)
@@ -208,37 +276,19 @@ static void host_rx(struct sim_node *node, struct sim_iface *ifc, struct sim_pkt
 	struct net_pkt p;
 	enum net_err err;
 
-	(void)ifc;
 	h->st.rx_pkts++;
 	if (net_pkt_parse(pkt->data, pkt->len, &p, &err) < 0) {
 		h->st.rx_parse_err++;
 		goto drop;
 	}
+	if (h->ingress.fn && h->ingress.fn(h->ingress.ctx, h, (int)(ifc - h->ifc), &p, pkt))
+		return;
 	if (!sim_host_is_local(h, &p.tuple.dst)) {
 		h->st.rx_not_mine++;
 		goto drop;
 	}
-	if (p.is_fragment) {
-		h->st.rx_fragment++; /* no reassembly: the simulator never fragments */
-		goto drop;
-	}
-	if (h->verify_csum && !net_pkt_checksums_ok(&p)) {
-		h->st.rx_bad_csum++;
-		goto drop;
-	}
-	if (h->hook.fn && h->hook.fn(h->hook.ctx, h, &p, pkt))
-		return;
-	switch (p.tuple.proto) {
-	case 6:
-		sim_tcp_input(h->tcp, &p, pkt);
-		return;
-	case 17:
-		sim_udp_input(h->udp, &p, pkt);
-		return;
-	default:
-		h->st.rx_no_proto++;
-		goto drop;
-	}
+	sim_host_deliver_local(h, &p, pkt);
+	return;
 drop:
 	sim_pkt_put(&h->w->pool, pkt);
 }

@@ -31,7 +31,7 @@ struct sim_route {
 struct sim_host_stats {
 	uint64_t rx_pkts, tx_pkts;
 	uint64_t rx_parse_err, rx_bad_csum, rx_not_mine, rx_fragment, rx_no_proto;
-	uint64_t tx_no_route, tx_no_src, tx_link_drop;
+	uint64_t tx_no_route, tx_no_src, tx_link_drop, fwd_bad;
 };
 
 /* Sees every packet addressed to the host before the transport does (the
@@ -39,6 +39,22 @@ struct sim_host_stats {
  * pkt; false lets normal delivery continue. */
 struct sim_host_deliver_hook {
 	bool (*fn)(void *ctx, struct sim_host *h, struct net_pkt *p, struct sim_pkt *pkt);
+	void *ctx;
+};
+
+/* Sees every parsed packet arriving on interface ifc, before the host checks
+ * that it is addressed to it: a gateway's kernel (the gNAT) sits here and
+ * forwards, delivers (sim_host_deliver_local) or drops. Return true to
+ * consume pkt. */
+struct sim_host_ingress_hook {
+	bool (*fn)(void *ctx, struct sim_host *h, int ifc, struct net_pkt *p, struct sim_pkt *pkt);
+	void *ctx;
+};
+
+/* Sees every packet the host's own stack sends, IP header complete, before
+ * it leaves by interface ifc. Return true to consume pkt. */
+struct sim_host_egress_hook {
+	bool (*fn)(void *ctx, struct sim_host *h, int ifc, struct sim_pkt *pkt);
 	void *ctx;
 };
 
@@ -56,6 +72,8 @@ struct sim_host {
 	bool verify_csum;      /* default true */
 	uint16_t ip_id;
 	struct sim_host_deliver_hook hook;
+	struct sim_host_ingress_hook ingress;
+	struct sim_host_egress_hook egress;
 	struct sim_tcp_stack *tcp;
 	struct sim_udp_stack *udp;
 	struct sim_host_stats st;
@@ -89,5 +107,15 @@ uint32_t sim_host_pseudo_sum(const struct net_addr *src, const struct net_addr *
  * or a negative errno (the packet is dropped and counted). */
 int sim_host_output(struct sim_host *h, const struct net_addr *src, const struct net_addr *dst,
 		    uint8_t proto, struct sim_pkt *pkt, size_t l4_len);
+
+/* Sends a complete IP packet out of interface ifc, no hooks. Takes
+ * ownership. Returns 0 or a negative errno (dropped and counted). */
+int sim_host_xmit(struct sim_host *h, int ifc, struct sim_pkt *pkt);
+/* Routes a complete IP packet by its destination and sends it (no TTL
+ * change: whoever forwards owns that policy). Takes ownership. */
+int sim_host_forward(struct sim_host *h, struct sim_pkt *pkt);
+/* Hands a parsed packet for this host to its transport (deliver hook
+ * included), as if it had passed the local-address check. Takes ownership. */
+void sim_host_deliver_local(struct sim_host *h, struct net_pkt *p, struct sim_pkt *pkt);
 
 #endif

@@ -457,3 +457,20 @@ uint16_t sim_sock_local_port(const struct sim_sock *s)
 {
 	return s->lport;
 }
+
+void sim_sock_local(const struct sim_sock *s, struct net_addr *a, uint16_t *port)
+{
+	*a = s->laddr;
+	*port = s->lport;
+}
+
+void sim_sock_peer(const struct sim_sock *s, struct net_addr *a, uint16_t *port)
+{
+	*a = s->raddr;
+	*port = s->rport;
+}
+
+struct sim_host *sim_sock_host(const struct sim_sock *s)
+{
+	return s->st->h;
+}

@@ -165,5 +165,9 @@ void sim_sock_abort(struct sim_sock *s);
 enum sim_tcp_state sim_sock_state(const struct sim_sock *s);
 const struct sim_tcp_conn_stats *sim_sock_stats(const struct sim_sock *s);
 uint16_t sim_sock_local_port(const struct sim_sock *s);
+/* Addresses and ports of the connection (the peer is unset on a listener). */
+void sim_sock_local(const struct sim_sock *s, struct net_addr *a, uint16_t *port);
+void sim_sock_peer(const struct sim_sock *s, struct net_addr *a, uint16_t *port);
+struct sim_host *sim_sock_host(const struct sim_sock *s);
 
 #endif

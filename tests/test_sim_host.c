@@ -362,5 +362,118 @@ static void test_tcp_pcap(void)
 	net2_free(&n);
 }
 
+/* ---- a router made of a host and an ingress hook: the shape the gateway
+ * node will have (its kernel in the hook, its own stack behind it) ---- */
+
+struct router {
+	struct sim_host *r;
+	int forwarded, local, egress_seen;
+};
+
+static bool r_ingress(void *ctx, struct sim_host *h, int ifc, struct net_pkt *p,
+		      struct sim_pkt *pkt)
+{
+	struct router *rt = ctx;
+
+	CU_ASSERT(ifc == 0 || ifc == 1);
+	if (sim_host_is_local(h, &p->tuple.dst)) {
+		rt->local++;
+		sim_host_deliver_local(h, p, pkt);
+	} else {
+		rt->forwarded++;
+		sim_host_forward(h, pkt);
+	}
+	return true;
+}
+
+static bool r_egress(void *ctx, struct sim_host *h, int ifc, struct sim_pkt *pkt)
+{
+	struct router *rt = ctx;
+
+	(void)h;
+	(void)ifc;
+	(void)pkt;
+	rt->egress_seen++;
+	return false;
+}
+
+static void test_forwarding_hooks(void)
+{
+	struct sim_world w;
+	struct sim_host a, r, b;
+	struct sim_link l1, l2;
+	struct router rt = {&r, 0, 0, 0};
+	struct echo e = {0};
+	struct udp_log ulog = {0};
+	struct sim_udp_ops uo = {udp_rx, &ulog};
+	struct sim_udp_sock *us, *ur;
+	struct sim_sock_ops lops = {.on_accept = e_accept, .on_readable = e_srv_readable};
+	struct sim_sock_ops cops = {.on_connected = e_cli_connected, .on_readable = e_cli_readable};
+
+	sim_world_init(&w, 5);
+	CU_ASSERT_FATAL(sim_host_init(&a, &w, "a") == 0);
+	CU_ASSERT_FATAL(sim_host_init(&r, &w, "r") == 0);
+	CU_ASSERT_FATAL(sim_host_init(&b, &w, "b") == 0);
+	sim_host_add_iface(&a);
+	sim_host_add_iface(&b);
+	sim_host_add_iface(&r);
+	sim_host_add_iface(&r);
+	sim_host_add_addr(&a, 0, "192.0.2.10");
+	sim_host_add_addr(&r, 0, "192.0.2.1");
+	sim_host_add_addr(&r, 1, "198.51.100.1");
+	sim_host_add_addr(&b, 0, "198.51.100.20");
+	sim_host_add_route(&a, "default", 0);
+	sim_host_add_route(&b, "default", 0);
+	sim_host_add_route(&r, "192.0.2.0/24", 0);
+	sim_host_add_route(&r, "198.51.100.0/24", 1);
+	CU_ASSERT_FATAL(sim_link_init(&l1, &w, NULL, &a.ifc[0], &r.ifc[0]) == 0);
+	CU_ASSERT_FATAL(sim_link_init(&l2, &w, NULL, &r.ifc[1], &b.ifc[0]) == 0);
+	r.ingress.fn = r_ingress;
+	r.ingress.ctx = &rt;
+	r.egress.fn = r_egress;
+	r.egress.ctx = &rt;
+	/* TCP from a to b crosses r. */
+	CU_ASSERT_FATAL(sim_sock_listen(&b, 7, &lops, &e, &e.l) == 0);
+	CU_ASSERT_FATAL(sim_sock_connect(&a, addr_ptr("198.51.100.20"), 7, &cops, &e, &e.c) == 0);
+	/* UDP from a to r itself is delivered locally; r answers through egress. */
+	CU_ASSERT_FATAL(sim_udp_bind(&r, 53, &uo, &ur) == 0);
+	ulog.echo = ur;
+	CU_ASSERT_FATAL(sim_udp_bind(&a, 0, NULL, &us) == 0);
+	CU_ASSERT(sim_udp_sendto(us, addr_ptr("192.0.2.1"), 53, "q", 1) == 0);
+	sim_sched_run(&w.sched, SIM_TIME_NEVER);
+	CU_ASSERT_EQUAL(e.got_len, 14);
+	CU_ASSERT(memcmp(e.got, "hello, gateway", 14) == 0);
+	{
+		struct net_addr pa, la;
+		uint16_t pp, lp;
+
+		sim_sock_peer(e.s, &pa, &pp);
+		sim_sock_local(e.c, &la, &lp);
+		CU_ASSERT(net_addr_eq(&pa, addr_ptr("192.0.2.10"))); /* no NAT on r */
+		CU_ASSERT(net_addr_eq(&la, &pa));
+		CU_ASSERT_EQUAL(pp, lp);
+		CU_ASSERT(sim_sock_host(e.s) == &b);
+	}
+	CU_ASSERT(rt.forwarded >= 8);
+	CU_ASSERT_EQUAL(rt.local, 1);
+	CU_ASSERT_EQUAL(rt.egress_seen, 1);
+	CU_ASSERT_EQUAL(ulog.n, 1);
+	CU_ASSERT_EQUAL(r.st.rx_not_mine, 0);
+	/* Everything r sent is what it forwarded plus its own UDP answer. */
+	CU_ASSERT_EQUAL(sim_link_stats(&l1, 1)->tx_pkts + sim_link_stats(&l2, 0)->tx_pkts,
+			(uint64_t)rt.forwarded + 1);
+	sim_sock_close(e.c);
+	sim_sock_close(e.s);
+	sim_sock_close(e.l);
+	sim_sched_run(&w.sched, SIM_TIME_NEVER);
+	sim_host_free(&a);
+	sim_host_free(&r);
+	sim_host_free(&b);
+	sim_link_free(&l1);
+	sim_link_free(&l2);
+	CU_ASSERT_EQUAL(w.pool.n_in_use, 0);
+	sim_world_free(&w);
+}
+
 TU_MAIN("sim_host", TU_CASE(test_routing_lpm), TU_CASE(test_udp_ipv4), TU_CASE(test_udp_ipv6),
-	TU_CASE(test_rx_checks_and_hook), TU_CASE(test_tcp_pcap))
+	TU_CASE(test_rx_checks_and_hook), TU_CASE(test_tcp_pcap), TU_CASE(test_forwarding_hooks))
