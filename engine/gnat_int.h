@@ -138,6 +138,7 @@ struct gnat {
 	uint32_t age_head, age_tail;
 	uint32_t lru_head[GNAT_TC__COUNT], lru_tail[GNAT_TC__COUNT];
 	uint64_t tc_timeout[GNAT_TC__COUNT];
+	uint64_t next_expiry;         /* no mapping expires before this */
 
 	/* redirects: hashed by (proto, dport); dport 0 in the wildcard chain */
 	struct gnat_redirect *rdrs;
@@ -203,14 +204,25 @@ void gnat_map_set_class(struct gnat *g, uint32_t idx, enum gnat_tclass tc, uint6
 void gnat_map_free(struct gnat *g, uint32_t idx);
 void gnat_map_expire(struct gnat *g, uint64_t now_ns);
 void gnat_map_info(const struct gnat *g, uint32_t idx, struct gnat_mapping_info *mi);
-/* The tuple a packet of direction dir leaves with. */
-void gnat_map_out_tuple(const struct gnat_mapping *m, enum gnat_dir dir, struct net_tuple *out);
+
+/* Address equality as two 8-byte loads (memcpy: no aliasing or alignment
+ * assumptions; compiles to plain loads). Both addresses are fully zeroed
+ * beyond their length, as net_addr.h requires. */
+static inline bool gnat_addr_eq(const struct net_addr *x, const struct net_addr *y)
+{
+	uint64_t a0, a1, b0, b1;
+
+	__builtin_memcpy(&a0, x->a, 8);
+	__builtin_memcpy(&b0, y->a, 8);
+	__builtin_memcpy(&a1, x->a + 8, 8);
+	__builtin_memcpy(&b1, y->a + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0 && x->family == y->family;
+}
 
 static inline bool gnat_tuple_eq(const struct net_tuple *x, const struct net_tuple *y)
 {
 	return x->sport == y->sport && x->dport == y->dport && x->proto == y->proto &&
-	       x->src.family == y->src.family && __builtin_memcmp(x->src.a, y->src.a, 16) == 0 &&
-	       __builtin_memcmp(x->dst.a, y->dst.a, 16) == 0 && x->dst.family == y->dst.family;
+	       gnat_addr_eq(&x->src, &y->src) && gnat_addr_eq(&x->dst, &y->dst);
 }
 uint32_t gnat_hash_tuple(const struct net_tuple *t, uint64_t seed);
 
@@ -285,8 +297,9 @@ void gnat_count_drop(struct gnat *g, struct gnat_result *res, enum gnat_drop_rea
 /* TCP seq/ack (and SACK) adjustment of a packet of direction dir. */
 void gnat_seq_translate(struct gnat *g, uint32_t midx, enum gnat_dir dir, struct net_pkt *p,
 			bool inverse, uint32_t seq_out);
-/* Rewrite p's addresses/ports from its current tuple to *to. Returns true if
- * anything changed. */
+/* Rewrite p's addresses/ports from its current tuple to *to (or, _rev, to
+ * the reverse of *k). Returns true if anything changed. */
 bool gnat_rewrite(struct net_pkt *p, const struct net_tuple *to);
+bool gnat_rewrite_rev(struct net_pkt *p, const struct net_tuple *k);
 
 #endif

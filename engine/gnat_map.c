@@ -60,6 +60,7 @@ int gnat_map_init(struct gnat *g)
 	g->age_head = g->age_tail = GNAT_NIL;
 	for (int c = 0; c < GNAT_TC__COUNT; c++)
 		g->lru_head[c] = g->lru_tail[c] = GNAT_NIL;
+	g->next_expiry = UINT64_MAX;
 	g->tc_timeout[GNAT_TC_SYN] = g->cfg.tcp_syn_timeout;
 	g->tc_timeout[GNAT_TC_EST] = g->cfg.tcp_est_timeout;
 	g->tc_timeout[GNAT_TC_FIN] = g->cfg.tcp_fin_timeout;
@@ -139,6 +140,10 @@ static void map_lru_append(struct gnat *g, uint32_t idx)
 	struct gnat_mapping *m = &g->maps[idx];
 	uint32_t tail = g->lru_tail[m->tclass];
 
+	/* a touch only ever makes a list head later, so the earliest head
+	 * expiry is a lower bound that only appends can lower */
+	if (m->expires_ns < g->next_expiry)
+		g->next_expiry = m->expires_ns;
 	m->lru_prev = tail;
 	m->lru_next = GNAT_NIL;
 	if (tail != GNAT_NIL)
@@ -166,14 +171,11 @@ void gnat_map_set_class(struct gnat *g, uint32_t idx, enum gnat_tclass tc, uint6
 	if (m->tclass != tc) {
 		map_lru_unlink(g, idx);
 		m->tclass = (uint8_t)tc;
+		/* expires_ns first: the append keeps next_expiry a lower bound */
+		m->expires_ns = now_ns + g->tc_timeout[tc];
 		map_lru_append(g, idx);
 	}
 	gnat_map_touch(g, idx, now_ns);
-}
-
-void gnat_map_out_tuple(const struct gnat_mapping *m, enum gnat_dir dir, struct net_tuple *out)
-{
-	net_tuple_reverse(&m->key[!dir], out);
 }
 
 uint32_t gnat_map_create(struct gnat *g, const struct net_tuple *orig,
@@ -259,6 +261,10 @@ void gnat_map_free(struct gnat *g, uint32_t idx)
 
 void gnat_map_expire(struct gnat *g, uint64_t now_ns)
 {
+	uint64_t next = UINT64_MAX;
+
+	if (now_ns < g->next_expiry)
+		return;
 	for (int c = 0; c < GNAT_TC__COUNT; c++) {
 		uint32_t idx;
 
@@ -266,7 +272,10 @@ void gnat_map_expire(struct gnat *g, uint64_t now_ns)
 			gnat_map_free(g, idx);
 			g->c.mappings_expired++;
 		}
+		if (idx != GNAT_NIL && g->maps[idx].expires_ns < next)
+			next = g->maps[idx].expires_ns;
 	}
+	g->next_expiry = next;
 }
 
 void gnat_expire(struct gnat *g, uint64_t now_ns)

@@ -29,21 +29,31 @@ static void count_route(struct gnat *g, struct gnat_result *res, const struct ne
 	}
 }
 
-bool gnat_rewrite(struct net_pkt *p, const struct net_tuple *to)
+/* net_pkt_rewrite_* keep p->tuple up to date themselves. */
+static inline bool rewrite_ends(struct net_pkt *p, const struct net_addr *src, uint16_t sport,
+				const struct net_addr *dst, uint16_t dport)
 {
-	const struct net_tuple cur = p->tuple;
 	bool changed = false;
 
-	if (cur.sport != to->sport || !net_addr_eq(&cur.src, &to->src)) {
-		net_pkt_rewrite_src(p, &to->src, to->sport);
+	if (p->tuple.sport != sport || !gnat_addr_eq(&p->tuple.src, src)) {
+		net_pkt_rewrite_src(p, src, sport);
 		changed = true;
 	}
-	if (cur.dport != to->dport || !net_addr_eq(&cur.dst, &to->dst)) {
-		net_pkt_rewrite_dst(p, &to->dst, to->dport);
+	if (p->tuple.dport != dport || !gnat_addr_eq(&p->tuple.dst, dst)) {
+		net_pkt_rewrite_dst(p, dst, dport);
 		changed = true;
 	}
-	p->tuple = *to;
 	return changed;
+}
+
+bool gnat_rewrite(struct net_pkt *p, const struct net_tuple *to)
+{
+	return rewrite_ends(p, &to->src, to->sport, &to->dst, to->dport);
+}
+
+bool gnat_rewrite_rev(struct net_pkt *p, const struct net_tuple *k)
+{
+	return rewrite_ends(p, &k->dst, k->dport, &k->src, k->sport);
 }
 
 void gnat_seq_translate(struct gnat *g, uint32_t midx, enum gnat_dir dir, struct net_pkt *p,
@@ -174,7 +184,6 @@ static void translate(struct gnat *g, uint32_t idx, enum gnat_dir dir, struct ne
 		      size_t cap, uint64_t now_ns, struct gnat_result *res)
 {
 	struct gnat_mapping *m = &g->maps[idx];
-	struct net_tuple out;
 	uint32_t seq_out = p->seq;
 	int rc;
 
@@ -197,8 +206,8 @@ static void translate(struct gnat *g, uint32_t idx, enum gnat_dir dir, struct ne
 	}
 	if (m->has_seqadj && p->tuple.proto == 6)
 		gnat_seq_translate(g, idx, dir, p, false, seq_out);
-	gnat_map_out_tuple(m, dir, &out);
-	if (gnat_rewrite(p, &out))
+	/* it leaves as the reverse of the other direction's arriving key */
+	if (gnat_rewrite_rev(p, &m->key[!dir]))
 		res->translated = true;
 	m->pkts[dir]++;
 	m->bytes[dir] += p->len;
@@ -224,12 +233,13 @@ static void untranslatable(struct gnat *g, struct net_pkt *p, enum gnat_side fro
 static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum gnat_side from,
 			   uint64_t now_ns, struct gnat_result *res)
 {
-	const struct net_tuple arrived = p->tuple;
+	struct net_tuple arrived;
 	uint8_t proto = p->tuple.proto;
 	enum gnat_dir dir = GNAT_DIR_ORIGINAL;
 	uint32_t idx;
 
 	if (p->is_fragment) {
+		arrived = p->tuple;
 		if (g->cfg.frag_policy == GNAT_FRAG_DROP) {
 			gnat_count_drop(g, res, GNAT_DROP_FRAGMENT);
 			return;
