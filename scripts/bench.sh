@@ -11,9 +11,7 @@ rc=0
 
 echo "== engine: translated packets/s on established flows, new sessions/s"
 if [ -x "$B/bench_engine" ]; then
-	if "$B/bench_engine" "$B/engine.json"; then
-		echo "wrote $B/engine.json"
-	else
+	if ! "$B/bench_engine" "$B/engine.json"; then
 		echo "bench: bench_engine failed" >&2
 		rc=1
 	fi
