@@ -1,6 +1,8 @@
-/* sim_event.c - binary min-heap of event slots keyed by (time, seq); slots are
- * recycled through a free list and carry their heap position so cancel is a
- * sift, not a search. Also the lazy re-arming timer built on it. */
+/* sim_event.c - binary min-heap of (time, seq, slot) entries; slots hold the
+ * callback and a generation for handle checks and are recycled through a
+ * free list. Cancel only clears the slot; the dead entry is dropped when it
+ * reaches the top, or all at once when dead entries dominate. Also the lazy
+ * re-arming timer built on it. */
 #include "sim_event.h"
 
 #include <errno.h>
@@ -24,51 +26,45 @@ static bool ent_before(const struct sim_heap_ent *x, const struct sim_heap_ent *
 	return x->time < y->time || (x->time == y->time && x->seq < y->seq);
 }
 
-static void heap_put(struct sim_sched *s, uint32_t pos, const struct sim_heap_ent *e)
+static void sift_up(struct sim_heap_ent *h, uint32_t pos)
 {
-	s->heap[pos] = *e;
-	s->slots[e->slot].heap_pos = pos;
-}
-
-static void sift_up(struct sim_sched *s, uint32_t pos)
-{
-	struct sim_heap_ent e = s->heap[pos];
+	struct sim_heap_ent e = h[pos];
 
 	while (pos > 0) {
 		uint32_t parent = (pos - 1) / 2;
 
-		if (!ent_before(&e, &s->heap[parent]))
+		if (!ent_before(&e, &h[parent]))
 			break;
-		heap_put(s, pos, &s->heap[parent]);
+		h[pos] = h[parent];
 		pos = parent;
 	}
-	heap_put(s, pos, &e);
+	h[pos] = e;
 }
 
-static void sift_down(struct sim_sched *s, uint32_t pos)
+static void sift_down(struct sim_heap_ent *h, uint32_t len, uint32_t pos)
 {
-	struct sim_heap_ent e = s->heap[pos];
+	struct sim_heap_ent e = h[pos];
 
 	for (;;) {
 		uint32_t c = 2 * pos + 1;
 
-		if (c >= s->heap_len)
+		if (c >= len)
 			break;
-		if (c + 1 < s->heap_len && ent_before(&s->heap[c + 1], &s->heap[c]))
+		if (c + 1 < len && ent_before(&h[c + 1], &h[c]))
 			c++;
-		if (!ent_before(&s->heap[c], &e))
+		if (!ent_before(&h[c], &e))
 			break;
-		heap_put(s, pos, &s->heap[c]);
+		h[pos] = h[c];
 		pos = c;
 	}
-	heap_put(s, pos, &e);
+	h[pos] = e;
 }
 
 /* Grows slots and heap together (amortised doubling), threading new slots
- * onto the free list. */
+ * onto the free list. Slot 0 is never used so a zero handle means "none". */
 static int grow(struct sim_sched *s)
 {
-	uint32_t n = s->n_slots ? s->n_slots * 2 : 64;
+	uint32_t n = s->n_slots ? s->n_slots * 2 : 64, first = s->n_slots ? s->n_slots : 1;
 	struct sim_event_slot *slots;
 	struct sim_heap_ent *heap;
 
@@ -82,13 +78,13 @@ static int grow(struct sim_sched *s)
 	if (!heap)
 		return -ENOMEM;
 	s->heap = heap;
-	for (uint32_t i = n - 1; i >= (s->n_slots ? s->n_slots : 1); i--) {
-		memset(&slots[i], 0, sizeof(slots[i]));
-		slots[i].heap_pos = s->free_head;
-		s->free_head = i;
-	}
 	if (!s->n_slots)
 		memset(&slots[0], 0, sizeof(slots[0]));
+	for (uint32_t i = n - 1; i >= first; i--) {
+		memset(&slots[i], 0, sizeof(slots[i]));
+		slots[i].next_free = s->free_head;
+		s->free_head = i;
+	}
 	s->n_slots = n;
 	return 0;
 }
@@ -97,7 +93,7 @@ int sim_sched_at(struct sim_sched *s, uint64_t at, void (*fn)(void *arg), void *
 		 struct sim_event_id *id)
 {
 	struct sim_event_slot *e;
-	struct sim_heap_ent he;
+	struct sim_heap_ent *he;
 	uint32_t slot;
 	int rc;
 
@@ -107,16 +103,15 @@ int sim_sched_at(struct sim_sched *s, uint64_t at, void (*fn)(void *arg), void *
 		return rc;
 	slot = s->free_head;
 	e = &s->slots[slot];
-	s->free_head = e->heap_pos;
+	s->free_head = e->next_free;
 	e->fn = fn;
 	e->arg = arg;
 	e->gen++;
-	he.time = at;
-	he.seq = s->next_seq++;
-	he.slot = slot;
-	s->heap_len++;
-	heap_put(s, s->heap_len - 1, &he);
-	sift_up(s, s->heap_len - 1);
+	he = &s->heap[s->heap_len];
+	he->time = at;
+	he->seq = s->next_seq++;
+	he->slot = slot;
+	sift_up(s->heap, s->heap_len++);
 	if (id) {
 		id->slot = slot;
 		id->gen = e->gen;
@@ -146,37 +141,53 @@ static void slot_release(struct sim_sched *s, uint32_t slot)
 
 	e->fn = NULL;
 	e->arg = NULL;
-	e->heap_pos = s->free_head;
+	e->next_free = s->free_head;
 	s->free_head = slot;
 }
 
-/* Removes the heap entry at pos, keeping the heap property. */
-static void heap_remove(struct sim_sched *s, uint32_t pos)
+/* Drops every dead entry and re-heapifies (Floyd): O(n), paid for by the
+ * n/2 cancellations that made it necessary. */
+static void compact(struct sim_sched *s)
 {
-	struct sim_heap_ent last = s->heap[--s->heap_len];
+	uint32_t j = 0;
 
-	if (pos == s->heap_len)
-		return;
-	heap_put(s, pos, &last);
-	if (pos > 0 && ent_before(&last, &s->heap[(pos - 1) / 2]))
-		sift_up(s, pos);
-	else
-		sift_down(s, pos);
+	for (uint32_t i = 0; i < s->heap_len; i++) {
+		if (s->slots[s->heap[i].slot].fn)
+			s->heap[j++] = s->heap[i];
+		else
+			slot_release(s, s->heap[i].slot);
+	}
+	s->heap_len = j;
+	s->n_dead = 0;
+	for (uint32_t i = j / 2; i-- > 0;)
+		sift_down(s->heap, s->heap_len, i);
 }
 
 int sim_sched_cancel(struct sim_sched *s, struct sim_event_id *id)
 {
-	uint32_t slot = id->slot;
+	struct sim_event_slot *e;
 
 	if (!sim_sched_pending(s, *id)) {
 		memset(id, 0, sizeof(*id));
 		return -ENOENT;
 	}
-	heap_remove(s, s->slots[slot].heap_pos);
-	slot_release(s, slot);
+	e = &s->slots[id->slot];
+	e->fn = NULL; /* the slot stays taken until its heap entry goes */
+	e->arg = NULL;
+	e->gen++;
+	s->n_dead++;
 	s->events_cancelled++;
 	memset(id, 0, sizeof(*id));
+	if (s->n_dead > 64 && s->n_dead > s->heap_len / 2)
+		compact(s);
 	return 0;
+}
+
+static void heap_pop(struct sim_sched *s)
+{
+	s->heap[0] = s->heap[--s->heap_len];
+	if (s->heap_len)
+		sift_down(s->heap, s->heap_len, 0);
 }
 
 uint64_t sim_sched_run(struct sim_sched *s, uint64_t until)
@@ -185,16 +196,22 @@ uint64_t sim_sched_run(struct sim_sched *s, uint64_t until)
 
 	s->stop = false;
 	while (s->heap_len && !s->stop) {
-		uint32_t slot = s->heap[0].slot;
-		struct sim_event_slot *e = &s->slots[slot];
+		struct sim_heap_ent top = s->heap[0];
+		struct sim_event_slot *e = &s->slots[top.slot];
 		void (*fn)(void *arg) = e->fn;
 		void *arg = e->arg;
 
-		if (s->heap[0].time > until)
+		if (!fn) { /* cancelled */
+			heap_pop(s);
+			slot_release(s, top.slot);
+			s->n_dead--;
+			continue;
+		}
+		if (top.time > until)
 			break;
-		s->now = s->heap[0].time;
-		heap_remove(s, 0);
-		slot_release(s, slot);
+		s->now = top.time;
+		heap_pop(s);
+		slot_release(s, top.slot);
 		fn(arg);
 		n++;
 	}
@@ -211,7 +228,7 @@ void sim_sched_stop(struct sim_sched *s)
 
 size_t sim_sched_len(const struct sim_sched *s)
 {
-	return s->heap_len;
+	return s->heap_len - s->n_dead;
 }
 
 /* ---- timer ---- */

@@ -1,6 +1,7 @@
 /* sim_event.h - the simulator's virtual clock and event queue: a binary heap
  * of callbacks ordered by (time, insertion sequence), so runs are exactly
- * reproducible. Event records come from a free list: no malloc per event. */
+ * reproducible. Event records come from a free list: no malloc per event;
+ * cancel is O(1) (lazy: the heap entry is skipped when it surfaces). */
 #ifndef GATELAB_SIM_EVENT_H
 #define GATELAB_SIM_EVENT_H
 
@@ -21,10 +22,10 @@ struct sim_event_id {
 };
 
 struct sim_event_slot {
-	void (*fn)(void *arg);
+	void (*fn)(void *arg); /* NULL: cancelled, its heap entry not popped yet */
 	void *arg;
 	uint32_t gen;
-	uint32_t heap_pos; /* index in heap, or the next free slot when free */
+	uint32_t next_free;
 };
 
 /* The heap holds the keys itself, so sifting never touches the slots. */
@@ -43,6 +44,7 @@ struct sim_sched {
 	uint32_t n_slots, free_head;
 	struct sim_heap_ent *heap; /* min-heap on (time, seq) */
 	uint32_t heap_len;
+	uint32_t n_dead;        /* cancelled entries still in the heap */
 	bool stop;              /* set by sim_sched_stop() from inside a callback */
 };
 
@@ -55,8 +57,9 @@ int sim_sched_at(struct sim_sched *s, uint64_t at, void (*fn)(void *arg), void *
 		 struct sim_event_id *id);
 int sim_sched_after(struct sim_sched *s, uint64_t delay, void (*fn)(void *arg), void *arg,
 		    struct sim_event_id *id);
-/* Remove a pending event (O(log n)). Returns 0, or -ENOENT if the handle is
- * stale. Clears *id. */
+/* Cancel a pending event in O(1). Returns 0, or -ENOENT if the handle is
+ * stale. Clears *id. When cancelled entries outnumber live ones the heap is
+ * rebuilt without them, so memory stays bounded. */
 int sim_sched_cancel(struct sim_sched *s, struct sim_event_id *id);
 bool sim_sched_pending(const struct sim_sched *s, struct sim_event_id id);
 

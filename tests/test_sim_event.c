@@ -252,6 +252,39 @@ static void test_rand_seeded(void)
 	CU_ASSERT_EQUAL(sim_rand_below(&a, 0), 0);
 }
 
+static void test_mass_cancel_compacts(void)
+{
+	struct sim_sched s;
+	struct log lg = {.s = &s};
+	static struct ev e[1000];
+	static struct sim_event_id id[1000];
+	int kept = 0;
+
+	sim_sched_init(&s);
+	for (int i = 0; i < 1000; i++) {
+		e[i].log = &lg;
+		e[i].id = i;
+		/* Descending times so the survivors' order is not the insertion order. */
+		CU_ASSERT(sim_sched_at(&s, (uint64_t)(100000 - 100 * i), record, &e[i], &id[i]) == 0);
+	}
+	for (int i = 0; i < 1000; i++)
+		if (i % 16 != 0)
+			CU_ASSERT(sim_sched_cancel(&s, &id[i]) == 0);
+	CU_ASSERT_EQUAL(sim_sched_len(&s), 63);
+	CU_ASSERT(s.heap_len < 1000); /* dead entries were swept out */
+	CU_ASSERT_EQUAL(s.events_cancelled, 937);
+	sim_sched_run(&s, SIM_TIME_NEVER);
+	CU_ASSERT_EQUAL(lg.n, 63);
+	for (int i = 1; i < lg.n; i++) {
+		CU_ASSERT(lg.when[i] > lg.when[i - 1]);
+		kept += lg.order[i] % 16 == 0;
+	}
+	CU_ASSERT_EQUAL(kept, 62);
+	CU_ASSERT_EQUAL(s.now, 100000); /* the last live event, i = 0 */
+	CU_ASSERT_EQUAL(sim_sched_len(&s), 0);
+	sim_sched_free(&s);
+}
+
 TU_MAIN("sim_event", TU_CASE(test_order_by_time), TU_CASE(test_ties_by_insertion),
 	TU_CASE(test_cancel), TU_CASE(test_run_until_and_past), TU_CASE(test_many_events_and_stop),
-	TU_CASE(test_timer_rearm), TU_CASE(test_rand_seeded))
+	TU_CASE(test_mass_cancel_compacts), TU_CASE(test_timer_rearm), TU_CASE(test_rand_seeded))
