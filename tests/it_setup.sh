@@ -128,6 +128,48 @@ else
 	fail "mkpcap does not compile: $(head -3 "$tmp/cc.log")"
 fi
 
+# --- the demo, end to end, on this build's gatelab.
+BUILD=${BUILD:-build}
+if [ -x "$BUILD/gatelab" ]; then
+	if bash scripts/demo.sh "$BUILD" >"$tmp/demo.out" 2>&1; then
+		pass "scripts/demo.sh $BUILD exits 0"
+		rows=$(grep -cE '^[0-9]+ +192,0,2,10,[0-9,]+ +203,0,113,1,[0-9,]+ +203,0,113,1,' "$tmp/demo.out")
+		[ "$rows" -eq 3 ] && pass "demo: 3 PORT lines, rewritten by gatelab and by Linux to 203.0.113.1" ||
+			fail "demo: $rows PORT rows rewritten as expected, want 3"
+		[ -s "$BUILD/demo/lftp-port-outside.pcap" ] && pass "demo: wrote $BUILD/demo/lftp-port-outside.pcap" ||
+			fail "demo: no output capture"
+	else
+		fail "scripts/demo.sh $BUILD: $(tail -3 "$tmp/demo.out")"
+	fi
+
+	# --- bench_translate on a small capture: the JSON it writes and its counts.
+	if [ -x "$tmp/mkpcap" ] && command -v tcprewrite >/dev/null; then
+		mkdir -p "$tmp/b/bench"
+		ln -s "$PWD/$BUILD/gatelab" "$tmp/b/gatelab"
+		cp "$tmp/mkpcap" "$tmp/b/bench/mkpcap"
+		if PACKETS=20000 RUNS=3 bash bench/bench_translate.sh "$tmp/b" >"$tmp/bt.out" 2>&1; then
+			j=$tmp/b/bench/translate.json
+			jq -e '.deterministic.packets == 20000 and .deterministic.packets_out_gatelab == 20000
+				and .deterministic.packets_out_tcprewrite == 20000' "$j" >/dev/null &&
+				pass "bench_translate: both tools wrote all 20000 packets" ||
+				fail "bench_translate: packet counts $(jq -c '.deterministic' "$j" | head -c 200)"
+			jq -e '.deterministic.port_commands > 0 and .deterministic.port_lines_naming_inside_gatelab == 0
+				and .deterministic.port_lines_naming_inside_tcprewrite == .deterministic.port_commands' \
+				"$j" >/dev/null &&
+				pass "bench_translate: PORT lines: tcprewrite leaves every inside address, gatelab none" ||
+				fail "bench_translate: PORT counts $(jq -c '.deterministic' "$j" | head -c 300)"
+			jq -e '[.wall_clock.tools[] | .runs == 3 and .min_s <= .median_s and .median_s <= .max_s
+				and .median_pps > 0] | all' "$j" >/dev/null &&
+				pass "bench_translate: min <= median <= max over 3 runs per tool" ||
+				fail "bench_translate: wall-clock figures inconsistent"
+		else
+			fail "bench_translate: $(tail -3 "$tmp/bt.out")"
+		fi
+	fi
+else
+	echo "note: $BUILD/gatelab not built: demo and bench_translate not run"
+fi
+
 # --- bench_html: one section per JSON file, tables from scalars and arrays of objects.
 mkdir "$tmp/bench"
 echo '{"deterministic":{"packets":1234},"wall_clock":{"tools":[{"tool":"a<b","median_pps":10},{"tool":"c","median_pps":20}]}}' \
