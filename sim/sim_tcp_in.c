@@ -138,6 +138,8 @@ static bool process_ack(struct sim_sock *s, const struct net_pkt *p)
 		s->snd_wl1 = p->seq;
 		s->snd_wl2 = p->ack;
 	}
+	if (s->snd_wnd == 0 && s->snd_una == s->snd_max)
+		s->retries = 0; /* a closed window answered: the peer is alive */
 	if (delta > 0) {
 		uint64_t acked = (uint64_t)delta, now = s->st->h->w->sched.now;
 		uint64_t old_data = s->snd_una < s->snd_end ? s->snd_una : s->snd_end, new_data;

@@ -234,7 +234,7 @@ void sim_tcp_window_update(struct sim_sock *s)
 	if (step > s->rcvring.cap / 2)
 		step = s->rcvring.cap / 2;
 	/* RFC 1122 receiver SWS avoidance: only a worthwhile increase. */
-	if (space >= s->rcv_adv + step || (s->rcv_adv == 0 && space > 0)) {
+	if (space >= s->rcv_adv + step) {
 		s->cs.win_updates++;
 		sim_tcp_send_ack_now(s);
 	}

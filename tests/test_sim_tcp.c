@@ -917,13 +917,17 @@ static void test_zero_window_probe(void)
 	n.b.tcp->cfg.rcvbuf = 16384;
 	p.pause_reader = true;
 	pump_start(&p, &n, 200000);
-	sim_sched_at(&n.w.sched, 3 * SIM_NS_PER_S, resume_reader, &p, NULL);
+	sim_sched_at(&n.w.sched, 200 * SIM_NS_PER_S, resume_reader, &p, NULL);
 	sim_sched_run(&n.w.sched, 2 * SIM_NS_PER_S);
 	CU_ASSERT_EQUAL(sim_sock_readable_bytes(p.s), 16384); /* window shut */
 	CU_ASSERT(sim_sock_stats(p.c)->win_probes >= 2);     /* persist probes, answered */
 	CU_ASSERT_EQUAL(sim_sock_stats(p.c)->retrans_segs, 0);
 	CU_ASSERT_EQUAL(sim_sock_state(p.c), SIM_TCP_FIN_WAIT_1);
-	sim_sched_run(&n.w.sched, 100 * SIM_NS_PER_S);
+	/* Answered probes keep a live connection open however long it stalls. */
+	sim_sched_run(&n.w.sched, 199 * SIM_NS_PER_S);
+	CU_ASSERT_EQUAL(p.c_closed, 0);
+	CU_ASSERT(sim_sock_stats(p.c)->win_probes > n.a.tcp->cfg.max_retries);
+	sim_sched_run(&n.w.sched, 400 * SIM_NS_PER_S);
 	CU_ASSERT(p.eof);
 	CU_ASSERT_EQUAL(p.rx_bytes, 200000);
 	CU_ASSERT_EQUAL(p.rx_hash, expected_hash(200000));
