@@ -154,7 +154,10 @@ struct gnat_redirect_spec {
 	uint32_t group;          /* caller's set (e.g. one per proxy session); 0 = none */
 };
 
-/* Returns 0 with *id (never 0) or -EINVAL, -ENOSPC (max_redirects reached,
+/* Redirects apply to sessions arriving from INSIDE or OUTSIDE; packets the
+ * gateway itself sends (GNAT_SIDE_LOCAL) are never redirected, as locally
+ * generated packets skip PREROUTING DNAT in Linux.
+ * Returns 0 with *id (never 0) or -EINVAL, -ENOSPC (max_redirects reached,
  * counted). Session redirects (match with src and dst fully specified) are
  * found before port redirects; among equals, the most recent wins. */
 int gnat_redirect_add(struct gnat *g, const struct gnat_redirect_spec *spec, uint64_t now_ns,

@@ -124,7 +124,9 @@ static uint32_t new_session(struct gnat *g, struct net_pkt *p, enum gnat_side fr
 	bool masq;
 	enum gnat_dir d;
 
-	if (p->tuple.proto == 6 || p->tuple.proto == 17)
+	/* like PREROUTING DNAT: the gateway's own packets are never redirected
+	 * (else the proxy's connection to a server would loop back to it) */
+	if ((p->tuple.proto == 6 || p->tuple.proto == 17) && from != GNAT_SIDE_LOCAL)
 		ridx = gnat_rdr_match(g, &p->tuple);
 	if (ridx != GNAT_NIL) {
 		r = &g->rdrs[ridx];

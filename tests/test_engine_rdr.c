@@ -64,6 +64,12 @@ static void test_port_redirect_to_proxy(void)
 	te_send(g, &o, GNAT_SIDE_INSIDE, 2, 6, TE_CLIENT2, 40000, TE_SERVER2, 80, NET_TCP_SYN, NULL);
 	CU_ASSERT(o.res.verdict == GNAT_FORWARD);
 	CU_ASSERT(o.res.redirect_id == 0);
+	/* the proxy's own connection to a server is not sent back to itself */
+	te_send(g, &o, GNAT_SIDE_LOCAL, 3, 6, TE_PUBLIC, 50000, TE_SERVER, 21, NET_TCP_SYN, NULL);
+	CU_ASSERT(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(o.res.out_side == GNAT_SIDE_OUTSIDE);
+	CU_ASSERT(o.res.redirect_id == 0);
+	CU_ASSERT(te_addr_is(&o.p.tuple.dst, TE_SERVER) && o.p.tuple.dport == 21);
 	CU_ASSERT(te_counters(g).redirects_active == 1);
 	CU_ASSERT(te_counters(g).redirects_consumed == 0);
 	gnat_destroy(g);
