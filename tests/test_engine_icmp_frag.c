@@ -173,7 +173,7 @@ static void build_udp(struct te_out *o, const char *src, uint16_t sport, const c
 	s.payload = payload;
 	s.payload_len = 64;
 	n = tu_pkt_build(&s, o->buf, sizeof(o->buf));
-	CU_ASSERT_FATAL(n == 92);
+	CU_ASSERT_FATAL(n == (src[0] == '2' ? 112 : 92));
 	o->len = (size_t)n;
 }
 
@@ -289,7 +289,54 @@ static void test_fragments_dropped_by_policy(void)
 	gnat_destroy(g);
 }
 
+/* IPv6: a Fragment header (44) after the fixed header; first fragment
+ * carries the UDP header, the second the rest, same identification. */
+static void split6(const struct te_out *whole, size_t cut, struct te_out *f1, struct te_out *f2)
+{
+	size_t l4 = whole->len - 40;
+	const size_t parts[2] = {cut, l4 - cut};
+	struct te_out *fs[2] = {f1, f2};
+
+	for (int i = 0; i < 2; i++) {
+		uint8_t *b = fs[i]->buf;
+		uint16_t off = i ? (uint16_t)cut : 0;
+		size_t plen = 8 + parts[i];
+
+		memcpy(b, whole->buf, 40);
+		b[4] = (uint8_t)(plen >> 8);
+		b[5] = (uint8_t)plen;
+		b[6] = 44;
+		b[40] = 17;
+		b[41] = 0;
+		b[42] = (uint8_t)(off >> 8);
+		b[43] = (uint8_t)((off & 0xf8) | (i == 0 ? 1 : 0));
+		b[44] = 0, b[45] = 0, b[46] = 0x12, b[47] = 0x34;
+		memcpy(b + 48, whole->buf + 40 + (i ? cut : 0), parts[i]);
+		fs[i]->len = 48 + parts[i];
+	}
+}
+
+static void test_fragments_v6(void)
+{
+	struct gnat *g = te_open_default();
+	static struct te_out whole, f1, f2;
+
+	build_udp(&whole, TE_CLIENT6, 5000, TE_SERVER6, 53, 0);
+	CU_ASSERT_FATAL(whole.len == 40 + 72);
+	split6(&whole, 32, &f1, &f2);
+	te_feed(g, &f1, GNAT_SIDE_INSIDE, 0, false);
+	CU_ASSERT_FATAL(f1.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(f1.parse_rc == 0 && f1.p.is_fragment && f1.p.first_fragment);
+	CU_ASSERT(te_addr_is(&f1.p.tuple.src, TE_PUBLIC6));
+	te_feed(g, &f2, GNAT_SIDE_INSIDE, 1, false);
+	CU_ASSERT_FATAL(f2.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(te_addr_is(&f2.p.tuple.src, TE_PUBLIC6));
+	CU_ASSERT(te_counters(g).fragments_translated == 1);
+	gnat_destroy(g);
+}
+
 TU_MAIN("engine_icmp_frag", TU_CASE(test_icmp_error_from_outside_v4),
 	TU_CASE(test_icmp_error_from_outside_v6), TU_CASE(test_icmp_error_from_inside),
 	TU_CASE(test_icmp_error_without_mapping), TU_CASE(test_fragments_tracked),
-	TU_CASE(test_fragments_reply_and_bounded), TU_CASE(test_fragments_dropped_by_policy))
+	TU_CASE(test_fragments_reply_and_bounded), TU_CASE(test_fragments_dropped_by_policy),
+	TU_CASE(test_fragments_v6))
