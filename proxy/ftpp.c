@@ -32,6 +32,8 @@ static int ftpp_config_check(const struct ftpp_config *cfg)
 	const struct ftpp_policy *p = &cfg->policy;
 
 	if (!net_addr_is_set(&cfg->listen_addr) || cfg->listen_port == 0 ||
+	    (net_addr_is_set(&cfg->listen_addr6) &&
+	     cfg->listen_addr6.family == cfg->listen_addr.family) ||
 	    cfg->reserve_ports == 0 || cfg->data_timeout_ns == 0 || cfg->idle_timeout_ns == 0)
 		return -EINVAL;
 	if (!ftpp_public(cfg, NET_AF_INET4) && !ftpp_public(cfg, NET_AF_INET6))
@@ -47,9 +49,24 @@ static int ftpp_config_check(const struct ftpp_config *cfg)
 	return 0;
 }
 
-int ftpp_create(const struct ftpp_config *cfg, struct natapi *api, struct ftpp **out)
+/* TCP/21 of this family only (a prefix of length 0 of the family): a
+ * listener of one family cannot take the other family's sessions. */
+static int ftpp_intercept(struct ftpp *f, const struct net_addr *listen, uint32_t *id)
 {
 	struct natapi_port_redirect r;
+
+	memset(&r, 0, sizeof(r));
+	r.proto = 6;
+	r.dport = 21;
+	r.src = f->cfg.intercept_src;
+	r.dst.addr.family = listen->family;
+	r.new_dst = *listen;
+	r.new_dport = f->cfg.listen_port;
+	return natapi_redirect_port(f->api, &r, id);
+}
+
+int ftpp_create(const struct ftpp_config *cfg, struct natapi *api, struct ftpp **out)
+{
 	struct ftpp *f = NULL;
 	int rc;
 
@@ -63,22 +80,24 @@ int ftpp_create(const struct ftpp_config *cfg, struct natapi *api, struct ftpp *
 		return -ENOMEM;
 	f->cfg = *cfg;
 	f->api = api;
-	memset(&r, 0, sizeof(r));
-	r.proto = 6;
-	r.dport = 21;
-	r.src = cfg->intercept_src;
-	r.new_dst = cfg->listen_addr;
-	r.new_dport = cfg->listen_port;
-	rc = natapi_redirect_port(api, &r, &f->rdr_id);
+	rc = ftpp_intercept(f, &cfg->listen_addr, &f->rdr_id);
 	if (rc < 0)
 		goto out;
-	rc = natapi_reserve(api, 6, cfg->reserve_ports, &f->res_id);
-	if (rc < 0) {
-		(void)natapi_cancel(api, f->rdr_id);
-		goto out;
+	if (net_addr_is_set(&cfg->listen_addr6)) {
+		rc = ftpp_intercept(f, &cfg->listen_addr6, &f->rdr6_id);
+		if (rc < 0)
+			goto undo;
 	}
+	rc = natapi_reserve(api, 6, cfg->reserve_ports, &f->res_id);
+	if (rc < 0)
+		goto undo;
 	*out = f;
 	f = NULL;
+	goto out;
+undo:
+	(void)natapi_cancel(api, f->rdr_id);
+	if (f->rdr6_id)
+		(void)natapi_cancel(api, f->rdr6_id);
 out:
 	free(f);
 	return rc;
@@ -91,6 +110,8 @@ void ftpp_destroy(struct ftpp *f)
 	while (f->sessions)
 		ftpp_session_free(f->sessions);
 	(void)natapi_cancel(f->api, f->rdr_id);
+	if (f->rdr6_id)
+		(void)natapi_cancel(f->api, f->rdr6_id);
 	(void)natapi_unreserve(f->api, f->res_id);
 	free(f);
 }

@@ -67,6 +67,7 @@ struct ftpp_config {
 	 * socket): TCP/21 is redirected here at ftpp_create. */
 	struct net_addr listen_addr;
 	uint16_t listen_port;
+	struct net_addr listen_addr6;     /* optional: intercept IPv6 too (same port) */
 	struct net_prefix intercept_src;  /* only these clients (family 0 = all) */
 	/* The gateway's outside (public) address per family: the source of the
 	 * proxy's own connections and of fast-path data sessions. */

@@ -92,6 +92,7 @@ static void ftpp_client_line(struct ftpp_session *s, const uint8_t *line, size_t
 	} else if (ftpp_verb_in(cmd.verb, xfer, sizeof(xfer) / sizeof(xfer[0]))) {
 		p.kind = FTPP_CMD_XFER;
 		p.listing = ftpp_verb_in(cmd.verb, listing, sizeof(listing) / sizeof(listing[0]));
+		memcpy(p.verb, cmd.verb, sizeof(p.verb));
 		if (ftpp_xfer_start(s, cmd.verb, p.listing, now) < 0) {
 			ftpp_pend_local(s, 425, "Can't open data connection");
 			return;

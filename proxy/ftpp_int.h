@@ -14,7 +14,7 @@
 struct ftpp {
 	struct ftpp_config cfg;
 	struct natapi *api;        /* not owned */
-	uint32_t rdr_id, res_id;
+	uint32_t rdr_id, rdr6_id, res_id;
 	uint32_t next_id;
 	struct ftpp_session *sessions; /* every session not yet freed */
 };
@@ -34,6 +34,7 @@ struct ftpp_pending {
 	enum ftpp_cmd_kind kind;
 	bool epsv;
 	bool listing;      /* XFER: LIST NLST MLSD */
+	char verb[FTP_MAX_VERB + 1];
 	int code;          /* LOCAL */
 	const char *text;  /* LOCAL: static reply text */
 };
@@ -144,8 +145,9 @@ void ftpp_server_process(struct ftpp_session *s, uint64_t now);
 /* ftpp_xfer.c */
 void ftpp_xfer_port(struct ftpp_session *s, const struct ftp_addr_span *span, uint64_t now);
 int ftpp_xfer_start(struct ftpp_session *s, const char *verb, bool listing, uint64_t now);
-int ftpp_xfer_pasv_reply(struct ftpp_session *s, const struct ftp_addr_span *span, bool listing,
-			 bool listing_known, uint64_t now, struct ftp_endpoint *announce);
+int ftpp_xfer_pasv_reply(struct ftpp_session *s, const struct ftp_addr_span *span,
+			 const struct ftpp_pending *next_xfer, uint64_t now,
+			 struct ftp_endpoint *announce);
 void ftpp_xfer_end(struct ftpp_session *s, const char *how);
 void ftpp_xfer_event(struct ftpp_session *s, const struct ftpp_event *ev);
 bool ftpp_xfer_holds_reply(const struct ftpp_session *s);

@@ -121,7 +121,7 @@ static void ftpp_pasv_reply(struct ftpp_session *s, int code, uint64_t now)
 		goto out;
 	}
 	nx = ftpp_next_xfer(s);
-	if (ftpp_xfer_pasv_reply(s, &span, nx ? nx->listing : false, nx != NULL, now, &ann) < 0) {
+	if (ftpp_xfer_pasv_reply(s, &span, nx, now, &ann) < 0) {
 		ftpp_out_reply(s, 425, "Can't open data connection");
 		goto out;
 	}

@@ -154,8 +154,9 @@ int ftpp_xfer_start(struct ftpp_session *s, const char *verb, bool listing, uint
 	return rc;
 }
 
-int ftpp_xfer_pasv_reply(struct ftpp_session *s, const struct ftp_addr_span *span, bool listing,
-			 bool listing_known, uint64_t now, struct ftp_endpoint *announce)
+int ftpp_xfer_pasv_reply(struct ftpp_session *s, const struct ftp_addr_span *span,
+			 const struct ftpp_pending *next_xfer, uint64_t now,
+			 struct ftp_endpoint *announce)
 {
 	const struct ftpp_policy *pol = &s->f->cfg.policy;
 	struct natapi_session_redirect r;
@@ -171,8 +172,8 @@ int ftpp_xfer_pasv_reply(struct ftpp_session *s, const struct ftp_addr_span *spa
 	ftpp_xfer_new(s, true, now);
 	s->x.server_port = q;
 	/* The transfer verb is usually not known yet; SIZE comes before RETR. */
-	if (listing_known)
-		s->x.path = ftpp_policy_path(pol, listing, s->have_size, s->last_size);
+	if (next_xfer)
+		s->x.path = ftpp_policy_path(pol, next_xfer->listing, s->have_size, s->last_size);
 	else if (s->have_size)
 		s->x.path = ftpp_policy_path(pol, false, true, s->last_size);
 	else
@@ -206,6 +207,11 @@ int ftpp_xfer_pasv_reply(struct ftpp_session *s, const struct ftp_addr_span *spa
 	rc = ftpp_redirect(s, &r);
 	if (rc < 0)
 		goto fail;
+	if (next_xfer) {
+		/* The transfer command went ahead of this reply (pipelined). */
+		s->x.st = FTPP_XFER_RUNNING;
+		memcpy(s->x.verb, next_xfer->verb, sizeof(s->x.verb));
+	}
 	if (s->x.path == FTPP_MODE_PROXY) {
 		ftpp_data_action(s, FTPP_ACT_LISTEN_DATA, FTPP_DATA_CLIENT, s->inside_addr, s->x.port,
 				 NULL);

@@ -26,6 +26,9 @@ bool tu_px_addr_is(const struct net_addr *a, const char *s)
 	return net_addr_parse(s, &b) == 0 && net_addr_eq(a, &b);
 }
 
+uint64_t tu_px_calls(const struct tu_px *px);
+uint64_t tu_px_rdr_active(const struct tu_px *px);
+
 void tu_px_init(struct tu_px *px)
 {
 	const struct natapi_backend *b = NULL;
@@ -50,6 +53,7 @@ void tu_px_init(struct tu_px *px)
 	ftpp_config_default(&px->cfg);
 	tu_px_addr(&px->cfg.listen_addr, TU_PX_PROXY);
 	px->cfg.listen_port = 8021;
+	tu_px_addr(&px->cfg.listen_addr6, TU_PX_PROXY6);
 	tu_px_addr(&px->cfg.public4, TU_PX_PUBLIC);
 	tu_px_addr(&px->cfg.public6, TU_PX_PUBLIC6);
 	tu_px_addr(&px->cfg.inside4, TU_PX_PROXY);
@@ -59,7 +63,11 @@ void tu_px_init(struct tu_px *px)
 
 int tu_px_start(struct tu_px *px)
 {
-	return ftpp_create(&px->cfg, px->api, &px->f);
+	int rc = ftpp_create(&px->cfg, px->api, &px->f);
+
+	px->start_calls = tu_px_calls(px);
+	px->start_rdr = tu_px_rdr_active(px);
+	return rc;
 }
 
 void tu_px_fini(struct tu_px *px)

@@ -29,6 +29,8 @@ struct tu_px {
 	struct ftpp *f;
 	uint64_t now;
 	struct ftpp_config cfg;  /* edit between tu_px_init and tu_px_start */
+	uint64_t start_calls;    /* NAT API calls ftpp_create made */
+	uint64_t start_rdr;      /* redirects it left (one per intercepted family) */
 };
 
 #define TU_PX_MAX_ACTS 64
