@@ -411,6 +411,9 @@ int sim_sock_shutdown(struct sim_sock *s)
 void sim_sock_close(struct sim_sock *s)
 {
 	s->busy++;
+	/* Released first, so nothing below calls back into the application. */
+	s->app_closed = true;
+	memset(&s->ops, 0, sizeof(s->ops));
 	if (s->state == SIM_TCP_LISTEN) {
 		/* Children still in the handshake lose their listener: they
 		 * close themselves once established (sim_sock_ev_accept). */
@@ -421,8 +424,6 @@ void sim_sock_close(struct sim_sock *s)
 	} else {
 		sim_sock_shutdown(s);
 	}
-	s->app_closed = true;
-	memset(&s->ops, 0, sizeof(s->ops));
 	s->busy--;
 	sim_sock_put(s);
 }

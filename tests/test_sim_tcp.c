@@ -599,6 +599,34 @@ static void test_rst_closed_port(void)
 	net2_free(&n);
 }
 
+static void test_close_while_connecting(void)
+{
+	struct net2 n;
+	struct close_app ca = {0};
+	struct sim_sock_ops cops = {.on_connected = ca_c_connected, .on_closed = ca_c_closed};
+	struct sim_sock_ops lops = {.on_accept = ca_accept, .on_closed = ca_s_closed};
+	struct net_addr da;
+
+	net2_init(&n, 13, NULL);
+	net_addr_parse("192.0.2.2", &da);
+	CU_ASSERT_FATAL(sim_sock_listen(&n.b, PORT, &lops, &ca, &ca.l) == 0);
+	CU_ASSERT(sim_sock_listen(&n.b, PORT, &lops, &ca, &ca.s) == -EADDRINUSE);
+	CU_ASSERT_FATAL(sim_sock_connect(&n.a, &da, PORT, &cops, &ca, &ca.c) == 0);
+	sim_sock_close(ca.c); /* gone at once, and silently */
+	CU_ASSERT_EQUAL(ca.c_closed, 0);
+	CU_ASSERT_EQUAL(n.a.tcp->st.conns_created, n.a.tcp->st.conns_freed);
+	/* The SYN already left: the server's child is reset by the client's RST. */
+	sim_sched_run(&n.w.sched, SIM_TIME_NEVER);
+	CU_ASSERT_EQUAL(ca.c_closed, 0);
+	CU_ASSERT(ca.s == NULL); /* never accepted */
+	CU_ASSERT_EQUAL(n.a.tcp->st.rst_out, 1);
+	CU_ASSERT_EQUAL(n.b.tcp->n_conn, 0);
+	sim_sock_close(ca.l);
+	CU_ASSERT_EQUAL(n.b.tcp->st.conns_created, n.b.tcp->st.conns_freed);
+	CU_ASSERT(sim_sock_connect(&n.a, &da, 0, &cops, &ca, &ca.c) == -EINVAL);
+	net2_free(&n);
+}
+
 static void test_seq_wraparound(void)
 {
 	struct net2 n;
@@ -1019,7 +1047,7 @@ TU_MAIN("sim_tcp", TU_CASE(test_handshake_and_mss), TU_CASE(test_mss_from_config
 	TU_CASE(test_1mb_ipv4), TU_CASE(test_1mb_ipv6), TU_CASE(test_flow_control_slow_reader),
 	TU_CASE(test_loss_1pct), TU_CASE(test_loss_and_reorder),
 	TU_CASE(test_rto_after_dropped_syn), TU_CASE(test_fin_time_wait),
-	TU_CASE(test_rst_closed_port), TU_CASE(test_seq_wraparound), TU_CASE(test_determinism),
+	TU_CASE(test_rst_closed_port), TU_CASE(test_close_while_connecting), TU_CASE(test_seq_wraparound), TU_CASE(test_determinism),
 	TU_CASE(test_send_buffer_writable), TU_CASE(test_abort_resets_peer),
 	TU_CASE(test_timeout_when_link_dies), TU_CASE(test_no_window_scaling),
 	TU_CASE(test_zero_window_probe), TU_CASE(test_hostile_segments), TU_CASE(test_100mb_fast))
