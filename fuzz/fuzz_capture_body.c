@@ -17,7 +17,9 @@
 #include "../replay/rep_translate.h"
 
 /* byte 0: bit0 the capture was taken outside, bit1 add a port redirect,
- * bit2 also walk the capture with the bare reader; the rest is the file. */
+ * bit2 only walk the capture with the bare reader (translate sizes a full
+ * gNAT per run, ~30 runs/s under ASan; the reader alone runs far faster);
+ * the rest is the file. */
 #define FZC_OPT_OUTSIDE 0x01
 #define FZC_OPT_REDIRECT 0x02
 #define FZC_OPT_READER 0x04
@@ -96,13 +98,15 @@ int fuzz_capture_one(const uint8_t *data, size_t size)
 	snprintf(in, sizeof(in), "/proc/self/fd/%d", fd);
 	fzc_check(mkdtemp(dir) != NULL);
 	snprintf(out, sizeof(out), "%s/out.pcap", dir);
-	if (data[0] & FZC_OPT_READER)
+	if (data[0] & FZC_OPT_READER) {
 		fzc_read_all(in);
-	fzc_opts(&o, data[0]);
-	memset(&res, 0, sizeof(res));
-	/* Any return is fine; a failure must not leave OUT (checked by rmdir). */
-	if (rep_translate_run(in, out, &o, &res) == 0)
-		fzc_check(unlink(out) == 0);
+	} else {
+		fzc_opts(&o, data[0]);
+		memset(&res, 0, sizeof(res));
+		/* Any return is fine; a failure must not leave OUT (rmdir checks). */
+		if (rep_translate_run(in, out, &o, &res) == 0)
+			fzc_check(unlink(out) == 0);
+	}
 	fzc_check(rmdir(dir) == 0);
 	close(fd);
 	return 0;

@@ -1,8 +1,9 @@
 /* fuzz_packet_body.c - hostile raw IP packets through a fully configured gNAT
  * (FTP editor, TCP pickup, a port and a session redirect), forward and
  * inverse, one packet or a length-prefixed sequence sharing TCP/editor state.
- * Invariant: whatever the engine forwards re-parses, with valid checksums
- * when the input had them. */
+ * Invariants: whatever the engine forwards re-parses, with valid checksums
+ * when the input had them; every packet lands in exactly one counter; the
+ * tables never exceed their configured limits. */
 #include "fuzz_targets.h"
 
 #include <stdbool.h>
@@ -47,6 +48,37 @@ static void fzp_addr(const char *s, struct net_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	fzp_check(net_addr_parse(s, a) == 0);
+}
+
+static uint64_t fzp_outcomes(const struct gnat_counters *c)
+{
+	uint64_t n = c->pkts_translated + c->pkts_passed + c->pkts_local;
+
+	for (unsigned i = 0; i < GNAT_DROP__COUNT; i++)
+		n += c->drops[i];
+	return n;
+}
+
+static void fzp_count_cb(const struct gnat_mapping_info *mi, void *arg)
+{
+	(void)mi;
+	(*(uint64_t *)arg)++;
+}
+
+/* One packet in, one outcome counted; the live tables match their counters. */
+static void fzp_check_counters(const struct gnat *g, const struct gnat_counters *before,
+			       uint8_t opt)
+{
+	struct gnat_counters c;
+	uint64_t live = 0;
+
+	gnat_counters_get(g, &c);
+	fzp_check(c.pkts_in == before->pkts_in + 1);
+	fzp_check(fzp_outcomes(&c) == fzp_outcomes(before) + 1);
+	gnat_mapping_foreach(g, fzp_count_cb, &live);
+	fzp_check(live == c.mappings_active);
+	fzp_check(live <= (opt & FZP_OPT_TINY ? 4u : 256u));
+	fzp_check(c.redirects_active <= (opt & FZP_OPT_TINY ? 4u : 64u));
 }
 
 static struct gnat *fzp_open(uint8_t opt)
@@ -119,6 +151,7 @@ static void fzp_one_packet(struct gnat *g, uint8_t *buf, const uint8_t *pkt, siz
 						GNAT_SIDE_LOCAL, GNAT_SIDE_INSIDE};
 	enum gnat_side side = sides[ctl & 3];
 	size_t cap = opt & FZP_OPT_EXACT ? len : len + FZP_SLACK;
+	struct gnat_counters before;
 	struct gnat_result res;
 	struct net_pkt p;
 	enum net_err err;
@@ -135,12 +168,17 @@ static void fzp_one_packet(struct gnat *g, uint8_t *buf, const uint8_t *pkt, siz
 		csum_ok = !p.is_fragment && net_pkt_checksums_ok(&p);
 
 	memset(&res, 0, sizeof(res));
+	gnat_counters_get(g, &before);
 	if (ctl & 4)
 		rc = gnat_process_inverse(g, buf, &n, cap, side, *now, &res);
 	else
 		rc = gnat_process(g, buf, &n, cap, side, *now, &res);
 	fzp_check(rc == 0);
 	fzp_check(n <= cap);
+	fzp_check_counters(g, &before, opt);
+	fzp_check((res.verdict == GNAT_DROP) == (res.reason != GNAT_DROP_NONE));
+	fzp_check(res.reason == GNAT_DROP_MALFORMED || res.parse_err == NET_OK);
+	fzp_check(res.edits > 0 || n <= len); /* only an editor grows it (padding may go) */
 	if (res.verdict != GNAT_FORWARD)
 		return;
 	memset(&p, 0, sizeof(p));

@@ -36,14 +36,13 @@ printf '\000EPRT x1x192.0.2.1x1025x\r\nEPRT |2|::ffff:1.2.3.4|65535|\r\nPO\000RT
 printf '\001227-multi\r\n227 (9,9,9,9,1,1)\r\n229 Entering (|||65535|)\r\n229 (!!!1!)\n227 =1,2,3,4,5,6' > $C/ftp/hostile-reply
 head -c 600 /dev/zero | tr '\0' 'A' | sed 's/^/\x00PORT /' > $C/ftp/hostile-long
 
-# Captures: whole small ones, plus cut and damaged heads of others; byte 0
-# selects inside (0), outside with a redirect (3) and the bare reader (4).
-i=0
+# Captures: whole small ones and their cut heads; byte 0 selects translate
+# from inside (0), from outside with a redirect (3), or the bare reader (4).
 for cap in pcaps/suricata/*.pcap pcaps/zeek/ipv4.pcap pcaps/zeek/ipv6.pcap; do
   name=$(basename "$cap" .pcap)
-  { printf '\004'; cat "$cap"; } > $C/capture/$name-in
+  { printf '\000'; cat "$cap"; } > $C/capture/$name-in
+  { printf '\004'; cat "$cap"; } > $C/capture/$name-read
   { printf '\003'; head -c 3000 "$cap"; } > $C/capture/$name-out-cut
-  i=$((i + 1))
 done
 { printf '\004'; head -c 20 pcaps/zeek/ipv4.pcap; } > $C/capture/short-header
 { printf '\000'; printf 'not a capture at all\n'; } > $C/capture/not-a-capture
