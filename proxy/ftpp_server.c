@@ -214,5 +214,8 @@ void ftpp_server_process(struct ftpp_session *s, uint64_t now)
 		if (!ftpp_server_line(s, b->p, clen, n, now))
 			return;
 		ftpp_buf_consume(b, n);
+		/* A reply made room: commands waiting behind a full queue go on. */
+		if (s->cin.len && s->pend_n < FTPP_MAX_PENDING)
+			ftpp_client_process(s, now);
 	}
 }
