@@ -82,6 +82,9 @@ uint8_t sim_tcp_our_wscale(const struct sim_tcp_stack *st);
 
 /* sim_tcp_in.c: a segment for an existing connection (pkt consumed). */
 void sim_tcp_segment(struct sim_sock *s, struct net_pkt *p, struct sim_pkt *pkt);
+/* sim_tcp_rcv.c: payload and FIN of a segment in ESTABLISHED / FIN_WAIT_*.
+ * Returns true if it kept pkt (held for reassembly). */
+bool sim_tcp_rcv_data(struct sim_sock *s, const struct net_pkt *p, struct sim_pkt *pkt);
 /* Options of a SYN: MSS and window scale (-1 if absent). Returns 0 or -EINVAL. */
 int sim_tcp_parse_syn_opts(const struct net_pkt *p, uint16_t *mss, int *wscale);
 
