@@ -55,7 +55,7 @@ for tool in tshark capinfos tcprewrite jq gnuplot lcov genhtml valgrind; do
 done
 
 # --- the make targets the README names exist and call the right scripts.
-for t in check demo coverage sanitize valgrind bench deps unit; do
+for t in check demo coverage sanitize valgrind bench fuzz deps unit; do
 	if make -n "$t" >"$tmp/make-$t" 2>&1; then
 		pass "make -n $t"
 	else
