@@ -62,7 +62,6 @@ struct gnat_mapping {
 	 * direction as it arrives (the reverse of the translated tuple). */
 	struct net_tuple key[2];
 	uint32_t hnext[2];        /* hash chain: entry index = idx << 1 | dir */
-	uint32_t lru_prev, lru_next; /* expiry list of its timeout class */
 	uint32_t age_prev, age_next; /* creation order (also the free list) */
 	uint64_t expires_ns;
 	uint32_t id;
@@ -79,6 +78,11 @@ struct gnat_mapping {
 	bool has_expect;          /* owns expectations to cancel on expiry */
 	uint8_t out_verdict[2];   /* cached per direction: enum gnat_verdict */
 	uint8_t out_side[2];      /* cached per direction: enum gnat_side */
+};
+
+/* Links of a mapping in the expiry list of its timeout class. */
+struct gnat_lru {
+	uint32_t prev, next;
 };
 
 /* ---- redirects --------------------------------------------------------- */
@@ -132,6 +136,7 @@ struct gnat {
 	/* mapping pool + tuple hash (2 entries per mapping) */
 	struct gnat_mapping *maps;
 	struct gnat_seqadj *seqadj;   /* parallel to maps */
+	struct gnat_lru *lru;         /* parallel to maps */
 	uint32_t *buckets;            /* entry index or GNAT_NIL */
 	uint32_t bucket_mask;
 	uint32_t free_head;

@@ -49,8 +49,9 @@ int gnat_map_init(struct gnat *g)
 		nb <<= 1;
 	g->maps = calloc(n, sizeof(*g->maps));
 	g->seqadj = calloc(n, sizeof(*g->seqadj));
+	g->lru = calloc(n, sizeof(*g->lru));
 	g->buckets = malloc((size_t)nb * sizeof(*g->buckets));
-	if (!g->maps || !g->seqadj || !g->buckets)
+	if (!g->maps || !g->seqadj || !g->lru || !g->buckets)
 		return -ENOMEM;
 	memset(g->buckets, 0xff, (size_t)nb * sizeof(*g->buckets));
 	g->bucket_mask = nb - 1;
@@ -77,6 +78,7 @@ void gnat_map_fini(struct gnat *g)
 {
 	free(g->maps);
 	free(g->seqadj);
+	free(g->lru);
 	free(g->buckets);
 }
 
@@ -121,18 +123,22 @@ static void map_hash_remove(struct gnat *g, uint32_t idx, unsigned d)
 	}
 }
 
+/* The links live in their own compact array (g->lru): a touch rewrites two
+ * neighbours' links, and 8-byte entries keep those writes in cache far more
+ * often than the neighbours' whole mappings would be. */
 static void map_lru_unlink(struct gnat *g, uint32_t idx)
 {
-	struct gnat_mapping *m = &g->maps[idx];
+	struct gnat_lru *l = &g->lru[idx];
+	uint8_t tc = g->maps[idx].tclass;
 
-	if (m->lru_prev != GNAT_NIL)
-		g->maps[m->lru_prev].lru_next = m->lru_next;
+	if (l->prev != GNAT_NIL)
+		g->lru[l->prev].next = l->next;
 	else
-		g->lru_head[m->tclass] = m->lru_next;
-	if (m->lru_next != GNAT_NIL)
-		g->maps[m->lru_next].lru_prev = m->lru_prev;
+		g->lru_head[tc] = l->next;
+	if (l->next != GNAT_NIL)
+		g->lru[l->next].prev = l->prev;
 	else
-		g->lru_tail[m->tclass] = m->lru_prev;
+		g->lru_tail[tc] = l->prev;
 }
 
 static void map_lru_append(struct gnat *g, uint32_t idx)
@@ -144,10 +150,10 @@ static void map_lru_append(struct gnat *g, uint32_t idx)
 	 * expiry is a lower bound that only appends can lower */
 	if (m->expires_ns < g->next_expiry)
 		g->next_expiry = m->expires_ns;
-	m->lru_prev = tail;
-	m->lru_next = GNAT_NIL;
+	g->lru[idx].prev = tail;
+	g->lru[idx].next = GNAT_NIL;
 	if (tail != GNAT_NIL)
-		g->maps[tail].lru_next = idx;
+		g->lru[tail].next = idx;
 	else
 		g->lru_head[m->tclass] = idx;
 	g->lru_tail[m->tclass] = idx;
