@@ -33,6 +33,7 @@ enum ftpp_cmd_kind {
 struct ftpp_pending {
 	enum ftpp_cmd_kind kind;
 	bool epsv;
+	bool converted;    /* EPSV refused by the server, retried as PASV */
 	bool listing;      /* XFER: LIST NLST MLSD */
 	char verb[FTP_MAX_VERB + 1];
 	int code;          /* LOCAL */
@@ -91,6 +92,7 @@ struct ftpp_session {
 
 	int multi_code;               /* inside a multi-line reply */
 	bool holding_reply;           /* collecting a 227/229 reply */
+	bool swallow;                 /* dropping a refusal of EPSV (retried as PASV) */
 	struct ftpp_buf held;
 
 	bool have_size;

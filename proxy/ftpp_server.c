@@ -45,6 +45,14 @@ static uint64_t ftpp_parse_size(const uint8_t *t, size_t len, bool *ok)
 	return v;
 }
 
+static bool ftpp_epsv_refused(struct ftpp_session *s, int code)
+{
+	const struct ftpp_pending *head = ftpp_pend_at(s, 0);
+
+	return head && head->kind == FTPP_CMD_PASV && head->epsv && !head->converted &&
+	       s->info.server.family == NET_AF_INET4 && code >= 500 && code <= 502;
+}
+
 /* A complete reply to the head command (code >= 200), or a preliminary one. */
 static void ftpp_reply_done(struct ftpp_session *s, int code, const struct ftp_reply_line *last)
 {
@@ -132,6 +140,19 @@ static void ftpp_pasv_reply(struct ftpp_session *s, int code, uint64_t now)
 		ftpp_out_reply(s, 425, "Can't open data connection");
 		goto out;
 	}
+	if (head->converted) {
+		/* The client asked EPSV: it gets a 229, built from the 227. */
+		n = ftp_format_229(ann.port, '|', rep, sizeof(rep));
+		if (n < 0) {
+			ftpp_xfer_end(s, "format failed");
+			ftpp_out_reply(s, 425, "Can't open data connection");
+			goto out;
+		}
+		ftpp_out_send(s, FTPP_ACT_SEND_CLIENT, "229 Entering Extended Passive Mode ", 35);
+		ftpp_out_send(s, FTPP_ACT_SEND_CLIENT, rep, (size_t)n);
+		ftpp_out_send(s, FTPP_ACT_SEND_CLIENT, "\r\n", 2);
+		goto out;
+	}
 	ftpp_out_send(s, FTPP_ACT_SEND_CLIENT, s->held.p, found_at + span.off);
 	ftpp_out_send(s, FTPP_ACT_SEND_CLIENT, rep, (size_t)n);
 	ftpp_out_send(s, FTPP_ACT_SEND_CLIENT, s->held.p + found_at + span.off + span.len,
@@ -164,6 +185,20 @@ static bool ftpp_server_line(struct ftpp_session *s, const uint8_t *line, size_t
 	closing = in_multi ? (rl.code == s->multi_code && !rl.more) : !rl.more;
 	if (!in_multi && rl.more)
 		s->multi_code = rl.code;
+	if (!in_multi && ftpp_epsv_refused(s, rl.code))
+		s->swallow = true;
+	if (s->swallow) {
+		/* An old IPv4 server without RFC 2428: ask it the RFC 959 way and
+		 * answer the client's EPSV ourselves from the 227. */
+		if (closing) {
+			s->swallow = false;
+			s->multi_code = 0;
+			ftpp_pend_at(s, 0)->converted = true;
+			ftpp_out_send(s, FTPP_ACT_SEND_SERVER, "PASV\r\n", 6);
+			ftpp_out_log(s, "S%u EPSV refused by server: retried as PASV", s->id);
+		}
+		return true;
+	}
 	/* Every 227/229 is held whole and inspected; one that answers no
 	 * PASV/EPSV of ours is refused (slipstreamed announcement). */
 	if (!in_multi && (code == 227 || code == 229))

@@ -371,6 +371,10 @@ static void closes_with(const char *in, size_t len, bool bytewise, const char *r
 	CU_ASSERT(strstr(tu_px_take_client(&ps), reply) != NULL);
 	ftpp_session_get_info(ps.s, &info);
 	CU_ASSERT(info.state == FTPP_SESS_CLOSED);
+	CU_ASSERT(!info.reason_from_server);
+	CU_ASSERT(info.reason == FTPP_CLOSE_LINE_TOO_LONG || info.reason == FTPP_CLOSE_NUL);
+	/* where the offending line began in the client's stream */
+	CU_ASSERT(info.reason_offset == (starts(in, "NOOP\r\n") ? 6 : 0));
 	CU_ASSERT(tu_px_client_n(&ps, "NOOP\r\n", 6) == -EPIPE);
 	close_session(&px, &ps);
 }
@@ -472,7 +476,8 @@ static const struct reply_row reply_rows[] = {
 	{"EPSV", "229 Entering Extended Passive Mode (|||70000|)\r\n", "425 Can't open data connection\r\n", 0},
 	{"EPSV", "229 Entering Extended Passive Mode (||30000|)\r\n", "425 Can't open data connection\r\n", 0},
 	{"EPSV", "229 Entering Extended Passive Mode\r\n", "425 Can't open data connection\r\n", 0},
-	{"EPSV", "500 EPSV not understood\r\n", NULL, 0},
+	{"EPSV", "425 no passive\r\n", NULL, 0},
+	{"EPSV", "550 EPSV refused\r\n", NULL, 0},
 	{"NOOP", "227 Entering Passive Mode (198,51,100,20,117,48)\r\n", "425 Can't open data connection\r\n", 0},
 	{"NOOP", "229 (|||30000|)\r\n", "425 Can't open data connection\r\n", 0},
 	{"NOOP", "garbage line\r\n200 ok\r\n", NULL, 0},

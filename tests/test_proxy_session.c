@@ -40,6 +40,7 @@ static void assert_clean(const struct tu_px *px)
 
 static void test_pasv_retr_fast(void)
 {
+	struct gnat_counters c0, c1;
 	struct tu_px_sess ps;
 	struct gnat_result res;
 	struct net_tuple t;
@@ -73,13 +74,23 @@ static void test_pasv_retr_fast(void)
 	CU_ASSERT(tu_px_calls(&px) == calls + 1); /* one session redirect */
 
 	/* The client's data SYN to S:30000 is translated in the gNAT, straight
-	 * to the server from the public address. */
+	 * to the server from the public address; so is all that follows, and
+	 * nothing goes up to the proxy. */
+	gnat_counters_get(px.g, &c0);
 	res = tu_px_push(&px, GNAT_SIDE_INSIDE, C, 45000, S, 30000, 0x02, &t);
 	CU_ASSERT(res.verdict == GNAT_FORWARD);
 	CU_ASSERT(res.redirect_id != 0);
 	CU_ASSERT(tu_px_addr_is(&t.src, PUB));
 	CU_ASSERT(tu_px_addr_is(&t.dst, S));
 	CU_ASSERT(t.dport == 30000);
+	res = tu_px_push(&px, GNAT_SIDE_OUTSIDE, S, 30000, PUB, t.sport, 0x12, &t);
+	CU_ASSERT(res.verdict == GNAT_FORWARD);
+	CU_ASSERT(tu_px_addr_is(&t.dst, C) && t.dport == 45000);
+	res = tu_px_push(&px, GNAT_SIDE_INSIDE, C, 45000, S, 30000, 0x10, &t);
+	CU_ASSERT(res.verdict == GNAT_FORWARD);
+	gnat_counters_get(px.g, &c1);
+	CU_ASSERT(c1.pkts_local == c0.pkts_local);
+	CU_ASSERT(c1.pkts_translated == c0.pkts_translated + 3);
 
 	tu_px_client(&ps, "RETR file.bin\r\n");
 	CU_ASSERT_STRING_EQUAL(tu_px_take_server(&ps), "RETR file.bin\r\n");
@@ -370,6 +381,33 @@ static void test_ipv6_epsv_eprt_fast(void)
 	CU_ASSERT_STRING_EQUAL(tu_px_take_client(&ps), "150 ok\r\n226 ok\r\n200 ok\r\n150 ok\r\n226 ok\r\n500 Illegal PORT command\r\n");
 	CU_ASSERT(data_actions(&ps) == 0);
 	CU_ASSERT(tu_px_errors(&px) == 0);
+	end_session(&px, &ps);
+	tu_px_fini(&px);
+}
+
+static void test_epsv_retried_as_pasv(void)
+{
+	struct tu_px_sess ps;
+	struct gnat_result res;
+	struct tu_px px;
+
+	start(&px);
+	login(&px, &ps, C, 40026, S);
+	tu_px_client(&ps, "EPSV\r\n");
+	CU_ASSERT_STRING_EQUAL(tu_px_take_server(&ps), "EPSV\r\n");
+	tu_px_server(&ps, "500-unknown\r\n500 command EPSV\r\n");
+	CU_ASSERT_STRING_EQUAL(tu_px_take_client(&ps), "");
+	CU_ASSERT_STRING_EQUAL(tu_px_take_server(&ps), "PASV\r\n");
+	tu_px_server(&ps, "227 Entering Passive Mode (198,51,100,20,117,48)\r\n");
+	CU_ASSERT_STRING_EQUAL(tu_px_take_client(&ps),
+			       "229 Entering Extended Passive Mode (|||30000|)\r\n");
+	res = tu_px_push(&px, GNAT_SIDE_INSIDE, C, 45003, S, 30000, 0x02, NULL);
+	CU_ASSERT(res.verdict == GNAT_FORWARD && res.redirect_id != 0);
+	/* a PASV that fails too is the client's to see */
+	tu_px_client(&ps, "EPSV\r\n");
+	tu_px_server(&ps, "502 no\r\n");
+	tu_px_server(&ps, "502 no PASV either\r\n");
+	CU_ASSERT_STRING_EQUAL(tu_px_take_client(&ps), "502 no PASV either\r\n");
 	end_session(&px, &ps);
 	tu_px_fini(&px);
 }
@@ -879,7 +917,7 @@ static void test_bad_config(void)
 TU_MAIN("proxy_session", TU_CASE(test_pasv_retr_fast), TU_CASE(test_port_retr_fast),
 	TU_CASE(test_several_files_stor_list), TU_CASE(test_pasv_list_proxy_path),
 	TU_CASE(test_port_proxy_path), TU_CASE(test_ipv6_epsv_eprt_fast),
-	TU_CASE(test_eprt_v4_kept_as_eprt), TU_CASE(test_rest_and_abor_fast),
+	TU_CASE(test_eprt_v4_kept_as_eprt), TU_CASE(test_epsv_retried_as_pasv), TU_CASE(test_rest_and_abor_fast),
 	TU_CASE(test_abor_proxy_path), TU_CASE(test_site_deny), TU_CASE(test_read_only_in_order),
 	TU_CASE(test_redirect_map), TU_CASE(test_bounce_refused), TU_CASE(test_slipstream_refused),
 	TU_CASE(test_max_sessions), TU_CASE(test_unused_redirect_expires),
