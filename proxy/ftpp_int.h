@@ -131,7 +131,10 @@ bool ftpp_policy_is_write(const char *verb);
 enum ftpp_mode ftpp_policy_path(const struct ftpp_policy *p, bool listing, bool have_size,
 				uint64_t size);
 
-/* ftpp_session.c */
+/* ftpp_admit.c */
+void ftpp_session_admit(struct ftpp_session *s, uint64_t now);
+
+/* ftpp_pend.c / ftpp_session.c */
 void ftpp_session_close(struct ftpp_session *s, enum ftpp_close_reason why, bool from_server,
 			uint64_t offset, int code, const char *text);
 void ftpp_pend_push(struct ftpp_session *s, const struct ftpp_pending *p);

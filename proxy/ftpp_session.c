@@ -1,62 +1,11 @@
-/* ftpp_session.c - one intercepted control session's life: open (original
- * destination, site policy, limits, redirect map), the entry points that take
- * bytes and events, the queue matching replies to commands, the timer, and
- * the close that leaves nothing behind in the NAT. */
+/* ftpp_session.c - one intercepted control session's life: the entry points
+ * that take bytes and events, the timer, and the close and free that leave
+ * nothing behind in the NAT. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ftpp_int.h"
-
-static uint32_t ftpp_client_count(const struct ftpp *f, const struct net_addr *client)
-{
-	uint32_t n = 0;
-
-	for (const struct ftpp_session *s = f->sessions; s; s = s->next)
-		n += s->state != FTPP_SESS_CLOSED && net_addr_eq(&s->accepted.src, client);
-	return n;
-}
-
-struct ftpp_pending *ftpp_pend_at(struct ftpp_session *s, size_t i)
-{
-	return i < s->pend_n ? &s->pend[(s->pend_head + i) % FTPP_MAX_PENDING] : NULL;
-}
-
-void ftpp_pend_push(struct ftpp_session *s, const struct ftpp_pending *p)
-{
-	/* Callers stop reading commands while the queue is full. */
-	if (s->pend_n == FTPP_MAX_PENDING)
-		return;
-	s->pend[(s->pend_head + s->pend_n++) % FTPP_MAX_PENDING] = *p;
-	ftpp_pend_flush_local(s);
-}
-
-void ftpp_pend_local(struct ftpp_session *s, int code, const char *text)
-{
-	struct ftpp_pending p;
-
-	memset(&p, 0, sizeof(p));
-	p.kind = FTPP_CMD_LOCAL;
-	p.code = code;
-	p.text = text;
-	s->info.refused++;
-	ftpp_pend_push(s, &p);
-}
-
-/* A locally answered command replies in its turn, never ahead of replies the
- * server still owes for earlier commands. */
-void ftpp_pend_flush_local(struct ftpp_session *s)
-{
-	while (s->pend_n && s->state != FTPP_SESS_CLOSED) {
-		struct ftpp_pending *p = ftpp_pend_at(s, 0);
-
-		if (p->kind != FTPP_CMD_LOCAL)
-			break;
-		ftpp_out_reply(s, p->code, p->text);
-		s->pend_head = (s->pend_head + 1) % FTPP_MAX_PENDING;
-		s->pend_n--;
-	}
-}
 
 void ftpp_arm_timer(struct ftpp_session *s, uint64_t now)
 {
@@ -100,60 +49,6 @@ void ftpp_session_close(struct ftpp_session *s, enum ftpp_close_reason why, bool
 	ftpp_out_log(s, "S%u closed reason=%d transfers=%u fast=%u proxy=%u refused=%u", s->id,
 		     (int)why, s->info.transfers, s->info.fast_transfers, s->info.proxy_transfers,
 		     s->info.refused);
-}
-
-/* Decides, before any server is contacted, whether and where this session
- * goes. Refusals are replies, not errors. */
-static void ftpp_session_admit(struct ftpp_session *s, uint64_t now)
-{
-	const struct ftpp_policy *pol = &s->f->cfg.policy;
-	const struct ftpp_site_rule *rule;
-	char abuf[NET_ADDR_STRLEN], rbuf[NET_ADDR_STRLEN];
-	struct net_tuple orig;
-	struct ftpp_action a;
-	bool deny;
-
-	if (natapi_lookup_original(s->f->api, &s->accepted, &orig) != 0) {
-		ftpp_session_close(s, FTPP_CLOSE_NOT_INTERCEPTED, false, 0, 421,
-				   "Service not available (not an intercepted session)");
-		return;
-	}
-	s->info.client = orig;
-	s->apparent = orig.dst;
-	s->apparent_port = orig.dport;
-	s->public_addr = orig.dst.family == NET_AF_INET6 ? &s->f->cfg.public6 : &s->f->cfg.public4;
-	s->inside_addr = orig.dst.family == NET_AF_INET6 ? &s->f->cfg.inside6 : &s->f->cfg.inside4;
-	if (!net_addr_is_set(s->inside_addr))
-		s->inside_addr = &s->f->cfg.listen_addr;
-	rule = ftpp_policy_site(pol, &orig.dst, &deny);
-	if (deny || !net_addr_is_set(s->public_addr)) {
-		int code = rule ? rule->code : pol->default_deny_code;
-		const char *msg = rule ? rule->message : pol->default_deny_message;
-
-		ftpp_session_close(s, FTPP_CLOSE_DENIED, false, 0, code ? code : 421,
-				   msg[0] ? msg : "Service not available");
-		return;
-	}
-	if ((pol->max_sessions && ftpp_active_sessions(s->f) > pol->max_sessions) ||
-	    (pol->max_per_client && ftpp_client_count(s->f, &orig.src) > pol->max_per_client)) {
-		ftpp_session_close(s, FTPP_CLOSE_LIMIT, false, 0, 421,
-				   "Too many connections, try again later");
-		return;
-	}
-	ftpp_policy_map(pol, &orig.dst, orig.dport, &s->info.server, &s->info.server_port);
-	(void)net_addr_format(&s->apparent, abuf, sizeof(abuf));
-	(void)net_addr_format(&s->info.server, rbuf, sizeof(rbuf));
-	ftpp_out_log(s, "S%u open server=%s:%u real=%s:%u", s->id, abuf, orig.dport, rbuf,
-		     s->info.server_port);
-	memset(&a, 0, sizeof(a));
-	a.type = FTPP_ACT_CONNECT_SERVER;
-	a.addr = s->info.server;
-	a.port = s->info.server_port;
-	a.src = *s->public_addr;
-	ftpp_out_push(s, &a, NULL, 0);
-	s->server_asked = true;
-	s->idle_deadline = now + s->f->cfg.idle_timeout_ns;
-	ftpp_arm_timer(s, now);
 }
 
 int ftpp_session_open(struct ftpp *f, const struct net_tuple *accepted, uint64_t now,

@@ -119,7 +119,6 @@ int ftpp_xfer_start(struct ftpp_session *s, const char *verb, bool listing, uint
 	struct natapi_session_redirect r;
 	int rc;
 
-	(void)now;
 	if (s->x.st != FTPP_XFER_ANNOUNCED)
 		return 0; /* no data endpoint: the server answers 425 itself */
 	snprintf(s->x.verb, sizeof(s->x.verb), "%s", verb);
