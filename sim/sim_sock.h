@@ -22,7 +22,10 @@ struct sim_sock;
  * sim_sock_close() to release the socket. No callback follows close(). */
 struct sim_sock_ops {
 	void (*on_connected)(struct sim_sock *s, void *ctx);
+	/* New in-order data in the receive buffer, or the end of the stream
+	 * (recv then returns 0). Edge-triggered: read what you want now. */
 	void (*on_readable)(struct sim_sock *s, void *ctx);
+	/* Send space freed after a send() that came up short. */
 	void (*on_writable)(struct sim_sock *s, void *ctx);
 	void (*on_closed)(struct sim_sock *s, void *ctx, int err);
 	/* On a listener: child is established; it inherits ops, ctx and xfer
