@@ -874,6 +874,43 @@ static void test_size_threshold(void)
 	tu_px_fini(&px);
 }
 
+static void test_session_end_gives_back(void)
+{
+	struct tu_px_sess ps;
+	struct gnat_result res;
+	struct tu_px px;
+	uint64_t calls;
+
+	start(&px);
+	login(&px, &ps, C, 40027, S);
+	tu_px_client(&ps, "PASV\r\n");
+	tu_px_server(&ps, "227 ok (198,51,100,20,117,48)\r\n");
+	CU_ASSERT(tu_px_rdr_active(&px) == px.start_rdr + 1);
+	calls = tu_px_calls(&px);
+	/* the client goes away with a redirect pending: one cancel_group */
+	tu_px_event(&ps, FTPP_EV_CLIENT_CLOSED, 0, FTPP_DATA_CLIENT);
+	CU_ASSERT(tu_px_calls(&px) == calls + 1);
+	assert_clean(&px);
+	res = tu_px_push(&px, GNAT_SIDE_INSIDE, C, 45004, S, 30000, 0x02, NULL);
+	CU_ASSERT(res.redirect_id == 0);
+	tu_px_close(&ps);
+	CU_ASSERT(tu_px_calls(&px) == calls + 1); /* free: nothing left */
+
+	/* an active transfer running when the server drops: redirect and port */
+	login(&px, &ps, C, 40028, S);
+	tu_px_client(&ps, "PORT 192,0,2,10,200,1\r\n");
+	tu_px_server(&ps, "200 ok\r\n");
+	tu_px_client(&ps, "RETR a\r\n");
+	calls = tu_px_calls(&px);
+	tu_px_event(&ps, FTPP_EV_SERVER_CLOSED, 0, FTPP_DATA_CLIENT);
+	CU_ASSERT(tu_px_calls(&px) == calls + 2); /* cancel_group + release */
+	CU_ASSERT(ps.client_closed);
+	assert_clean(&px);
+	tu_px_close(&ps);
+	CU_ASSERT(tu_px_errors(&px) == 0);
+	tu_px_fini(&px);
+}
+
 static void test_destroy_cleans_open_sessions(void)
 {
 	struct tu_px_sess ps;
@@ -923,5 +960,6 @@ TU_MAIN("proxy_session", TU_CASE(test_pasv_retr_fast), TU_CASE(test_port_retr_fa
 	TU_CASE(test_max_sessions), TU_CASE(test_unused_redirect_expires),
 	TU_CASE(test_idle_timeout), TU_CASE(test_auth_tls_refused),
 	TU_CASE(test_connect_failed_and_early_commands), TU_CASE(test_not_intercepted),
-	TU_CASE(test_size_threshold), TU_CASE(test_destroy_cleans_open_sessions),
+	TU_CASE(test_size_threshold), TU_CASE(test_session_end_gives_back),
+	TU_CASE(test_destroy_cleans_open_sessions),
 	TU_CASE(test_bad_config))
