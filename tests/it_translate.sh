@@ -15,6 +15,14 @@ tshark_q() { tshark "$@" 2>/dev/null; }
 
 TS=(tshark_q -n -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE)
 
+# The checksum filter itself must see a bad checksum: corrupt the first
+# packet's IPv4 header checksum (pcap 24 + record 16 + Ethernet 14 + 10).
+cp pcaps/kernel-nat/lftp-port-inside.pcap "$T/corrupt.pcap"
+printf '\xde\xad' | dd of="$T/corrupt.pcap" bs=1 seek=64 conv=notrunc status=none
+nbad=$("${TS[@]}" -r "$T/corrupt.pcap" -Y 'ip.checksum.status==0 || tcp.checksum.status==0' | wc -l)
+[ "$nbad" -eq 1 ] && pass "checksum filter sees one corrupted checksum" ||
+	fail "checksum filter saw $nbad bad packets in a capture with one corrupted checksum"
+
 # Announced data endpoints (PORT, EPRT, 227, 229) that a later SYN (no ACK)
 # really connects to. Prints "announced matched".
 endpoints_matched() {
