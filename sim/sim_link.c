@@ -132,6 +132,9 @@ static void link_arrive(void *arg)
 	d->st.rx_pkts++;
 	d->st.rx_bytes += pkt->len;
 	pkt->owner = NULL;
+	if (d->link->tap.fn && d->link->tap.at_arrival)
+		d->link->tap.fn(d->link->tap.ctx, d->link, d->from, d->link->w->sched.now, pkt->data,
+				pkt->len);
 	to->node->rx(to->node, to, pkt);
 }
 
@@ -173,7 +176,7 @@ int sim_link_send(struct sim_iface *ifc, struct sim_pkt *pkt)
 		d->st.max_queue_pkts = d->ring_count;
 	if (d->queued_bytes > d->st.max_queue_bytes)
 		d->st.max_queue_bytes = d->queued_bytes;
-	if (l->tap.fn)
+	if (l->tap.fn && !l->tap.at_arrival)
 		l->tap.fn(l->tap.ctx, l, ifc->side, now, pkt->data, pkt->len);
 	if (sim_rand_bernoulli(&l->w->rand, l->p.loss)) {
 		d->st.drop_loss++;

@@ -48,12 +48,15 @@ struct sim_link_stats {
 	uint64_t max_queue_bytes;
 };
 
-/* The per-packet tap sees every packet accepted onto the wire (lost ones
- * included), at the time it was handed to the link. from = sending side. */
+/* The per-packet tap. By default it sees every packet accepted onto the
+ * wire (lost ones included) at the time it was handed to the link, like a
+ * capture at the sender; with at_arrival it sees what reaches the far end,
+ * when it arrives, like a capture at the receiver. from = sending side. */
 struct sim_link_tap {
 	void (*fn)(void *ctx, const struct sim_link *l, int from, uint64_t t_ns,
 		   const uint8_t *pkt, size_t len);
 	void *ctx;
+	bool at_arrival;
 };
 
 /* Transmit side of one direction; finish times of queued packets are kept in

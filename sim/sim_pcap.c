@@ -76,9 +76,9 @@ void sim_pcap_tap(void *ctx, const struct sim_link *l, int from, uint64_t t_ns,
 	pc->count++;
 }
 
-void sim_pcap_attach(struct sim_pcap *pc, struct sim_link *l)
+void sim_pcap_attach(struct sim_pcap *pc, struct sim_link *l, bool at_arrival)
 {
-	struct sim_link_tap tap = {sim_pcap_tap, pc};
+	struct sim_link_tap tap = {sim_pcap_tap, pc, at_arrival};
 
 	sim_link_set_tap(l, &tap);
 }

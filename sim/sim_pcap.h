@@ -4,6 +4,7 @@
 #ifndef GATELAB_SIM_PCAP_H
 #define GATELAB_SIM_PCAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,8 +19,9 @@ int sim_pcap_open(const char *path, uint32_t snaplen, struct sim_pcap **out);
  * sim_pcap as ctx. */
 void sim_pcap_tap(void *ctx, const struct sim_link *l, int from, uint64_t t_ns,
 		  const uint8_t *pkt, size_t len);
-/* Attaches the recorder as l's tap. */
-void sim_pcap_attach(struct sim_pcap *pc, struct sim_link *l);
+/* Attaches the recorder as l's tap: packets as sent (lost ones included),
+ * or with at_arrival as received. */
+void sim_pcap_attach(struct sim_pcap *pc, struct sim_link *l, bool at_arrival);
 uint64_t sim_pcap_count(const struct sim_pcap *pc);
 /* Flushes, closes and renames the temp file into place. Returns 0 or -EIO
  * (the temp file is removed then). Frees pc in every case. */

@@ -321,7 +321,7 @@ static void test_tcp_pcap(void)
 
 	net2_init(&n, 4);
 	CU_ASSERT_FATAL(sim_pcap_open(path, 0, &pc) == 0);
-	sim_pcap_attach(pc, &n.l);
+	sim_pcap_attach(pc, &n.l, false);
 	CU_ASSERT_FATAL(sim_sock_listen(&n.b, 7, &lops, &e, &e.l) == 0);
 	CU_ASSERT_FATAL(sim_sock_connect(&n.a, addr_ptr("2001:db8::2"), 7, &cops, &e, &e.c) == 0);
 	sim_sched_run(&n.w.sched, SIM_TIME_NEVER);

@@ -242,7 +242,7 @@ static void test_tap(void)
 {
 	struct pair p;
 	struct tap_log tl = {0};
-	struct sim_link_tap tap = {tap_fn, &tl};
+	struct sim_link_tap tap = {tap_fn, &tl, false};
 	struct sim_link_params lp;
 
 	sim_link_params_default(&lp);
@@ -261,6 +261,31 @@ static void test_tap(void)
 	pair_free(&p);
 }
 
+static void test_tap_at_arrival(void)
+{
+	struct pair p;
+	struct tap_log tl = {0};
+	struct sim_link_tap tap = {tap_fn, &tl, true};
+	struct sim_link_params lp;
+
+	sim_link_params_default(&lp);
+	lp.bw_bps = 8000000;
+	lp.delay_ns = 1000;
+	lp.loss = 0.5;
+	pair_init(&p, 8, &lp);
+	sim_link_set_tap(&p.l, &tap);
+	for (int i = 0; i < 8; i++)
+		send_len(&p, &p.ia, 100, (uint8_t)i);
+	sim_sched_run(&p.w.sched, SIM_TIME_NEVER);
+	/* Only what arrived, when it arrived. */
+	CU_ASSERT_EQUAL((uint64_t)tl.n, sim_link_stats(&p.l, 0)->rx_pkts);
+	CU_ASSERT(tl.n < 8);
+	CU_ASSERT_EQUAL(tl.n, p.b.n);
+	for (int i = 0; i < tl.n; i++)
+		CU_ASSERT_EQUAL(tl.t[i], p.b.t[i]);
+	pair_free(&p);
+}
+
 static void test_pcap(void)
 {
 	struct pair p;
@@ -275,7 +300,7 @@ static void test_pcap(void)
 	pair_init(&p, 6, NULL);
 	remove(path);
 	CU_ASSERT_FATAL(sim_pcap_open(path, 0, &pc) == 0);
-	sim_pcap_attach(pc, &p.l);
+	sim_pcap_attach(pc, &p.l, false);
 	sim_sched_run(&p.w.sched, 3 * SIM_NS_PER_S + 123456789);
 	send_len(&p, &p.ia, 60, 0x45);
 	send_len(&p, &p.ib, 80, 0x60);
@@ -327,5 +352,5 @@ static void test_link_init_errors(void)
 }
 
 TU_MAIN("sim_link", TU_CASE(test_timing), TU_CASE(test_mtu_drop), TU_CASE(test_queue_drop),
-	TU_CASE(test_loss_seeded), TU_CASE(test_reorder), TU_CASE(test_tap), TU_CASE(test_pcap),
+	TU_CASE(test_loss_seeded), TU_CASE(test_reorder), TU_CASE(test_tap), TU_CASE(test_tap_at_arrival), TU_CASE(test_pcap),
 	TU_CASE(test_link_init_errors))
