@@ -589,7 +589,70 @@ static void test_log_not_forgeable(void)
 	close_session(&px, &ps);
 }
 
+/* Random garbage on both sides, in random splits: the core never crashes,
+ * never logs a control character, and gives everything back at the end. */
+static void test_random_input(void)
+{
+	static const char *const atoms[] = {
+		"PORT ", "EPRT ", "PASV", "EPSV", "RETR ", "LIST", "227 ", "229 ", "226 ",
+		"150 ", "211-", "211 ", "(|||", "|)", "192,0,2,10,", "198,51,100,20,", "117,48)",
+		"\r\n", "\n", "\r", ",", "|", "\xff\xf4", "\x1b", "ABOR", "AUTH TLS", "STOR ",
+		"|1|192.0.2.10|", "5000|", "1", "255", "x", " "};
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	unsigned steps = 0;
+
+	for (int round = 0; round < 60; round++) {
+		struct tu_px_sess ps;
+		struct tu_px px;
+
+		tu_px_init(&px);
+		px.cfg.policy.default_mode = round % 2 ? FTPP_MODE_PROXY : FTPP_MODE_FAST;
+		CU_ASSERT_FATAL(tu_px_start(&px) == 0);
+		tu_px_login(&px, &ps, TU_PX_CLIENT, (uint16_t)(42000 + round), TU_PX_SERVER);
+		for (int step = 0; step < 200 && !ps.client_closed; step++) {
+			char chunk[256];
+			size_t n = 0, k = tu_rand(&seed) % 12;
+
+			for (size_t i = 0; i < k; i++) {
+				const char *a = atoms[tu_rand(&seed) % (sizeof(atoms) / sizeof(atoms[0]))];
+				size_t al = strlen(a);
+
+				memcpy(chunk + n, a, al);
+				n += al;
+			}
+			if (tu_rand(&seed) % 150 == 0)
+				chunk[n++] = '\0'; /* rarely: ends the session */
+			steps++;
+			if (tu_rand(&seed) % 2)
+				tu_px_client_n(&ps, chunk, n);
+			else {
+				px.now += 1000;
+				(void)ftpp_feed_server(ps.s, (const uint8_t *)chunk, n, px.now);
+				tu_px_drain(&ps);
+			}
+			if (tu_rand(&seed) % 10 == 0) {
+				const struct ftpp_action *l = tu_px_last(&ps, FTPP_ACT_LISTEN_DATA);
+
+				if (l) {
+					tu_px_event(&ps, FTPP_EV_DATA_UP, l->data_id, FTPP_DATA_CLIENT);
+					tu_px_event(&ps, FTPP_EV_DATA_UP, l->data_id, FTPP_DATA_SERVER);
+					tu_px_event(&ps, FTPP_EV_DATA_DONE, l->data_id, FTPP_DATA_SERVER);
+				}
+				px.now += 70 * GNAT_NS_PER_S;
+				tu_px_event(&ps, FTPP_EV_TIMER, 0, FTPP_DATA_CLIENT);
+			}
+			ps.n_client = ps.n_server = 0;
+		}
+		CU_ASSERT(ps.bad_logs == 0);
+		tu_px_close(&ps);
+		CU_ASSERT(tu_px_rdr_active(&px) == px.start_rdr);
+		CU_ASSERT(tu_px_gnat_rdr_active(&px) == px.start_rdr);
+		tu_px_fini(&px);
+	}
+	CU_ASSERT(steps > 3000); /* sessions lived long enough to mean something */
+}
+
 TU_MAIN("proxy_lines", TU_CASE(test_rows_whole), TU_CASE(test_rows_bytewise),
 	TU_CASE(test_rows_pipelined), TU_CASE(test_line_limits), TU_CASE(test_nul_refused),
 	TU_CASE(test_replies_whole), TU_CASE(test_replies_bytewise), TU_CASE(test_227_ports),
-	TU_CASE(test_escape), TU_CASE(test_log_not_forgeable))
+	TU_CASE(test_escape), TU_CASE(test_log_not_forgeable), TU_CASE(test_random_input))

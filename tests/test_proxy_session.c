@@ -911,6 +911,85 @@ static void test_session_end_gives_back(void)
 	tu_px_fini(&px);
 }
 
+static void test_proxy_path_failures(void)
+{
+	const struct ftpp_action *l;
+	struct tu_px_sess ps;
+	struct tu_px px;
+
+	tu_px_init(&px);
+	px.cfg.policy.default_mode = FTPP_MODE_PROXY;
+	px.cfg.data_timeout_ns = 5 * GNAT_NS_PER_S;
+	CU_ASSERT_FATAL(tu_px_start(&px) == 0);
+	login(&px, &ps, TU_PX_CLIENT6, 40029, TU_PX_SERVER6);
+	/* IPv6 passive on the proxy path: listener on the inside v6 address */
+	tu_px_client(&ps, "EPSV\r\nRETR a\r\n");
+	tu_px_server(&ps, "229 Entering Extended Passive Mode (|||31000|)\r\n");
+	l = tu_px_last(&ps, FTPP_ACT_LISTEN_DATA);
+	CU_ASSERT_FATAL(l != NULL);
+	CU_ASSERT(tu_px_addr_is(&l->addr, TU_PX_PROXY6));
+	CU_ASSERT(tu_px_addr_is(&tu_px_last(&ps, FTPP_ACT_CONNECT_DATA)->addr, TU_PX_SERVER6));
+	CU_ASSERT(tu_px_addr_is(&tu_px_last(&ps, FTPP_ACT_CONNECT_DATA)->src, TU_PX_PUBLIC6));
+	/* the server side fails: the final reply is not held for it */
+	tu_px_event(&ps, FTPP_EV_DATA_UP, l->data_id, FTPP_DATA_CLIENT);
+	tu_px_event(&ps, FTPP_EV_DATA_FAILED, l->data_id, FTPP_DATA_SERVER);
+	CU_ASSERT(ps.counts[FTPP_ACT_CLOSE_DATA] == 1);
+	tu_px_take_client(&ps);
+	tu_px_server(&ps, "425 no data\r\n");
+	CU_ASSERT_STRING_EQUAL(tu_px_take_client(&ps), "425 no data\r\n");
+	CU_ASSERT(ps.counts[FTPP_ACT_CLOSE_DATA] == 1);
+	/* a stale event for the old data id changes nothing */
+	tu_px_event(&ps, FTPP_EV_DATA_UP, l->data_id, FTPP_DATA_SERVER);
+	CU_ASSERT(ps.counts[FTPP_ACT_SPLICE_DATA] == 0);
+	assert_clean(&px);
+
+	/* one side up, the other never comes: the data timer frees the reply */
+	tu_px_client(&ps, "EPSV\r\nRETR b\r\n");
+	tu_px_server(&ps, "229 (|||31001|)\r\n");
+	l = tu_px_last(&ps, FTPP_ACT_LISTEN_DATA);
+	tu_px_event(&ps, FTPP_EV_DATA_UP, l->data_id, FTPP_DATA_SERVER);
+	tu_px_take_client(&ps);
+	tu_px_server(&ps, "150 ok\r\n226 done\r\n");
+	CU_ASSERT_STRING_EQUAL(tu_px_take_client(&ps), "150 ok\r\n");
+	px.now += 6 * GNAT_NS_PER_S;
+	tu_px_event(&ps, FTPP_EV_TIMER, 0, FTPP_DATA_CLIENT);
+	CU_ASSERT_STRING_EQUAL(tu_px_take_client(&ps), "226 done\r\n");
+	CU_ASSERT(ps.counts[FTPP_ACT_CLOSE_DATA] == 2);
+	assert_clean(&px);
+	end_session(&px, &ps);
+	tu_px_fini(&px);
+}
+
+static void test_server_protocol_errors(void)
+{
+	static char big[700];
+	struct tu_px_sess ps;
+	struct ftpp_session_info in;
+	struct tu_px px;
+
+	start(&px);
+	login(&px, &ps, C, 40030, S);
+	memset(big, 'x', sizeof(big) - 1);
+	memcpy(big, "200 ", 4);
+	tu_px_client(&ps, "NOOP\r\n");
+	tu_px_server(&ps, big);
+	CU_ASSERT(ps.client_closed && ps.server_closed);
+	ftpp_session_get_info(ps.s, &in);
+	CU_ASSERT(in.reason == FTPP_CLOSE_SERVER_PROTOCOL);
+	CU_ASSERT(in.reason_from_server);
+	tu_px_close(&ps);
+	login(&px, &ps, C, 40031, S);
+	tu_px_client(&ps, "NOOP\r\n");
+	px.now += 1000;
+	CU_ASSERT(ftpp_feed_server(ps.s, (const uint8_t *)"200 a\0b\r\n", 9, px.now) == 0);
+	tu_px_drain(&ps);
+	CU_ASSERT(ps.client_closed);
+	CU_ASSERT(strstr(tu_px_take_client(&ps), "421 ") != NULL);
+	tu_px_close(&ps);
+	assert_clean(&px);
+	tu_px_fini(&px);
+}
+
 static void test_destroy_cleans_open_sessions(void)
 {
 	struct tu_px_sess ps;
@@ -961,5 +1040,6 @@ TU_MAIN("proxy_session", TU_CASE(test_pasv_retr_fast), TU_CASE(test_port_retr_fa
 	TU_CASE(test_idle_timeout), TU_CASE(test_auth_tls_refused),
 	TU_CASE(test_connect_failed_and_early_commands), TU_CASE(test_not_intercepted),
 	TU_CASE(test_size_threshold), TU_CASE(test_session_end_gives_back),
+	TU_CASE(test_proxy_path_failures), TU_CASE(test_server_protocol_errors),
 	TU_CASE(test_destroy_cleans_open_sessions),
 	TU_CASE(test_bad_config))
