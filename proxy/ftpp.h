@@ -204,6 +204,9 @@ enum ftpp_close_reason {
 	FTPP_CLOSE_INTERNAL,      /* out of memory or a NAT API failure */
 };
 
+/* "peer", "denied", ... for logs and reports; "unknown" for a bad value. */
+const char *ftpp_close_reason_name(enum ftpp_close_reason r);
+
 struct ftpp_session_info {
 	uint32_t id;
 	enum ftpp_session_state state;

@@ -27,6 +27,35 @@ void ftpp_arm_timer(struct ftpp_session *s, uint64_t now)
 	ftpp_out_push(s, &a, NULL, 0);
 }
 
+const char *ftpp_close_reason_name(enum ftpp_close_reason r)
+{
+	switch (r) {
+	case FTPP_CLOSE_NONE:
+		return "none";
+	case FTPP_CLOSE_PEER:
+		return "peer";
+	case FTPP_CLOSE_DENIED:
+		return "denied";
+	case FTPP_CLOSE_LIMIT:
+		return "limit";
+	case FTPP_CLOSE_NOT_INTERCEPTED:
+		return "not-intercepted";
+	case FTPP_CLOSE_CONNECT_FAILED:
+		return "connect-failed";
+	case FTPP_CLOSE_LINE_TOO_LONG:
+		return "line-too-long";
+	case FTPP_CLOSE_NUL:
+		return "nul";
+	case FTPP_CLOSE_SERVER_PROTOCOL:
+		return "server-protocol";
+	case FTPP_CLOSE_IDLE:
+		return "idle";
+	case FTPP_CLOSE_INTERNAL:
+		return "internal";
+	}
+	return "unknown";
+}
+
 void ftpp_session_close(struct ftpp_session *s, enum ftpp_close_reason why, bool from_server,
 			uint64_t offset, int code, const char *text)
 {
@@ -46,8 +75,8 @@ void ftpp_session_close(struct ftpp_session *s, enum ftpp_close_reason why, bool
 	s->info.reason = why;
 	s->info.reason_from_server = from_server;
 	s->info.reason_offset = offset;
-	ftpp_out_log(s, "S%u closed reason=%d transfers=%u fast=%u proxy=%u refused=%u", s->id,
-		     (int)why, s->info.transfers, s->info.fast_transfers, s->info.proxy_transfers,
+	ftpp_out_log(s, "S%u closed reason=%s transfers=%u fast=%u proxy=%u refused=%u", s->id,
+		     ftpp_close_reason_name(why), s->info.transfers, s->info.fast_transfers, s->info.proxy_transfers,
 		     s->info.refused);
 }
 

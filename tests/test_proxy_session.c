@@ -770,6 +770,9 @@ static void test_idle_timeout(void)
 	CU_ASSERT_STRING_EQUAL(tu_px_take_client(&ps), "421 Timeout: closing control connection\r\n");
 	ftpp_session_get_info(ps.s, &in);
 	CU_ASSERT(in.reason == FTPP_CLOSE_IDLE);
+	CU_ASSERT_STRING_EQUAL(ftpp_close_reason_name(in.reason), "idle");
+	CU_ASSERT(strstr(ps.last_log, "reason=idle") != NULL);
+	CU_ASSERT_STRING_EQUAL(ftpp_close_reason_name((enum ftpp_close_reason)99), "unknown");
 	tu_px_close(&ps);
 	tu_px_fini(&px);
 }
