@@ -86,14 +86,16 @@ struct ftpp_config {
  * above. Addresses stay unset: the caller fills them. */
 void ftpp_config_default(struct ftpp_config *cfg);
 
-/* Creates the TCP/21 port redirect to listen_addr:listen_port and the port
- * reservation (2 NAT API calls). api is not owned and must outlive the
- * proxy. Returns 0, -EINVAL (bad config: no listen address, no public
+/* Creates the TCP/21 port redirect to listen_addr:listen_port (and one to
+ * listen_addr6 when set; each matches its own family only) and the port
+ * reservation: 2 or 3 NAT API calls. The gNAT's own FTP editor must be off
+ * (the proxy does its job). api is not owned and must outlive the proxy. Returns 0, -EINVAL (bad config: no listen address, no public
  * address for its family, a map across families), -ENOMEM or the NAT API's
  * error (nothing is left behind on failure). */
 int ftpp_create(const struct ftpp_config *cfg, struct natapi *api, struct ftpp **out);
-/* Frees every remaining session (cancelling their redirects and ports), then
- * cancels the port redirect and the reservation. NULL is fine. */
+/* Frees every remaining session (cancelling their redirects and ports; the
+ * driver's pointers to them are void afterwards), then cancels the port
+ * redirects and the reservation. NULL is fine. */
 void ftpp_destroy(struct ftpp *f);
 
 /* ---- actions: what the driver must do, in order ------------------------ */
