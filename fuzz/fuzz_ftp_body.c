@@ -1,6 +1,7 @@
 /* fuzz_ftp_body.c - hostile bytes through the FTP grammar: line splitting,
  * command and reply parsing, address finding; every address found is
- * formatted back and re-parsed, and must name the same endpoint. */
+ * formatted back and re-parsed, alone and spliced into its line as an editor
+ * would, and must name the same endpoint. */
 #include "fuzz_targets.h"
 
 #include <errno.h>
@@ -74,6 +75,32 @@ static void fzf_round_trip(const struct ftp_addr_span *span)
 	fzf_check(fzf_same_ep(&ep, &span->ep));
 }
 
+/* What an editor does: put the formatted text in place of the span. The
+ * edited line must be found again, at the same place, naming the same
+ * endpoint, or a peer could read the rewritten line differently. */
+static void fzf_splice(const uint8_t *line, size_t len, bool is_reply,
+		       const struct ftp_addr_span *span)
+{
+	uint8_t out[FTP_MAX_LINE + 256];
+	struct ftp_addr_span again;
+	char text[128];
+	size_t n;
+	int k = ftp_format_span(span, &span->ep, text, sizeof(text));
+
+	if (k <= 0 || len - span->len + (size_t)k > sizeof(out))
+		return;
+	memcpy(out, line, span->off);
+	memcpy(out + span->off, text, (size_t)k);
+	memcpy(out + span->off + (size_t)k, line + span->off + span->len,
+	       len - span->off - span->len);
+	n = len - span->len + (size_t)k;
+	memset(&again, 0, sizeof(again));
+	fzf_check(ftp_find_addr(out, n, is_reply, &again) == 1);
+	fzf_check(again.kind == span->kind && again.off == span->off);
+	fzf_check(again.len == (size_t)k);
+	fzf_check(fzf_same_ep(&again.ep, &span->ep));
+}
+
 static void fzf_line(const uint8_t *line, size_t len, bool is_reply, bool *multi)
 {
 	struct ftp_cmd cmd;
@@ -100,6 +127,7 @@ static void fzf_line(const uint8_t *line, size_t len, bool is_reply, bool *multi
 		return;
 	fzf_check(span.off <= len && span.len <= len - span.off);
 	fzf_round_trip(&span);
+	fzf_splice(line, len, is_reply, &span);
 }
 
 int fuzz_ftp_one(const uint8_t *data, size_t size)

@@ -113,8 +113,10 @@ static struct gnat *fzp_open(uint8_t opt)
 	return g;
 }
 
-/* A port redirect (outside TCP/8080 to an inside server) and a session
- * redirect (one outside host's connection to the public address on 2020). */
+/* A port redirect (outside TCP/8080 to an inside server), a session
+ * redirect (one outside host's connection to the public address on 2020),
+ * and a destination NAT of one FTP server's address to another (so the FTP
+ * editor rewrites 227/229 replies). */
 static void fzp_redirects(struct gnat *g)
 {
 	struct gnat_redirect_spec s;
@@ -141,6 +143,14 @@ static void fzp_redirects(struct gnat *g)
 	fzp_addr("192.0.2.10", &s.new_dst);
 	s.new_dport = 3030;
 	s.one_shot = true;
+	fzp_check(gnat_redirect_add(g, &s, 0, &id) == 0);
+
+	memset(&s, 0, sizeof(s));
+	s.match.proto = 6;
+	fzp_prefix("198.51.100.99/32", &s.match.dst);
+	s.match.dport = 21;
+	s.set_dst = true;
+	fzp_addr("198.51.100.7", &s.new_dst);
 	fzp_check(gnat_redirect_add(g, &s, 0, &id) == 0);
 }
 

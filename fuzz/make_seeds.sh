@@ -21,6 +21,9 @@ for cap in pcaps/zeek/ipv4.pcap pcaps/zeek/ipv6.pcap pcaps/zeek/retr.pcap \
   "$tmp/extract" "$cap" $C/packet $C/ftp "$name" 25
 done
 
+# Whole FTP sessions on the fuzz topology, so the editor has lines to rewrite.
+"$tmp/extract" --synth $C/packet
+
 # FTP lines from the grammar table (tests/test_ftp.c string literals).
 n=0
 grep -oE '"[^"]*(PORT|EPRT|EPSV|PASV|227|229|USER|RETR)[^"]*"' tests/test_ftp.c | sort -u |
