@@ -1,8 +1,6 @@
-/* ftpp.h - the transparent FTP proxy's I/O-free core: the contract for its
- * drivers (the simulator's now, a Linux epoll one later). Bytes and events go
- * in with the time as an argument; bytes, connect/listen requests, timers and
- * log lines come out as a queue of actions; NAT API calls go through the
- * struct natapi handle the driver gives. No syscalls, no clock, no globals. */
+/* ftpp.h - the transparent FTP proxy's I/O-free core, the contract for its
+ * drivers: bytes and events in (time as an argument), actions out (bytes,
+ * connect/listen requests, timers, log lines), NAT calls via struct natapi. */
 #ifndef GATELAB_FTPP_H
 #define GATELAB_FTPP_H
 

@@ -1,7 +1,6 @@
-/* ftpp_server.c - replies from the server: reassembled into lines, bounded,
- * grouped into (multi-line, RFC 959 4.2) replies matched in order to the
- * commands that wait for them; 227/229 replies are held whole and handed to
- * the data-channel code, which may rewrite or refuse them. */
+/* ftpp_server.c - server replies: bounded lines grouped into (multi-line)
+ * replies matched in order to commands; 227/229 replies held whole and handed
+ * to the data channel, which rewrites or refuses them. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

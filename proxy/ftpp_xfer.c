@@ -1,8 +1,6 @@
-/* ftpp_xfer.c - the data channel of one control session. Fast path: NAT API
- * session redirects so the data connection is translated in the gNAT and no
- * byte comes up. Proxy path: listen/connect/splice requests to the driver.
- * Either way, whatever a transfer took (a redirect, a reserved port, data
- * sockets) is given back when it ends. */
+/* ftpp_xfer.c - one session's data channel: fast path by NAT API session
+ * redirects (no byte comes up), proxy path by listen/connect/splice requests;
+ * whatever a transfer took is given back when it ends. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,6 @@
-/* test_proxy_lines.c - the control-channel table: hundreds of client lines
- * and server replies, good and malformed, driven through a live session in
- * one piece, one byte at a time and pipelined, against what each must do
- * (forwarded as is, rewritten, answered locally, or the session closed). */
+/* test_proxy_lines.c - the control-channel table: hundreds of client lines and
+ * server replies, good and malformed, driven whole, byte by byte and pipelined
+ * through a live session, plus limits, NUL, escaping and random input. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

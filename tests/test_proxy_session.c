@@ -1,8 +1,6 @@
-/* test_proxy_session.c - whole control sessions through the proxy core over
- * a real gNAT: passive and active transfers on the fast path (counted NAT API
- * calls, the data SYN translated in the kernel, no data action) and on the
- * proxy path (data actions, held final reply), IPv4 and IPv6, several files,
- * REST and ABOR, and everything given back at the end. */
+/* test_proxy_session.c - whole sessions over a real gNAT: fast path (counted
+ * NAT API calls, data translated in the kernel) and proxy path (data actions),
+ * v4/v6, REST, ABOR, policy, limits, timers, and everything given back. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

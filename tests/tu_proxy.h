@@ -1,7 +1,6 @@
-/* tu_proxy.h - a test driver for the proxy core: plays the client, the server
- * and the gateway's socket layer by feeding bytes and events and collecting
- * actions, over a real gNAT and the NAT API's engine backend, so tests can push
- * packets through the gNAT to see what the proxy's requests did. */
+/* tu_proxy.h - a synchronous test driver for the proxy core: plays client,
+ * server and socket layer over a real gNAT and the NAT API engine backend, so
+ * tests can push packets through the gNAT to see what the proxy commanded. */
 #ifndef GATELAB_TU_PROXY_H
 #define GATELAB_TU_PROXY_H
 
