@@ -55,6 +55,12 @@ static void test_pasv_retr_fast(void)
 		CU_ASSERT(a->port == 21);
 		CU_ASSERT(tu_px_addr_is(&a->src, PUB));
 	}
+	/* the proxy's own connection to S:21, from the public address as asked,
+	 * is not caught by its own redirect */
+	res = tu_px_push(&px, GNAT_SIDE_LOCAL, PUB, 50500, S, 21, 0x02, &t);
+	CU_ASSERT(res.verdict == GNAT_FORWARD);
+	CU_ASSERT(res.redirect_id == 0);
+	CU_ASSERT(tu_px_addr_is(&t.dst, S) && t.dport == 21);
 	tu_px_client(&ps, "USER anonymous\r\n");
 	CU_ASSERT_STRING_EQUAL(tu_px_take_server(&ps), "USER anonymous\r\n");
 	tu_px_server(&ps, "331 Password\r\n");
