@@ -277,4 +277,22 @@ void gnat_mapping_foreach(const struct gnat *g,
 /* Expire everything due at now_ns (also done lazily by gnat_process). */
 void gnat_expire(struct gnat *g, uint64_t now_ns);
 
+/* ---- Batches: drivers holding many packets at once (a NIC's RX ring) ---- */
+
+/* One packet of a batch: buf holds len bytes with room for cap; len is
+ * updated and res filled as gnat_process would. */
+struct gnat_pkt {
+	uint8_t *buf;
+	size_t len, cap;
+	struct gnat_result res;
+};
+
+/* Translate n packets arriving from one side at one time. Outcomes, counters
+ * and mapping state are exactly those of calling gnat_process on each packet
+ * in order; the batch only lets memory accesses of later packets overlap
+ * (their table lookups are prefetched ahead). Returns 0, or -EINVAL (NULL g,
+ * NULL pkts with n > 0, or a packet with a NULL buf: nothing is processed). */
+int gnat_process_batch(struct gnat *g, struct gnat_pkt *pkts, size_t n, enum gnat_side from,
+		       uint64_t now_ns);
+
 #endif

@@ -200,6 +200,9 @@ void gnat_map_fini(struct gnat *g);
 /* Find the mapping with tuple t as key of either direction. Returns the
  * mapping index or GNAT_NIL; *dir gets the direction. */
 uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum gnat_dir *dir);
+/* The same with h = gnat_hash_tuple(t, seed) already known (batches). */
+uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t, uint32_t h,
+				enum gnat_dir *dir);
 /* Allocate a mapping for orig -> trans. Returns index or GNAT_NIL (full). */
 uint32_t gnat_map_create(struct gnat *g, const struct net_tuple *orig,
 			 const struct net_tuple *trans, uint64_t now_ns);
@@ -306,5 +309,10 @@ void gnat_seq_translate(struct gnat *g, uint32_t midx, enum gnat_dir dir, struct
  * the reverse of *k). Returns true if anything changed. */
 bool gnat_rewrite(struct net_pkt *p, const struct net_tuple *to);
 bool gnat_rewrite_rev(struct net_pkt *p, const struct net_tuple *k);
+/* Everything gnat_process does after net_pkt_parse (err: its outcome), in
+ * the same order; hash: the tuple's table hash if already computed, or NULL. */
+void gnat_process_parsed(struct gnat *g, struct net_pkt *p, enum net_err err, size_t *len,
+			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint32_t *hash,
+			 struct gnat_result *res);
 
 #endif

@@ -84,7 +84,13 @@ void gnat_map_fini(struct gnat *g)
 
 uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum gnat_dir *dir)
 {
-	uint32_t e = g->buckets[gnat_hash_tuple(t, g->cfg.hash_seed) & g->bucket_mask];
+	return gnat_map_lookup_hashed(g, t, gnat_hash_tuple(t, g->cfg.hash_seed), dir);
+}
+
+uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t, uint32_t h,
+				enum gnat_dir *dir)
+{
+	uint32_t e = g->buckets[h & g->bucket_mask];
 
 	while (e != GNAT_NIL) {
 		const struct gnat_mapping *m = &g->maps[e >> 1];

@@ -233,7 +233,7 @@ static void untranslatable(struct gnat *g, struct net_pkt *p, enum gnat_side fro
 }
 
 static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum gnat_side from,
-			   uint64_t now_ns, struct gnat_result *res)
+			   uint64_t now_ns, const uint32_t *hash, struct gnat_result *res)
 {
 	struct net_tuple arrived;
 	uint8_t proto = p->tuple.proto;
@@ -263,7 +263,8 @@ static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum g
 	if (proto != 6 && proto != 17 && !((proto == 1 || proto == 58) && p->icmp_echo)) {
 		untranslatable(g, p, from, res);
 	} else {
-		idx = gnat_map_lookup(g, &p->tuple, &dir);
+		idx = hash ? gnat_map_lookup_hashed(g, &p->tuple, *hash, &dir)
+			   : gnat_map_lookup(g, &p->tuple, &dir);
 		if (idx == GNAT_NIL)
 			idx = new_session(g, p, from, now_ns, res);
 		if (idx != GNAT_NIL)
@@ -274,14 +275,12 @@ static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum g
 				 (uint8_t)res->verdict, (uint8_t)res->out_side, now_ns);
 }
 
-int gnat_process(struct gnat *g, uint8_t *buf, size_t *len, size_t cap, enum gnat_side from,
-		 uint64_t now_ns, struct gnat_result *res)
+/* The parse is pure (it only reads the buffer), so a batch may parse ahead;
+ * counting and expiry then happen in packet order exactly as one by one. */
+void gnat_process_parsed(struct gnat *g, struct net_pkt *p, enum net_err err, size_t *len,
+			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint32_t *hash,
+			 struct gnat_result *res)
 {
-	struct net_pkt p;
-	enum net_err err = NET_OK;
-
-	if (!g || !buf || !len || !res)
-		return -EINVAL;
 	*res = (struct gnat_result){.verdict = GNAT_FORWARD};
 	g->c.pkts_in++;
 	g->c.bytes_in += *len;
@@ -291,15 +290,28 @@ int gnat_process(struct gnat *g, uint8_t *buf, size_t *len, size_t cap, enum gna
 	}
 	gnat_map_expire(g, now_ns);
 	gnat_rdr_expire(g, now_ns);
-	if (net_pkt_parse(buf, *len, &p, &err) != 0) {
+	if (err != NET_OK) {
 		if ((unsigned)err >= NET_ERR__COUNT)
 			err = NET_ERR_TRUNCATED;
 		g->c.parse_errors[err]++;
 		res->parse_err = err;
 		gnat_count_drop(g, res, GNAT_DROP_MALFORMED);
-		return 0;
+		return;
 	}
-	process_parsed(g, &p, cap < *len ? *len : cap, from, now_ns, res);
-	*len = p.len;
+	process_parsed(g, p, cap < *len ? *len : cap, from, now_ns, hash, res);
+	*len = p->len;
+}
+
+int gnat_process(struct gnat *g, uint8_t *buf, size_t *len, size_t cap, enum gnat_side from,
+		 uint64_t now_ns, struct gnat_result *res)
+{
+	struct net_pkt p;
+	enum net_err err = NET_OK;
+
+	if (!g || !buf || !len || !res)
+		return -EINVAL;
+	if (net_pkt_parse(buf, *len, &p, &err) != 0 && err == NET_OK)
+		err = NET_ERR_TRUNCATED;
+	gnat_process_parsed(g, &p, err, len, cap, from, now_ns, NULL, res);
 	return 0;
 }
