@@ -29,21 +29,18 @@ static void count_route(struct gnat *g, struct gnat_result *res, const struct ne
 	}
 }
 
-/* net_pkt_rewrite_* keep p->tuple up to date themselves. */
+/* net_pkt_rewrite_* keep p->tuple up to date themselves. Both ends in one
+ * call: a TCP/UDP packet then has each checksum updated once. */
 static inline bool rewrite_ends(struct net_pkt *p, const struct net_addr *src, uint16_t sport,
 				const struct net_addr *dst, uint16_t dport)
 {
-	bool changed = false;
+	bool new_src = p->tuple.sport != sport || !gnat_addr_eq(&p->tuple.src, src);
+	bool new_dst = p->tuple.dport != dport || !gnat_addr_eq(&p->tuple.dst, dst);
 
-	if (p->tuple.sport != sport || !gnat_addr_eq(&p->tuple.src, src)) {
-		net_pkt_rewrite_src(p, src, sport);
-		changed = true;
-	}
-	if (p->tuple.dport != dport || !gnat_addr_eq(&p->tuple.dst, dst)) {
-		net_pkt_rewrite_dst(p, dst, dport);
-		changed = true;
-	}
-	return changed;
+	if (!new_src && !new_dst)
+		return false;
+	net_pkt_rewrite_ends(p, new_src ? src : NULL, sport, new_dst ? dst : NULL, dport);
+	return true;
 }
 
 bool gnat_rewrite(struct net_pkt *p, const struct net_tuple *to)

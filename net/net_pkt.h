@@ -109,4 +109,11 @@ void net_pkt_fix_checksums(struct net_pkt *p);
  * covers the whole datagram) check the IP header only. */
 bool net_pkt_checksums_ok(const struct net_pkt *p);
 
+/* Rewrite source (if src) and destination (if dst) addresses and ports at
+ * once: the same bytes and tuple as net_pkt_rewrite_src then _dst, but a
+ * TCP/UDP packet gets one checksum update per checksum instead of one per
+ * field. Returns 0 or -EINVAL (nothing changed by the failing end). */
+int net_pkt_rewrite_ends(struct net_pkt *p, const struct net_addr *src, uint16_t sport,
+			 const struct net_addr *dst, uint16_t dport);
+
 #endif
