@@ -168,8 +168,15 @@ static void map_lru_append(struct gnat *g, uint32_t idx)
 void gnat_map_touch(struct gnat *g, uint32_t idx, uint64_t now_ns)
 {
 	struct gnat_mapping *m = &g->maps[idx];
+	uint64_t exp = now_ns + g->tc_timeout[m->tclass];
 
-	m->expires_ns = now_ns + g->tc_timeout[m->tclass];
+	/* The list only has to stay ordered by expiry: an unchanged expiry
+	 * (another packet of the flow in the same clock tick, every packet of
+	 * a batch) keeps its place, and the neighbours' links (cache misses on
+	 * a big table) are not touched. */
+	if (exp == m->expires_ns)
+		return;
+	m->expires_ns = exp;
 	if (g->lru_tail[m->tclass] == idx)
 		return;
 	map_lru_unlink(g, idx);

@@ -278,12 +278,59 @@ static enum net_err l4_parse(struct net_pkt *p)
 	}
 }
 
+/* The common case straight from the header into p: IPv4 without options or
+ * fragmentation, IPv6 without extension headers, carrying TCP or UDP. Fills
+ * p exactly as the general path would; false (p untouched) for anything else. */
+static bool parse_fast_l3(uint8_t *buf, size_t len, struct net_pkt *p)
+{
+	size_t tot, alen, aoff;
+	uint8_t proto;
+
+	if (len >= 20 && buf[0] == 0x45) {
+		tot = net_rd16(buf + 2);
+		proto = buf[9];
+		if (tot < 20 || tot > len || (net_rd16(buf + 6) & 0x3fff) != 0)
+			return false;
+		p->family = NET_AF_INET4;
+		p->l4_off = 20;
+		p->frag_id = net_rd16(buf + 4);
+		alen = 4;
+		aoff = 12;
+	} else if (len >= 40 && (buf[0] >> 4) == 6) {
+		tot = 40 + (size_t)net_rd16(buf + 4);
+		proto = buf[6];
+		if (tot > len)
+			return false;
+		p->family = NET_AF_INET6;
+		p->l4_off = 40;
+		alen = 16;
+		aoff = 8;
+	} else {
+		return false;
+	}
+	if (proto != NET_PROTO_TCP && proto != NET_PROTO_UDP)
+		return false;
+	p->buf = buf;
+	p->len = tot;
+	p->l4_len = tot - p->l4_off;
+	p->first_fragment = true;
+	p->tuple.proto = proto;
+	p->tuple.src.family = p->tuple.dst.family = p->family;
+	memcpy(p->tuple.src.a, buf + aoff, alen);
+	memcpy(p->tuple.dst.a, buf + aoff + alen, alen);
+	return true;
+}
+
 int net_pkt_parse(uint8_t *buf, size_t len, struct net_pkt *p, enum net_err *err)
 {
 	struct pkt_l3 h;
 	enum net_err e;
 
 	memset(p, 0, sizeof(*p));
+	if (parse_fast_l3(buf, len, p)) {
+		e = p->tuple.proto == NET_PROTO_TCP ? l4_parse_tcp(p) : l4_parse_udp(p);
+		goto out;
+	}
 	p->buf = buf;
 	e = l3_parse(buf, len, false, &h);
 	if (e == NET_OK) {
@@ -300,6 +347,7 @@ int net_pkt_parse(uint8_t *buf, size_t len, struct net_pkt *p, enum net_err *err
 		p->frag_offset = h.frag_offset;
 		e = l4_parse(p);
 	}
+out:
 	if (err)
 		*err = e;
 	if (e != NET_OK) {

@@ -10,14 +10,28 @@
 #include "net_bytes.h"
 #include "net_pkt_priv.h"
 
-/* RFC 1624 eqn. 3 terms (~m + m') for n bytes (n even) replaced in place. */
-static uint64_t ends_swap(uint8_t *field, const uint8_t *with, size_t n)
+/* RFC 1624 eqn. 3 terms (~m + m') for the address (n = 4 or 16 bytes) or
+ * port replaced in place. 32-bit words are fine: 2^16 = 1 (mod 0xFFFF), so
+ * their halves add up to the same folded value (and to zero only when every
+ * 16-bit term would be zero). */
+static uint64_t ends_swap_addr(uint8_t *field, const uint8_t *with, size_t n)
 {
 	uint64_t s = 0;
 
-	for (size_t i = 0; i < n; i += 2)
-		s += (uint16_t)~net_rd16(field + i) + (uint64_t)net_rd16(with + i);
-	memcpy(field, with, n);
+	for (size_t i = 0; i < n; i += 4)
+		s += (uint32_t)~net_rd32(field + i) + (uint64_t)net_rd32(with + i);
+	if (n == 4)
+		memcpy(field, with, 4);
+	else
+		memcpy(field, with, 16);
+	return s;
+}
+
+static uint64_t ends_swap_port(uint8_t *field, uint16_t port)
+{
+	uint64_t s = (uint16_t)~net_rd16(field) + (uint64_t)port;
+
+	net_wr16(field, port);
 	return s;
 }
 
@@ -38,15 +52,16 @@ static bool ends_fast(const struct net_pkt *p, const struct net_addr *src,
 	uint8_t proto = p->tuple.proto;
 
 	return (proto == NET_PROTO_TCP || proto == NET_PROTO_UDP) && p->first_fragment &&
-	       p->l4_off + 8 <= p->len && !p->icmp_error &&
+	       p->l4_off + (proto == NET_PROTO_TCP ? 20 : 8) <= p->len && !p->icmp_error &&
 	       (!src || src->family == p->family) && (!dst || dst->family == p->family);
 }
 
 int net_pkt_rewrite_ends(struct net_pkt *p, const struct net_addr *src, uint16_t sport,
 			 const struct net_addr *dst, uint16_t dport)
 {
-	uint8_t *b = p->buf, *l4 = p->buf + p->l4_off;
-	size_t alen = p->family == NET_AF_INET4 ? 4 : 16, coff = 0;
+	uint8_t *b = p->buf, *l4 = p->buf + p->l4_off, *c;
+	bool v4 = p->family == NET_AF_INET4, udp = p->tuple.proto == NET_PROTO_UDP;
+	size_t alen = v4 ? 4 : 16;
 	uint64_t ip = 0, tr = 0, addr;
 	bool csum;
 	int rc = 0;
@@ -58,31 +73,29 @@ int net_pkt_rewrite_ends(struct net_pkt *p, const struct net_addr *src, uint16_t
 			rc = net_pkt_rewrite_dst(p, dst, dport);
 		return rc;
 	}
-	/* decided before writing: a zero IPv4 UDP checksum must stay zero */
-	csum = net_pkt_l4_csum_off(p, &coff) && !net_pkt_udp_csum_absent(p);
+	/* where net_pkt_l4_csum_off puts it; decided before writing: a zero
+	 * IPv4 UDP checksum ("none") must stay zero */
+	c = l4 + (udp ? 6 : 16);
+	csum = !(udp && v4 && net_rd16(c) == 0);
 	if (src) {
-		uint8_t port[2];
-
-		net_wr16(port, sport);
-		addr = ends_swap(b + net_pkt_addr_off(p->family, true), src->a, alen);
+		addr = ends_swap_addr(b + (v4 ? 12 : 8), src->a, alen);
 		ip += addr;
-		tr += addr + ends_swap(l4, port, 2);
+		tr += addr + ends_swap_port(l4, sport);
 		p->tuple.src = *src;
 		p->tuple.sport = sport;
 	}
 	if (dst) {
-		uint8_t port[2];
-
-		net_wr16(port, dport);
-		addr = ends_swap(b + net_pkt_addr_off(p->family, false), dst->a, alen);
+		addr = ends_swap_addr(b + (v4 ? 16 : 24), dst->a, alen);
 		ip += addr;
-		tr += addr + ends_swap(l4 + 2, port, 2);
+		tr += addr + ends_swap_port(l4 + 2, dport);
 		p->tuple.dst = *dst;
 		p->tuple.dport = dport;
 	}
-	if (p->family == NET_AF_INET4 && (src || dst))
+	if (!src && !dst)
+		return 0;
+	if (v4)
 		ends_csum(b + 10, ip, false);
-	if (csum && (src || dst))
-		ends_csum(b + coff, tr, p->tuple.proto == NET_PROTO_UDP);
+	if (csum)
+		ends_csum(c, tr, udp);
 	return 0;
 }
