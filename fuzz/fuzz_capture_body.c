@@ -1,5 +1,6 @@
 /* fuzz_capture_body.c - hostile capture files through the capture reader
- * and the whole translate driver (reader, gNAT, writer). The input lives in
+ * and the whole translate driver (reader, gNAT, writer), whose output must
+ * read back with the packets it counted. The input lives in
  * a memfd; the output goes to a fresh temporary directory removed afterwards,
  * so nothing is left behind whatever the input. */
 #include "fuzz_targets.h"
@@ -85,6 +86,25 @@ static void fzc_read_all(const char *path)
 	rep_reader_close(r);
 }
 
+/* translate's own accounting, and what it wrote: every packet read was
+ * written or dropped, and the output holds exactly the packets it says. */
+static void fzc_check_output(const char *out, const struct rep_translate_result *res)
+{
+	struct rep_reader *r = NULL;
+	struct rep_frame f;
+	char err[REP_ERR_LEN];
+	uint64_t n = 0;
+	int rc;
+
+	fzc_check(res->pkts_in == res->pkts_out + res->dropped);
+	fzc_check(rep_reader_open(out, &r, err, sizeof(err)) == 0);
+	while ((rc = rep_reader_next(r, &f)) == 0)
+		n++;
+	fzc_check(rc == -ENODATA);
+	fzc_check(n == res->pkts_out);
+	rep_reader_close(r);
+}
+
 int fuzz_capture_one(const uint8_t *data, size_t size)
 {
 	static struct rep_translate_opts o; /* large: keep it off the stack */
@@ -104,8 +124,10 @@ int fuzz_capture_one(const uint8_t *data, size_t size)
 		fzc_opts(&o, data[0]);
 		memset(&res, 0, sizeof(res));
 		/* Any return is fine; a failure must not leave OUT (rmdir checks). */
-		if (rep_translate_run(in, out, &o, &res) == 0)
+		if (rep_translate_run(in, out, &o, &res) == 0) {
+			fzc_check_output(out, &res);
 			fzc_check(unlink(out) == 0);
+		}
 	}
 	fzc_check(rmdir(dir) == 0);
 	close(fd);

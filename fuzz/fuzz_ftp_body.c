@@ -110,12 +110,19 @@ static void fzf_line(const uint8_t *line, size_t len, bool is_reply, bool *multi
 
 	memset(&cmd, 0, sizeof(cmd));
 	if (ftp_cmd_parse(line, len, &cmd) == 0) {
-		fzf_check(memchr(cmd.verb, '\0', sizeof(cmd.verb)) != NULL);
+		size_t vl = strnlen(cmd.verb, sizeof(cmd.verb));
+
+		fzf_check(vl >= 3 && vl <= FTP_MAX_VERB);
+		for (size_t i = 0; i < vl; i++)
+			fzf_check(cmd.verb[i] >= 'A' && cmd.verb[i] <= 'Z');
 		fzf_check(fzf_within(cmd.arg, cmd.arg_len, line, len));
 	}
 	memset(&rl, 0, sizeof(rl));
 	if (ftp_reply_line_parse(line, len, *multi, &rl) == 0) {
 		fzf_check(rl.code == 0 || (rl.code >= 100 && rl.code <= 599));
+		fzf_check(rl.code == 0 || (len >= 3 && line[0] == '0' + rl.code / 100 &&
+					   line[1] == '0' + rl.code / 10 % 10 &&
+					   line[2] == '0' + rl.code % 10));
 		fzf_check(fzf_within(rl.text, rl.text_len, line, len));
 		if (rl.code)
 			*multi = rl.more;
