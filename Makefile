@@ -12,7 +12,7 @@ CFLAGS   += $(EXTRA_CFLAGS)
 LDFLAGS  += $(EXTRA_LDFLAGS)
 
 # Library layers (everything below cli/), in dependency order.
-LIB_DIRS := net ftp engine api proxy replay sim
+LIB_DIRS := net ftp engine api proxy scen reports replay sim
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)

@@ -22,6 +22,8 @@ extern const struct cli_cmd cli_cmds[];
 
 int cli_translate_main(int argc, char **argv);
 void cli_translate_usage(void);
+int cli_compare_main(int argc, char **argv);
+void cli_compare_usage(void);
 
 /* "gatelab: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

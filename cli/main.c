@@ -12,6 +12,8 @@ static void help_usage(void);
 const struct cli_cmd cli_cmds[] = {
 	{"translate", "translate a capture taken on one side of the gateway to the other side",
 	 cli_translate_main, cli_translate_usage},
+	{"compare", "compare a metrics JSON file against a baseline (the CI regression gate)",
+	 cli_compare_main, cli_compare_usage},
 	{"help", "list the commands, or show one command's options", help_main, help_usage},
 	{NULL, NULL, NULL, NULL},
 };
