@@ -1,0 +1,81 @@
+/* metrics.h - what one `gatelab run` measured, per mode, and its
+ * gatelab.metrics/1 JSON form (docs/METRICS.md): the contract fields never
+ * change meaning; everything else is additive. */
+#ifndef GATELAB_RPT_METRICS_H
+#define GATELAB_RPT_METRICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define RPT_METRICS_SCHEMA "gatelab.metrics/1"
+#define RPT_NAME_LEN 64
+#define RPT_MAX_MODES 4
+#define RPT_MAX_XFERS 64
+#define RPT_CMD_LEN 128
+
+/* One data transfer as the client model saw it. */
+struct rpt_xfer {
+	uint32_t session;        /* index in the scenario's sessions */
+	char cmd[RPT_CMD_LEN];   /* "RETR /pub/big.bin" */
+	char path[16];           /* "fast", "proxy" or "kernel" (no proxy) */
+	uint64_t bytes;
+	uint64_t expected;
+	double duration_s;       /* virtual time: command .. final reply */
+	double throughput_bps;
+	bool ok;                 /* final reply as expected and hash verified */
+	char hash[17];           /* content hash, 16 hex digits */
+};
+
+/* Why packets were dropped in the run (links and the gNAT). */
+struct rpt_drops {
+	uint64_t link_loss, link_queue, link_mtu;
+	uint64_t gnat;           /* all gNAT drop reasons together */
+};
+
+struct rpt_mode_metrics {
+	char mode[16];           /* "direct", "nat", "proxy", "fastpath" */
+	/* contract fields */
+	uint64_t transitions;
+	uint64_t data_transitions;
+	uint64_t bytes_copied;
+	uint64_t api_calls;
+	uint64_t fastpath_packets;
+	uint64_t proxied_packets;
+	double gateway_cpu_s;
+	double throughput_bps;
+	uint64_t transfers_ok;
+	uint64_t transfers_failed;
+	/* additional fields */
+	uint64_t events;
+	double sim_time_s;
+	struct rpt_drops drops;
+	struct rpt_xfer xfers[RPT_MAX_XFERS];
+	size_t n_xfers;
+};
+
+struct rpt_metrics {
+	char scenario[RPT_NAME_LEN];
+	uint64_t seed;
+	struct rpt_mode_metrics modes[RPT_MAX_MODES];
+	size_t n_modes;
+	/* Wall-clock figures: written only when has_host (--timing), under
+	 * "host", which determinism checks ignore. */
+	bool has_host;
+	double host_wall_s;
+};
+
+/* The document as a jansson object (keys in a fixed order). NULL on ENOMEM. */
+json_t *rpt_metrics_to_json(const struct rpt_metrics *m);
+/* Reads a document back (the round trip the tests check; compare reads the
+ * JSON on its own). Returns 0, -EINVAL with err "what is wrong", -ENOMEM. */
+int rpt_metrics_from_json(const json_t *doc, struct rpt_metrics *m, char *err,
+			  size_t errlen);
+/* Writes the JSON to path through path.tmp + rename, indented, newline at
+ * the end. Returns 0 or -errno. */
+int rpt_metrics_write(const struct rpt_metrics *m, const char *path);
+/* Loads path into *m. Returns 0, -errno, -EINVAL (err filled). */
+int rpt_metrics_read(const char *path, struct rpt_metrics *m, char *err, size_t errlen);
+
+#endif
