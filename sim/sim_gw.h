@@ -91,6 +91,10 @@ struct sim_gw {
 	struct sim_gw_xfer_ctx xctl, xdata; /* the two crossing-hook contexts */
 	uint16_t next_port;         /* next local port to try for connect */
 	struct sim_gw_metrics m;    /* counted here; gNAT/natapi parts merged by metrics_get */
+	/* Sockets opened by sim_gw_listen/connect and the port each claimed
+	 * (accepted children share their listener's claim). */
+	struct sim_gw_claim { struct sim_sock *s; uint16_t port; } *claims;
+	size_t n_claims, cap_claims;
 };
 
 /* Creates the host with its two interfaces, addresses (public4/6 on the
@@ -104,7 +108,8 @@ void sim_gw_free(struct sim_gw *gw);
 
 /* ---- user space: the processes running on the gateway (the proxy) ---- */
 
-/* Listens on TCP port (any local address); the port is claimed in the gNAT
+/* Listens on TCP port (any local address; 0: a free port the gateway picks,
+ * read it with sim_sock_local_port); the port is claimed in the gNAT
  * so masquerade never hands it out. Crossings are counted (control kind;
  * accepted children inherit the listener's kind). Returns as sim_sock_listen. */
 int sim_gw_listen(struct sim_gw *gw, uint16_t port, const struct sim_sock_ops *ops, void *ctx,

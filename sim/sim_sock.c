@@ -299,3 +299,52 @@ struct sim_host *sim_sock_host(const struct sim_sock *s)
 {
 	return s->st->h;
 }
+
+int sim_sock_connect_from(struct sim_host *h, const struct net_addr *src, uint16_t lport,
+			  const struct net_addr *dst, uint16_t port, const struct sim_sock_ops *ops,
+			  void *ctx, struct sim_sock **out)
+{
+	struct sim_tcp_stack *st = h->tcp;
+	struct sim_sock *s;
+	int rc;
+
+	if (!lport && !src)
+		return sim_sock_connect(h, dst, port, ops, ctx, out);
+	if (!port || !net_addr_is_set(dst) || (src && !sim_host_is_local(h, src)))
+		return -EINVAL;
+	if (!lport) /* a chosen address, an ephemeral port: same search as connect */
+		lport = st->next_eph;
+	s = sim_sock_alloc(st);
+	if (!s)
+		return -ENOMEM;
+	s->state = SIM_TCP_SYN_SENT; /* set before any failure so terminate frees it */
+	s->app_closed = true;
+	rc = 0;
+	if (src)
+		s->laddr = *src;
+	else if ((rc = sim_host_pick_src(h, dst, &s->laddr)) < 0)
+		goto out;
+	s->raddr = *dst;
+	s->rport = port;
+	s->lport = lport;
+	if ((rc = sim_tcp_hash_add(st, s)) < 0)
+		goto out;
+	if (ops)
+		s->ops = *ops;
+	s->ctx = ctx;
+	s->app_closed = false;
+	s->iss = sim_tcp_new_isn(st);
+	s->mss = sim_tcp_mss_for(st, dst);
+	sim_tcp_cc_init(s);
+	s->rtt_timing = true;
+	s->rtt_start = h->w->sched.now;
+	s->busy++;
+	sim_tcp_send_ctl(s, NET_TCP_SYN);
+	sim_tcp_arm_rto(s);
+	s->busy--;
+	*out = s;
+out:
+	if (rc < 0)
+		sim_sock_terminate(s, rc);
+	return rc;
+}

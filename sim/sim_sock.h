@@ -173,4 +173,11 @@ void sim_sock_local(const struct sim_sock *s, struct net_addr *a, uint16_t *port
 void sim_sock_peer(const struct sim_sock *s, struct net_addr *a, uint16_t *port);
 struct sim_host *sim_sock_host(const struct sim_sock *s);
 
+/* Appended for the gateway node: connect from a chosen local address (NULL:
+ * by route) and local port (0: ephemeral). -EADDRINUSE if that 4-tuple is
+ * taken. Otherwise as sim_sock_connect. */
+int sim_sock_connect_from(struct sim_host *h, const struct net_addr *src, uint16_t lport,
+			  const struct net_addr *dst, uint16_t port, const struct sim_sock_ops *ops,
+			  void *ctx, struct sim_sock **out);
+
 #endif

@@ -1,0 +1,272 @@
+/* sim_gw_user.c - the gateway's user space: sockets for its processes (local
+ * ports claimed in the gNAT so masquerade never collides with them), the
+ * crossing hook that counts user/kernel transitions and copied bytes and
+ * charges them to the CPU, and the NAT API whose every call is charged too. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_gw_internal.h"
+
+/* ---- counting at the boundary ---- */
+
+static void on_xfer(void *ctx, struct sim_sock *s, enum sim_sock_dir dir, size_t bytes)
+{
+	struct sim_gw_xfer_ctx *x = ctx;
+	struct sim_gw *gw = x->gw;
+	uint64_t cost = sim_cost_transition_ns(&gw->cfg.cost, bytes);
+
+	(void)s;
+	(void)dir; /* a copy costs the same up or down */
+	gw->m.transitions++;
+	gw->m.bytes_copied += bytes;
+	if (x->data) {
+		gw->m.data_transitions++;
+		gw->m.data_bytes_copied += bytes;
+	}
+	sim_gw_cpu_take(gw, cost);
+	gw->m.cpu_transition_ns += cost;
+}
+
+void sim_gw_sock_set_data(struct sim_gw *gw, struct sim_sock *s, bool data)
+{
+	struct sim_sock_xfer_hook h = {on_xfer, data ? &gw->xdata : &gw->xctl};
+
+	sim_sock_set_xfer_hook(s, &h);
+}
+
+/* ---- port claims ---- */
+
+static int claim_add(struct sim_gw *gw, struct sim_sock *s, uint16_t port)
+{
+	if (gw->n_claims == gw->cap_claims) {
+		size_t cap = gw->cap_claims ? 2 * gw->cap_claims : 16;
+		struct sim_gw_claim *c = realloc(gw->claims, cap * sizeof(*c));
+
+		if (!c)
+			return -ENOMEM;
+		gw->claims = c;
+		gw->cap_claims = cap;
+	}
+	gw->claims[gw->n_claims].s = s;
+	gw->claims[gw->n_claims].port = port;
+	gw->n_claims++;
+	return 0;
+}
+
+/* Newest first: a stale entry (its socket released without sim_gw_close)
+ * must not shadow a newer socket at the same address. */
+static void claim_drop(struct sim_gw *gw, struct sim_sock *s)
+{
+	for (size_t i = gw->n_claims; i-- > 0;) {
+		if (gw->claims[i].s != s)
+			continue;
+		if (gw->gnat)
+			gnat_port_unclaim(gw->gnat, 6, gw->claims[i].port);
+		gw->claims[i] = gw->claims[--gw->n_claims];
+		return;
+	}
+}
+
+/* Next port of the ephemeral range free in the gNAT, claimed. */
+static int pick_port(struct sim_gw *gw, uint16_t *port)
+{
+	for (unsigned tries = 0; tries < 65536 - SIM_GW_PORT_FIRST; tries++) {
+		uint16_t p = gw->next_port;
+
+		gw->next_port = p == 65535 ? SIM_GW_PORT_FIRST : (uint16_t)(p + 1);
+		if (!gw->gnat || gnat_port_claim(gw->gnat, 6, p) == 0) {
+			*port = p;
+			return 0;
+		}
+	}
+	return -EADDRINUSE;
+}
+
+static void unclaim(struct sim_gw *gw, uint16_t port)
+{
+	if (gw->gnat)
+		gnat_port_unclaim(gw->gnat, 6, port);
+}
+
+int sim_gw_listen(struct sim_gw *gw, uint16_t port, const struct sim_sock_ops *ops, void *ctx,
+		  struct sim_sock **out)
+{
+	struct sim_sock *s = NULL;
+	int rc;
+
+	if (port == 0)
+		rc = pick_port(gw, &port);
+	else
+		rc = gw->gnat ? gnat_port_claim(gw->gnat, 6, port) : 0;
+	if (rc < 0)
+		return rc;
+	if ((rc = sim_sock_listen(&gw->host, port, ops, ctx, &s)) < 0)
+		goto out;
+	if ((rc = claim_add(gw, s, port)) < 0) {
+		sim_sock_close(s);
+		goto out;
+	}
+	sim_gw_sock_set_data(gw, s, false);
+	*out = s;
+out:
+	if (rc < 0)
+		unclaim(gw, port);
+	return rc;
+}
+
+int sim_gw_connect(struct sim_gw *gw, const struct net_addr *src, const struct net_addr *dst,
+		   uint16_t port, const struct sim_sock_ops *ops, void *ctx, struct sim_sock **out)
+{
+	struct sim_sock *s = NULL;
+	uint16_t lport;
+	int rc = -EADDRINUSE;
+
+	/* A port free in the gNAT may still be taken in the stack towards
+	 * this peer (TIME-WAIT): try the next one. */
+	for (int tries = 0; tries < 64 && rc == -EADDRINUSE; tries++) {
+		if ((rc = pick_port(gw, &lport)) < 0)
+			return rc;
+		rc = sim_sock_connect_from(&gw->host, src, lport, dst, port, ops, ctx, &s);
+		if (rc < 0)
+			unclaim(gw, lport);
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = claim_add(gw, s, lport)) < 0) {
+		sim_sock_abort(s);
+		unclaim(gw, lport);
+		return rc;
+	}
+	sim_gw_sock_set_data(gw, s, false);
+	*out = s;
+	return 0;
+}
+
+void sim_gw_close(struct sim_gw *gw, struct sim_sock *s)
+{
+	claim_drop(gw, s);
+	sim_sock_close(s);
+}
+
+void sim_gw_abort(struct sim_gw *gw, struct sim_sock *s)
+{
+	claim_drop(gw, s);
+	sim_sock_abort(s);
+}
+
+/* ---- the NAT API, charged per call ---- */
+
+struct gw_api {
+	struct sim_gw *gw;
+	const struct natapi_backend *in;
+	void *ist;
+};
+
+static void *charge(void *state)
+{
+	struct gw_api *a = state;
+	uint64_t ns = a->gw->cfg.cost.per_api_call_ns;
+
+	sim_gw_cpu_take(a->gw, ns);
+	a->gw->m.cpu_api_ns += ns;
+	return a->ist;
+}
+
+static void api_close(void *state)
+{
+	struct gw_api *a = state;
+
+	a->in->close(a->ist);
+	free(a);
+}
+
+static int api_redirect_port(void *st, const struct natapi_port_redirect *r, uint32_t *id)
+{
+	void *in = charge(st);
+	return ((struct gw_api *)st)->in->redirect_port(in, r, id);
+}
+
+static int api_redirect_session(void *st, const struct natapi_session_redirect *r, uint32_t *id)
+{
+	void *in = charge(st);
+	return ((struct gw_api *)st)->in->redirect_session(in, r, id);
+}
+
+static int api_cancel(void *st, uint32_t id)
+{
+	void *in = charge(st);
+	return ((struct gw_api *)st)->in->cancel(in, id);
+}
+
+static int api_cancel_group(void *st, uint32_t group)
+{
+	void *in = charge(st);
+	return ((struct gw_api *)st)->in->cancel_group(in, group);
+}
+
+static int api_lookup_original(void *st, const struct net_tuple *t, struct net_tuple *o)
+{
+	void *in = charge(st);
+	return ((struct gw_api *)st)->in->lookup_original(in, t, o);
+}
+
+static int api_reserve(void *st, uint8_t proto, uint32_t nports, uint32_t *res_id)
+{
+	void *in = charge(st);
+	return ((struct gw_api *)st)->in->reserve(in, proto, nports, res_id);
+}
+
+static int api_unreserve(void *st, uint32_t res_id)
+{
+	void *in = charge(st);
+	return ((struct gw_api *)st)->in->unreserve(in, res_id);
+}
+
+static int api_acquire(void *st, uint32_t res_id, uint32_t n, uint16_t *first)
+{
+	void *in = charge(st);
+	return ((struct gw_api *)st)->in->acquire(in, res_id, n, first);
+}
+
+static int api_release(void *st, uint32_t res_id, uint16_t first, uint32_t n)
+{
+	void *in = charge(st);
+	return ((struct gw_api *)st)->in->release(in, res_id, first, n);
+}
+
+static const struct natapi_backend gw_api_ops = {
+	.name = "sim-gateway",
+	.close = api_close,
+	.redirect_port = api_redirect_port,
+	.redirect_session = api_redirect_session,
+	.cancel = api_cancel,
+	.cancel_group = api_cancel_group,
+	.lookup_original = api_lookup_original,
+	.reserve = api_reserve,
+	.unreserve = api_unreserve,
+	.acquire = api_acquire,
+	.release = api_release,
+};
+
+static uint64_t sim_clock(void *arg)
+{
+	return sim_world_now(((struct sim_gw *)arg)->w);
+}
+
+int sim_gw_api_open(struct sim_gw *gw)
+{
+	struct gw_api *a = calloc(1, sizeof(*a));
+	int rc;
+
+	if (!a)
+		return -ENOMEM;
+	a->gw = gw;
+	if ((rc = natapi_engine_backend(gw->gnat, sim_clock, gw, &a->in, &a->ist)) < 0) {
+		free(a);
+		return rc;
+	}
+	if ((rc = natapi_open(&gw_api_ops, a, &gw->api)) < 0)
+		api_close(a); /* natapi_open takes ownership only on success */
+	return rc;
+}
