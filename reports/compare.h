@@ -55,7 +55,8 @@ struct rpt_compare_opts {
 	double count_tolerance; /* counts, a fraction; negative = exact */
 };
 
-/* Every leaf of the union of both documents, in path order (keys sorted). */
+/* Every leaf of the union of both documents; per object, the baseline's keys
+ * in sorted order, then the keys only current has, sorted. */
 struct rpt_compare {
 	char *schema;                  /* NULL when neither document has one */
 	struct rpt_entry *e;

@@ -171,10 +171,14 @@ static enum rpt_verdict judge_numbers(const struct walk *w, const json_t *b, con
 static int walk_leaf(struct walk *w, const json_t *b, const json_t *c)
 {
 	struct rpt_class cls;
+	enum rpt_verdict v;
 	double change = 0;
 
-	if (json_is_number(b) && json_is_number(c))
-		return add_entry(w, b, c, judge_numbers(w, b, c, &change), change);
+	if (json_is_number(b) && json_is_number(c)) {
+		/* Judge first: arguments are evaluated in no set order. */
+		v = judge_numbers(w, b, c, &change);
+		return add_entry(w, b, c, v, change);
+	}
 	if (json_equal((json_t *)b, (json_t *)c))
 		return add_entry(w, b, c, RPT_SAME, 0);
 	cls = rpt_compare_classify(w->out->schema, w->keys, w->nk);
