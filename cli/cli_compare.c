@@ -161,7 +161,7 @@ int cli_compare_main(int argc, char **argv)
 	     write_report("Markdown report", markdown, rpt_compare_markdown, &res, &meta) != 0))
 		goto out;
 	if (!quiet) {
-		printf("compare: baseline %s, current %s, schema %s\n", meta.baseline, meta.current,
+		printf("baseline: %s\ncurrent:  %s\nschema:   %s\n\n", meta.baseline, meta.current,
 		       res.schema ? res.schema : "(none)");
 		rpt_compare_table(stdout, &res, all);
 		rpt_compare_summary(stdout, &res);
