@@ -94,6 +94,8 @@ struct sim_ftpc_xfer {
 	bool aborted;
 	struct net_addr data_peer; /* where the data connection went / came from */
 	uint16_t data_port;
+	char *listing;             /* LIST/NLST/MLSD: the text received (first 1 MiB) */
+	size_t listing_len;
 };
 
 /* Every reply, for tests and reports (codes of multi-line replies once). */
@@ -119,7 +121,8 @@ struct sim_ftpc_result {
 };
 
 /* Connects to cfg->server and runs the steps; on_done (may be NULL) is
- * called once when the session is over. Returns 0 or a negative errno. */
+ * called once when the session is over (destroy the client after it
+ * returns, not inside it). Returns 0 or a negative errno. */
 int sim_ftpc_start(struct sim_host *h, const struct sim_ftpc_config *cfg,
 		   void (*on_done)(void *ctx, struct sim_ftpc *c), void *ctx,
 		   struct sim_ftpc **out);
