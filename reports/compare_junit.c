@@ -1,6 +1,7 @@
 /* compare_junit.c - a comparison as JUnit XML for CI test reports: one
  * testcase per leaf, a <failure> for each regression, every byte from the
  * documents or the command line escaped into well-formed XML. */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -140,5 +141,5 @@ int rpt_compare_junit(FILE *f, const struct rpt_compare *c, const struct rpt_com
 	for (size_t i = 0; i < c->n; i++)
 		junit_case(f, &c->e[i]);
 	fputs("  </testsuite>\n</testsuites>\n", f);
-	return ferror(f) ? -1 : 0;
+	return ferror(f) ? -EIO : 0;
 }

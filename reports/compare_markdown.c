@@ -1,6 +1,7 @@
 /* compare_markdown.c - a comparison as a Markdown report (CI job summaries,
  * merge-request comments): result first, then regressions, then the other
  * changes; cell text escaped so a value cannot break the table or inject HTML. */
+#include <errno.h>
 #include <string.h>
 
 #include "compare.h"
@@ -83,5 +84,5 @@ int rpt_compare_markdown(FILE *f, const struct rpt_compare *c, const struct rpt_
 	md_rows(f, c, true);
 	fputs("\n## Other changes\n\n", f);
 	md_rows(f, c, false);
-	return ferror(f) ? -1 : 0;
+	return ferror(f) ? -EIO : 0;
 }

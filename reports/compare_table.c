@@ -1,10 +1,12 @@
 /* compare_table.c - the terminal rendering of a comparison: one row per
  * leaf that changed, columns cut to fit 100 characters, and a summary. */
+#include <errno.h>
 #include <string.h>
 
 #include "compare.h"
 
-enum { W_PATH = 36, W_VAL = 13, W_CHANGE = 10, W_KIND = 6, W_VERDICT = 9 };
+/* Column widths: with the verdict (at most 9) and the gaps, 97 columns. */
+enum { W_PATH = 36, W_VAL = 13, W_CHANGE = 10, W_KIND = 6 };
 
 /* Display width in code points (each byte that does not continue a UTF-8 sequence). */
 static size_t u8_width(const char *s, size_t n)
@@ -99,7 +101,7 @@ int rpt_compare_table(FILE *f, const struct rpt_compare *c, bool all)
 		rpt_compare_fmt_change(e, ch, sizeof(ch));
 		put_row(f, e->path, b, cur, ch, rpt_kind_name(e->kind), rpt_verdict_name(e->verdict));
 	}
-	return ferror(f) ? -1 : 0;
+	return ferror(f) ? -EIO : 0;
 }
 
 void rpt_compare_summary(FILE *f, const struct rpt_compare *c)
