@@ -142,4 +142,14 @@ for f in "$BUILD/bench/translate.json" "$BUILD/bench/engine.json"; do
 	expect 0 "$(basename "$f") against itself" "$f" "$f"
 done
 
+# --- the simulator's metrics, once `gatelab run` exists: same seed, same figures --
+if "$GL" help run >/dev/null 2>&1 && [ -f scenarios/basic.yaml ]; then
+	if "$GL" run scenarios/basic.yaml --json "$T/run1.json" >/dev/null 2>&1 &&
+		"$GL" run scenarios/basic.yaml --json "$T/run2.json" >/dev/null 2>&1; then
+		expect 0 "gatelab run twice: identical deterministic metrics" "$T/run1.json" "$T/run2.json"
+	else
+		echo "SKIP: gatelab run scenarios/basic.yaml --json did not run here"
+	fi
+fi
+
 [ "$fails" -eq 0 ]
