@@ -52,11 +52,16 @@ static int parse_pct(const char *opt, const char *arg, double *out)
 }
 
 /* Error text can quote file bytes (a schema value): keep them off the terminal. */
-static void sanitize(char *s)
+static void sanitize(char *str)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	unsigned char *s = (unsigned char *)str;
+
+	for (; *s; s++) {
+		if (*s < 0x20 || *s == 0x7f)
 			*s = '?';
+		else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) /* C1 controls */
+			s[0] = s[1] = '?';
+	}
 }
 
 static void report_regressions(const struct rpt_compare *c)

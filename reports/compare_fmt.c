@@ -50,9 +50,11 @@ const char *rpt_kind_name(enum rpt_kind k)
 }
 
 /* A JSON string as "text", escaping what could drive a terminal or break a
- * report line; cut (with ...) when BUF is short. */
-static void fmt_string(const char *s, char *buf, size_t len)
+ * report line (C0, DEL, and the C1 controls U+0080-U+009F, which some
+ * terminals obey as escape sequences); cut (with ...) when BUF is short. */
+static void fmt_string(const char *str, size_t slen, char *buf, size_t len)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	size_t o = 0;
 
 	if (len < 8) {
@@ -60,19 +62,23 @@ static void fmt_string(const char *s, char *buf, size_t len)
 		return;
 	}
 	buf[o++] = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char tmp[5];
+	for (size_t i = 0; i < slen; i++) {
+		char tmp[8];
 		size_t n;
 
-		if (*p < 0x20 || *p == 0x7f) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
+		if (s[i] < 0x20 || s[i] == 0x7f) {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", s[i]);
 			n = 4;
-		} else if (*p == '"' || *p == '\\') {
+		} else if (s[i] == 0xc2 && i + 1 < slen && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f) {
+			snprintf(tmp, sizeof(tmp), "\\u%04x", s[i + 1]);
+			n = 6;
+			i++;
+		} else if (s[i] == '"' || s[i] == '\\') {
 			tmp[0] = '\\';
-			tmp[1] = (char)*p;
+			tmp[1] = (char)s[i];
 			n = 2;
 		} else {
-			tmp[0] = (char)*p;
+			tmp[0] = (char)s[i];
 			n = 1;
 		}
 		if (o + n + 2 > len) { /* room left for the closing quote and NUL */
@@ -110,7 +116,7 @@ void rpt_compare_fmt_value(const json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "%.7g", json_real_value(v));
 		break;
 	case JSON_STRING:
-		fmt_string(json_string_value(v), buf, len);
+		fmt_string(json_string_value(v), json_string_length(v), buf, len);
 		break;
 	case JSON_TRUE:
 		snprintf(buf, len, "true");

@@ -29,7 +29,7 @@ int rpt_compare_load(const char *path, json_t **doc, char *err, size_t errlen)
 	if (!*doc) {
 		/* jansson quotes the offending token: keep file bytes off the terminal. */
 		for (char *p = je.text; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 				*p = '?';
 		rc = -EINVAL;
 		snprintf(err, errlen, "%s: line %d, column %d: malformed JSON: %s", path, je.line,

@@ -51,7 +51,7 @@ static int path_push_key(struct walk *w, const char *k)
 {
 	size_t n = strlen(k);
 
-	if (path_reserve(w, 4 * n + 5) != 0)
+	if (path_reserve(w, 4 * n + 5) != 0) /* at most 4 out per byte in */
 		return -ENOMEM;
 	if (key_is_plain(k)) {
 		if (w->plen > 0)
@@ -64,6 +64,10 @@ static int path_push_key(struct walk *w, const char *k)
 		for (const unsigned char *p = (const unsigned char *)k; *p; p++) {
 			if (*p < 0x20 || *p == 0x7f) {
 				w->plen += (size_t)snprintf(w->path + w->plen, 5, "\\x%02x", *p);
+			} else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+				/* C1 controls: some terminals obey them as escapes */
+				w->plen += (size_t)snprintf(w->path + w->plen, 7, "\\u%04x", p[1]);
+				p++;
 			} else {
 				if (*p == '"' || *p == '\\')
 					w->path[w->plen++] = '\\';

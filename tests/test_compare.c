@@ -300,6 +300,10 @@ static void test_odd_keys_escaped(void)
 	CU_ASSERT_PTR_NOT_NULL(find(&c, "[\"a.b\"]"));
 	CU_ASSERT_PTR_NOT_NULL(find(&c, "[\"q\\\"\\x0a\"][\"\"]"));
 	rpt_compare_free(&c);
+	CU_ASSERT_EQUAL(compare_text("{\"\xc2\x9b" "1m\": 1}", "{\"\xc2\x9b" "1m\": 1}",
+				     &default_opts, &c), 0);
+	CU_ASSERT_STRING_EQUAL(c.e[0].path, "[\"\\u009b1m\"]");
+	rpt_compare_free(&c);
 }
 
 static void test_schema_checks(void)

@@ -144,6 +144,16 @@ static void test_value_formatting(void)
 	rpt_compare_fmt_value(s, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "\"a\\\"b\\\\c\\x0a\"");
 	json_decref(s);
+	/* C1 controls (CSI is U+009B) are escaped; other non-ASCII text is kept */
+	s = json_string("\xc2\x9b" "2J\xc3\xa9");
+	rpt_compare_fmt_value(s, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "\"\\u009b2J\xc3\xa9\"");
+	json_decref(s);
+	/* a NUL inside a string (in memory; files cannot carry one) is shown */
+	s = json_stringn("a\0b", 3);
+	rpt_compare_fmt_value(s, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "\"a\\x00b\"");
+	json_decref(s);
 	rpt_compare_fmt_value(NULL, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "-");
 	s = json_integer(-9007199254740993LL);
