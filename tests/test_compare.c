@@ -3,6 +3,7 @@
  * column, schema checks, and paths that stay unambiguous. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../reports/compare.h"
@@ -360,8 +361,127 @@ static void test_load_errors(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 1"));
 }
 
+/* A random document of counts: keys from a set with no timing words. */
+static json_t *random_doc(uint64_t *st, int depth)
+{
+	static const char *const keys[] = {"a", "b", "packets", "x.y", "q\"", "modes", "n_1"};
+	uint64_t r = tu_rand(st) % 8;
+	json_t *v;
+
+	if (depth >= 4 || r < 3) {
+		switch (tu_rand(st) % 4) {
+		case 0:
+			return json_integer((json_int_t)(tu_rand(st) % 1000));
+		case 1:
+			return json_real((double)(tu_rand(st) % 1000) / 8);
+		case 2:
+			return json_string(keys[tu_rand(st) % 7]);
+		default:
+			return json_boolean(tu_rand(st) & 1);
+		}
+	}
+	if (r < 6) {
+		v = json_object();
+		for (uint64_t i = 0, n = 1 + tu_rand(st) % 4; i < n; i++)
+			json_object_set_new(v, keys[tu_rand(st) % 7], random_doc(st, depth + 1));
+	} else {
+		v = json_array();
+		for (uint64_t i = 0, n = 1 + tu_rand(st) % 4; i < n; i++)
+			json_array_append_new(v, random_doc(st, depth + 1));
+	}
+	return v;
+}
+
+static size_t count_leaves(const json_t *v)
+{
+	const char *k;
+	json_t *c;
+	size_t n = 0;
+
+	if (json_is_array(v)) {
+		for (size_t i = 0; i < json_array_size(v); i++)
+			n += count_leaves(json_array_get(v, i));
+		return n;
+	}
+	if (!json_is_object(v))
+		return 1;
+	json_object_foreach((json_t *)v, k, c)
+		n += count_leaves(c);
+	return n;
+}
+
+/* Walks to a random leaf of V (an object or array) and returns its container
+ * and where it is; NULL when V has no leaf. */
+static json_t *random_leaf(json_t *v, uint64_t *st, const char **key, size_t *index)
+{
+	for (;;) {
+		size_t n = json_is_object(v) ? json_object_size(v) : json_array_size(v);
+		size_t pick;
+		json_t *child;
+
+		if (n == 0)
+			return NULL;
+		pick = (size_t)(tu_rand(st) % n);
+		if (json_is_object(v)) {
+			void *it = json_object_iter(v);
+
+			for (size_t i = 0; i < pick; i++)
+				it = json_object_iter_next(v, it);
+			*key = json_object_iter_key(it);
+			child = json_object_iter_value(it);
+		} else {
+			*key = NULL;
+			*index = pick;
+			child = json_array_get(v, pick);
+		}
+		if (!json_is_object(child) && !json_is_array(child))
+			return v;
+		v = child;
+	}
+}
+
+static void test_random_documents(void)
+{
+	uint64_t st = 0x9e3779b97f4a7c15ULL;
+
+	for (int round = 0; round < 300; round++) {
+		json_t *d = json_object(), *m, *parent;
+		struct rpt_compare c;
+		const char *key = NULL;
+		size_t index = 0;
+		char err[256];
+
+		json_object_set_new(d, "root", random_doc(&st, 0));
+		/* the same document: every leaf reported, all the same */
+		CU_ASSERT_EQUAL_FATAL(rpt_compare_docs(d, d, &default_opts, &c, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(c.n, count_leaves(d));
+		CU_ASSERT_EQUAL(c.by_verdict[RPT_SAME], c.n);
+		rpt_compare_free(&c);
+		/* one leaf changed to a value no generator makes: exactly one failure */
+		m = json_deep_copy(d);
+		parent = random_leaf(m, &st, &key, &index);
+		if (parent) {
+			if (key)
+				json_object_set_new(parent, key, json_integer(-1));
+			else
+				json_array_set_new(parent, index, json_integer(-1));
+			CU_ASSERT_EQUAL(rpt_compare_docs(d, m, &default_opts, &c, err, sizeof(err)), 0);
+			CU_ASSERT_EQUAL(rpt_compare_failures(&c), 1);
+			CU_ASSERT_EQUAL(c.by_verdict[RPT_SAME] + 1, c.n);
+			rpt_compare_free(&c);
+			/* and the other way round: a failure too, never a crash */
+			CU_ASSERT_EQUAL(rpt_compare_docs(m, d, &default_opts, &c, err, sizeof(err)), 0);
+			CU_ASSERT_EQUAL(rpt_compare_failures(&c), 1);
+			rpt_compare_free(&c);
+		}
+		json_decref(m);
+		json_decref(d);
+	}
+}
+
 TU_MAIN("compare", TU_CASE(test_identical_any_key_order), TU_CASE(test_count_changed),
 	TU_CASE(test_big_integers_exact), TU_CASE(test_timing_tolerance_both_ways),
 	TU_CASE(test_tolerance_edges), TU_CASE(test_engine_json),
 	TU_CASE(test_missing_new_bool_retyped), TU_CASE(test_subtrees_and_arrays),
-	TU_CASE(test_odd_keys_escaped), TU_CASE(test_schema_checks), TU_CASE(test_load_errors))
+	TU_CASE(test_odd_keys_escaped), TU_CASE(test_schema_checks), TU_CASE(test_load_errors),
+	TU_CASE(test_random_documents))
