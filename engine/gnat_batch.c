@@ -7,7 +7,9 @@
 #include <errno.h>
 
 /* Enough packets in flight to cover a memory latency, few enough that the
- * parsed packets stay in L1 (a struct net_pkt is about 200 bytes). */
+ * parsed packets stay in L1 (a struct net_pkt is about 200 bytes) and the
+ * prefetches do not overrun the core's miss buffers (measured: 8 and 16
+ * alike, 32 slower at 100k and 1M mappings). */
 #define GNAT_BATCH_CHUNK 16
 
 /* Packets the per-packet path will look up by their own tuple (see
@@ -51,12 +53,8 @@ static void batch_chunk(struct gnat *g, struct gnat_pkt *pkts, size_t n, enum gn
 		if (!hashed[i])
 			continue;
 		e = g->buckets[h[i] & g->bucket_mask];
-		if (e != GNAT_NIL) {
-			const struct gnat_mapping *m = &g->maps[e >> 1];
-
-			__builtin_prefetch(m, 1);
-			__builtin_prefetch((const char *)m + sizeof(*m) - 1, 1);
-		}
+		if (e != GNAT_NIL)
+			gnat_map_prefetch(g, e >> 1);
 	}
 	for (i = 0; i < n; i++)
 		gnat_process_parsed(g, &p[i], err[i], &pkts[i].len, pkts[i].cap, from, now_ns,

@@ -203,6 +203,16 @@ uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum g
 /* The same with h = gnat_hash_tuple(t, seed) already known (batches). */
 uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t, uint32_t h,
 				enum gnat_dir *dir);
+/* Start loading mapping idx: its first and last line; the middle one comes
+ * with the first (adjacent-line prefetch), and asking for it too measured
+ * slower in batches: one more miss buffer taken per packet. */
+static inline void gnat_map_prefetch(const struct gnat *g, uint32_t idx)
+{
+	const char *m = (const char *)&g->maps[idx];
+
+	__builtin_prefetch(m, 1);
+	__builtin_prefetch(m + sizeof(g->maps[0]) - 1, 1);
+}
 /* Allocate a mapping for orig -> trans. Returns index or GNAT_NIL (full). */
 uint32_t gnat_map_create(struct gnat *g, const struct net_tuple *orig,
 			 const struct net_tuple *trans, uint64_t now_ns);

@@ -8,6 +8,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define MAP_LINE 64
+#define MAP_HUGE (2u << 20)
 
 static inline uint64_t map_rd64(const uint8_t *p)
 {
@@ -41,16 +45,36 @@ uint32_t gnat_hash_tuple(const struct net_tuple *t, uint64_t seed)
 	return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
+/* The tables every packet hits at random: cache-line aligned, so a 160-byte
+ * mapping always spans 3 lines (not 4 every other one), and on Linux backed
+ * by huge pages when big, so a random lookup in a large table does not also
+ * miss the TLB. Zeroed like calloc. */
+static void *map_table_alloc(size_t size)
+{
+	size_t align = size >= MAP_HUGE ? MAP_HUGE : MAP_LINE;
+	size_t n = (size + align - 1) / align * align;
+	void *t = aligned_alloc(align, n ? n : align);
+
+	if (!t)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	if (align == MAP_HUGE)
+		(void)madvise(t, n, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+	memset(t, 0, n);
+	return t;
+}
+
 int gnat_map_init(struct gnat *g)
 {
 	uint32_t n = g->cfg.max_mappings, nb = 1;
 
 	while (nb < 2 * n)
 		nb <<= 1;
-	g->maps = calloc(n, sizeof(*g->maps));
+	g->maps = map_table_alloc((size_t)n * sizeof(*g->maps));
 	g->seqadj = calloc(n, sizeof(*g->seqadj));
-	g->lru = calloc(n, sizeof(*g->lru));
-	g->buckets = malloc((size_t)nb * sizeof(*g->buckets));
+	g->lru = map_table_alloc((size_t)n * sizeof(*g->lru));
+	g->buckets = map_table_alloc((size_t)nb * sizeof(*g->buckets));
 	if (!g->maps || !g->seqadj || !g->lru || !g->buckets)
 		return -ENOMEM;
 	memset(g->buckets, 0xff, (size_t)nb * sizeof(*g->buckets));
