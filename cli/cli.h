@@ -22,8 +22,12 @@ extern const struct cli_cmd cli_cmds[];
 
 int cli_translate_main(int argc, char **argv);
 void cli_translate_usage(void);
+int cli_calibrate_main(int argc, char **argv);
+void cli_calibrate_usage(void);
 int cli_compare_main(int argc, char **argv);
 void cli_compare_usage(void);
+int cli_run_main(int argc, char **argv);
+void cli_run_usage(void);
 
 /* "gatelab: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

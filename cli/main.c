@@ -14,6 +14,10 @@ const struct cli_cmd cli_cmds[] = {
 	 cli_translate_main, cli_translate_usage},
 	{"compare", "compare a metrics JSON file against a baseline (the CI regression gate)",
 	 cli_compare_main, cli_compare_usage},
+	{"calibrate", "measure this machine's syscall, copy and packet costs into a cost profile",
+	 cli_calibrate_main, cli_calibrate_usage},
+	{"run", "run a scenario in the simulator: direct, nat, proxy and fastpath compared",
+	 cli_run_main, cli_run_usage},
 	{"help", "list the commands, or show one command's options", help_main, help_usage},
 	{NULL, NULL, NULL, NULL},
 };
