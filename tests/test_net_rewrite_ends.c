@@ -103,6 +103,7 @@ static void test_ends_checksums_valid(void)
 	struct net_addr ns, nd;
 	int n;
 
+	memset(buf, 0, sizeof(buf));
 	memset(&s, 0, sizeof(s));
 	s.proto = 6;
 	s.src = "192.0.2.10";
