@@ -67,7 +67,7 @@ static json_t *rpt_mode_json(const struct rpt_mode_metrics *m)
 	rpt_put(d, "link_loss", rpt_u64(m->drops.link_loss), &ok);
 	rpt_put(d, "link_queue", rpt_u64(m->drops.link_queue), &ok);
 	rpt_put(d, "link_mtu", rpt_u64(m->drops.link_mtu), &ok);
-	rpt_put(d, "gnat", rpt_u64(m->drops.gnat), &ok);
+	rpt_put(d, "gateway", rpt_u64(m->drops.gateway), &ok);
 	for (size_t i = 0; ok && i < m->n_xfers && i < RPT_MAX_XFERS; i++) {
 		json_t *x = rpt_xfer_json(&m->xfers[i]);
 

@@ -114,7 +114,7 @@ static int rpt_rd_mode(struct rpt_rd *r, const json_t *o, struct rpt_mode_metric
 	rc = rc ? rc : rpt_get_u64(r, d, "link_loss", &m->drops.link_loss);
 	rc = rc ? rc : rpt_get_u64(r, d, "link_queue", &m->drops.link_queue);
 	rc = rc ? rc : rpt_get_u64(r, d, "link_mtu", &m->drops.link_mtu);
-	rc = rc ? rc : rpt_get_u64(r, d, "gnat", &m->drops.gnat);
+	rc = rc ? rc : rpt_get_u64(r, d, "gateway", &m->drops.gateway);
 	if (rc)
 		return rc;
 	if (!json_is_array(xs) || json_array_size(xs) > RPT_MAX_XFERS)

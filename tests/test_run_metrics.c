@@ -37,7 +37,7 @@ static void fill(struct rpt_metrics *m)
 		mm->drops.link_loss = i;
 		mm->drops.link_queue = 2 * i;
 		mm->drops.link_mtu = 3 * i;
-		mm->drops.gnat = 4 * i;
+		mm->drops.gateway = 4 * i;
 		mm->n_xfers = 2;
 		for (size_t k = 0; k < 2; k++) {
 			struct rpt_xfer *x = &mm->xfers[k];

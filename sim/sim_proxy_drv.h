@@ -1,0 +1,33 @@
+/* sim_proxy_drv.h - runs the proxy core (proxy/ftpp.h) on the simulated
+ * gateway: intercepted control connections accepted from its user-space
+ * sockets, actions carried out (connects, data listen/connect/splice, timers),
+ * socket events fed back. Every byte it moves is a counted crossing. */
+#ifndef GATELAB_SIM_PROXY_DRV_H
+#define GATELAB_SIM_PROXY_DRV_H
+
+#include <stdint.h>
+
+#include "../proxy/ftpp.h"
+#include "sim_gw.h"
+
+struct sim_pxd;
+
+struct sim_pxd_stats {
+	uint64_t sessions, sessions_freed;
+	uint64_t data_spliced, data_failed;
+	uint64_t spliced_bytes;    /* both directions */
+	uint64_t logs;
+	uint64_t errors;           /* actions the driver could not carry out */
+};
+
+/* cfg: the proxy's configuration (listen_port is the port the driver
+ * listens on). The proxy is created over the gateway's NAT API, its FTP
+ * editor must be off. Returns 0, -EINVAL, -ENOMEM or ftpp_create's error. */
+int sim_pxd_create(struct sim_gw *gw, const struct ftpp_config *cfg, struct sim_pxd **out);
+/* Frees every session and socket it still holds, then the proxy. NULL is fine. */
+void sim_pxd_destroy(struct sim_pxd *d);
+const struct sim_pxd_stats *sim_pxd_stats(const struct sim_pxd *d);
+/* Fast and proxy-path transfers of the sessions so far (ended ones too). */
+void sim_pxd_paths(const struct sim_pxd *d, uint64_t *fast, uint64_t *proxy);
+
+#endif

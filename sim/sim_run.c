@@ -1,0 +1,320 @@
+/* sim_run.c - runs a scenario's sessions on the network of each mode: FTP
+ * clients started at their times, the run stopped when the last one is done
+ * (or at the time limit), then the gateway's counters, the links' drops and
+ * every transfer (hash-verified by the client model) into rpt_mode_metrics. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_run_int.h"
+
+struct sim_run_client {
+	struct sim_run *run;
+	size_t idx;
+	struct sim_ftpc_config cfg;
+	struct sim_ftpc_step steps[SCEN_MAX_CMDS + 1];
+	char args[SCEN_MAX_CMDS][SCEN_CMD_LEN];
+	struct sim_ftpc *c;
+	bool started, done;
+	int start_rc;
+};
+
+struct sim_run {
+	const struct scen *sc;
+	struct sim_run_net net;
+	struct sim_run_client cl[SCEN_MAX_SESSIONS];
+	size_t n_done;
+};
+
+void sim_run_opts_default(struct sim_run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+/* ---- sessions into client scripts ----------------------------------------------- */
+
+/* "VERB rest": the verb (upper-cased copy) and where its argument starts. */
+static const char *sim_run_verb(const char *cmd, char *verb, size_t cap)
+{
+	size_t i = 0;
+
+	while (cmd[i] && cmd[i] != ' ' && i + 1 < cap) {
+		char ch = cmd[i];
+
+		verb[i] = (char)(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
+		i++;
+	}
+	verb[i] = '\0';
+	while (cmd[i] == ' ')
+		i++;
+	return cmd + i;
+}
+
+/* One scenario command as a client step; uploads take "STOR path size". */
+static int sim_run_step(struct sim_run_client *rc, size_t k, const char *cmd, char *err,
+			size_t errlen)
+{
+	struct sim_ftpc_step *st = &rc->steps[k + 1];
+	char verb[8];
+	const char *arg = sim_run_verb(cmd, verb, sizeof(verb));
+	char *sp;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(rc->args[k], sizeof(rc->args[k]), "%s", arg);
+	st->arg = rc->args[k][0] ? rc->args[k] : NULL;
+	if (strcmp(verb, "RETR") == 0) {
+		st->op = SIM_FTPC_RETR;
+	} else if (strcmp(verb, "STOR") == 0 || strcmp(verb, "APPE") == 0) {
+		st->op = verb[0] == 'S' ? SIM_FTPC_STOR : SIM_FTPC_APPE;
+		sp = strrchr(rc->args[k], ' ');
+		if (!sp || scen_parse_size(sp + 1, &st->size) != 0) {
+			snprintf(err, errlen, "session %zu: '%s': uploads are '%s PATH SIZE'",
+				 rc->idx + 1, cmd, verb);
+			return -EINVAL;
+		}
+		*sp = '\0';
+	} else if (strcmp(verb, "LIST") == 0) {
+		st->op = SIM_FTPC_LIST;
+	} else if (strcmp(verb, "NLST") == 0) {
+		st->op = SIM_FTPC_NLST;
+	} else if (strcmp(verb, "MLSD") == 0) {
+		st->op = SIM_FTPC_MLSD;
+	} else if (strcmp(verb, "QUIT") == 0) {
+		st->op = SIM_FTPC_QUIT;
+		st->arg = NULL;
+	} else {
+		st->op = SIM_FTPC_CMD;
+		snprintf(rc->args[k], sizeof(rc->args[k]), "%s", cmd);
+		st->arg = rc->args[k];
+	}
+	if ((st->op == SIM_FTPC_RETR || st->op == SIM_FTPC_STOR || st->op == SIM_FTPC_APPE) &&
+	    !st->arg) {
+		snprintf(err, errlen, "session %zu: '%s' needs a path", rc->idx + 1, cmd);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sim_run_client_cfg(struct sim_run *r, size_t i, uint64_t seed, char *err,
+			      size_t errlen)
+{
+	const struct scen_session *ss = &r->sc->sessions[i];
+	const struct scen_host *srv = &r->sc->servers[ss->server];
+	struct sim_run_client *rc = &r->cl[i];
+	bool v6 = ss->family == NET_AF_INET6;
+	int e;
+
+	rc->run = r;
+	rc->idx = i;
+	sim_ftpc_config_default(&rc->cfg);
+	for (size_t k = 0; k < srv->n_addr; k++)
+		if (srv->addr[k].family == ss->family)
+			rc->cfg.server = srv->addr[k];
+	rc->cfg.port = 21;
+	rc->cfg.user = ss->user;
+	rc->cfg.pass = ss->pass;
+	/* PASV and PORT cannot name an IPv6 address: IPv6 sessions use EPSV/EPRT. */
+	if (ss->data == SCEN_DATA_PASSIVE)
+		rc->cfg.mode = ss->extended || v6 ? SIM_FTPC_EPSV : SIM_FTPC_PASV;
+	else
+		rc->cfg.mode = ss->extended || v6 ? SIM_FTPC_EPRT : SIM_FTPC_PORT;
+	memset(&rc->steps[0], 0, sizeof(rc->steps[0]));
+	rc->steps[0].op = SIM_FTPC_LOGIN;
+	for (size_t k = 0; k < ss->n_cmds; k++)
+		if ((e = sim_run_step(rc, k, ss->cmds[k], err, errlen)) < 0)
+			return e;
+	rc->cfg.steps = rc->steps;
+	rc->cfg.n_steps = ss->n_cmds + 1;
+	rc->cfg.verify = &r->net.vfs[ss->server];
+	rc->cfg.upload_seed = seed ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+	return 0;
+}
+
+static void sim_run_client_done(void *ctx, struct sim_ftpc *c)
+{
+	struct sim_run_client *rc = ctx;
+
+	(void)c;
+	if (rc->done)
+		return;
+	rc->done = true;
+	if (++rc->run->n_done == rc->run->sc->n_sessions)
+		sim_sched_stop(&rc->run->net.w.sched);
+}
+
+static void sim_run_client_start(void *arg)
+{
+	struct sim_run_client *rc = arg;
+	struct sim_run *r = rc->run;
+
+	rc->started = true;
+	rc->start_rc = sim_ftpc_start(&r->net.clients[r->sc->sessions[rc->idx].client], &rc->cfg,
+				      sim_run_client_done, rc, &rc->c);
+	if (rc->start_rc < 0) {
+		rc->c = NULL;
+		sim_run_client_done(rc, NULL);
+	}
+}
+
+/* ---- metrics ------------------------------------------------------------------- */
+
+static void sim_run_link_drops(const struct sim_link *l, struct rpt_drops *d)
+{
+	for (int from = 0; from < 2; from++) {
+		const struct sim_link_stats *st = sim_link_stats(l, from);
+
+		d->link_loss += st->drop_loss;
+		d->link_queue += st->drop_queue;
+		d->link_mtu += st->drop_mtu;
+	}
+}
+
+static const char *sim_run_path(const struct sim_run *r, enum scen_mode mode)
+{
+	uint64_t fast = 0, proxy = 0;
+
+	if (mode == SCEN_MODE_DIRECT || mode == SCEN_MODE_NAT)
+		return "kernel";
+	sim_pxd_paths(r->net.pxd, &fast, &proxy);
+	if (proxy == 0)
+		return "fast";
+	return fast == 0 ? "proxy" : "mixed";
+}
+
+static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mode_metrics *m)
+{
+	const char *path = sim_run_path(r, mode);
+	uint64_t bits = 0, ns = 0;
+
+	for (size_t i = 0; i < r->sc->n_sessions; i++) {
+		const struct sim_run_client *rc = &r->cl[i];
+		const struct sim_ftpc_result *res = rc->c ? sim_ftpc_result(rc->c) : NULL;
+		uint64_t failed = 0;
+
+		for (size_t k = 0; res && k < res->n_xfers; k++) {
+			const struct sim_ftpc_xfer *x = &res->xfers[k];
+			uint64_t d = x->t_end > x->t_start ? x->t_end - x->t_start : 0;
+			bool ok = x->final_code >= 200 && x->final_code < 300 && x->verified != -1 &&
+				  !x->aborted && (x->op != SIM_FTPC_RETR || x->bytes == x->expected);
+
+			if (ok)
+				m->transfers_ok++;
+			else
+				failed++;
+			bits += 8 * x->bytes;
+			ns += d;
+			if (m->n_xfers == RPT_MAX_XFERS)
+				continue;
+			struct rpt_xfer *rx = &m->xfers[m->n_xfers++];
+
+			rx->session = (uint32_t)i;
+			snprintf(rx->cmd, sizeof(rx->cmd), "%s", x->cmd);
+			snprintf(rx->path, sizeof(rx->path), "%s", path);
+			rx->bytes = x->bytes;
+			rx->expected = x->expected;
+			rx->duration_s = (double)d / 1e9;
+			rx->throughput_bps = d ? (double)x->bytes * 8e9 / (double)d : 0.0;
+			rx->ok = ok;
+			snprintf(rx->hash, sizeof(rx->hash), "%016llx", (unsigned long long)x->hash);
+		}
+		/* A session that failed (or never ended) without a failed
+		 * transfer to show for it still counts once. */
+		if (failed == 0 && (!res || !res->done || !res->ok))
+			failed = 1;
+		m->transfers_failed += failed;
+	}
+	m->throughput_bps = ns ? (double)bits * 1e9 / (double)ns : 0.0;
+}
+
+static void sim_run_collect(struct sim_run *r, enum scen_mode mode, struct rpt_mode_metrics *m)
+{
+	struct sim_gw_metrics gm;
+
+	sim_gw_metrics_get(&r->net.gw, &gm);
+	m->transitions = gm.transitions;
+	m->data_transitions = gm.data_transitions;
+	m->bytes_copied = gm.bytes_copied;
+	m->api_calls = gm.api_calls;
+	m->fastpath_packets = gm.fastpath_packets;
+	m->proxied_packets = gm.proxied_packets;
+	m->gateway_cpu_s = (double)gm.gateway_cpu_ns / 1e9;
+	m->events = r->net.w.sched.events_run;
+	m->sim_time_s = (double)sim_world_now(&r->net.w) / 1e9;
+	sim_run_link_drops(&r->net.in_link, &m->drops);
+	sim_run_link_drops(&r->net.out_link, &m->drops);
+	m->drops.gateway = gm.drops_total;
+	sim_run_xfers(r, mode, m);
+}
+
+/* ---- runs ----------------------------------------------------------------------- */
+
+int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_run_opts *o,
+		 struct rpt_mode_metrics *out, char *err, size_t errlen)
+{
+	uint64_t seed = o->seed_set ? o->seed : sc->seed;
+	uint64_t limit = o->time_limit_ns ? o->time_limit_ns : 3600ULL * SIM_NS_PER_S;
+	struct sim_run *r = calloc(1, sizeof(*r));
+	int rc, rc2;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->mode, sizeof(out->mode), "%s", scen_mode_name(mode));
+	if (!r)
+		return -ENOMEM;
+	r->sc = sc;
+	rc = sim_run_net_build(&r->net, sc, mode, seed, o->pcap_dir, err, errlen);
+	if (rc)
+		goto out;
+	for (size_t i = 0; i < sc->n_sessions; i++) {
+		if ((rc = sim_run_client_cfg(r, i, seed, err, errlen)) < 0)
+			goto out;
+		rc = sim_sched_at(&r->net.w.sched, sc->sessions[i].start_ns, sim_run_client_start,
+				  &r->cl[i], NULL);
+		if (rc)
+			goto out;
+	}
+	sim_sched_run(&r->net.w.sched, limit);
+	sim_run_collect(r, mode, out);
+	if (r->n_done < sc->n_sessions) {
+		rc = -ETIMEDOUT;
+		snprintf(err, errlen, "%s: %zu of %zu sessions unfinished after %.0f s of virtual time",
+			 scen_mode_name(mode), sc->n_sessions - r->n_done, sc->n_sessions,
+			 (double)sim_world_now(&r->net.w) / 1e9);
+	}
+out:
+	for (size_t i = 0; i < sc->n_sessions; i++)
+		if (r->cl[i].c)
+			sim_ftpc_destroy(r->cl[i].c);
+	rc2 = sim_run_net_free(&r->net);
+	if (rc == 0 && rc2) {
+		rc = rc2;
+		snprintf(err, errlen, "%s: writing the captures failed", scen_mode_name(mode));
+	}
+	free(r);
+	return rc;
+}
+
+int sim_run(const struct scen *sc, const struct sim_run_opts *o, struct rpt_metrics *out,
+	    char *err, size_t errlen)
+{
+	const bool *modes = o->modes_set ? o->modes : sc->modes;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->scenario, sizeof(out->scenario), "%s", sc->name);
+	out->seed = o->seed_set ? o->seed : sc->seed;
+	for (int m = 0; m < SCEN_MODE__COUNT && out->n_modes < RPT_MAX_MODES; m++) {
+		if (!modes[m])
+			continue;
+		int r = sim_run_mode(sc, (enum scen_mode)m, o, &out->modes[out->n_modes], err,
+				     errlen);
+
+		if (r == 0 || r == -ETIMEDOUT)
+			out->n_modes++;
+		if (r == -ETIMEDOUT && rc == 0)
+			rc = r;
+		else if (r && r != -ETIMEDOUT)
+			return r;
+	}
+	return rc;
+}

@@ -1,0 +1,37 @@
+/* sim_run.h - runs a scenario (scen/scen.h) in the simulator under each of
+ * its modes (direct, nat, proxy, fastpath) and fills the per-mode metrics
+ * (reports/metrics.h): topology, endpoints, gateway, proxy driver, clients. */
+#ifndef GATELAB_SIM_RUN_H
+#define GATELAB_SIM_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../reports/metrics.h"
+#include "../scen/scen.h"
+
+struct sim_run_opts {
+	bool seed_set;             /* override the scenario's seed */
+	uint64_t seed;
+	bool modes_set;            /* override the scenario's modes */
+	bool modes[SCEN_MODE__COUNT];
+	const char *pcap_dir;      /* NULL: no captures; else <dir>/<mode>-{inside,outside}.pcap */
+	uint64_t time_limit_ns;    /* virtual time budget per mode (0: 1 hour) */
+};
+
+void sim_run_opts_default(struct sim_run_opts *o);
+
+/* Runs one mode into *out (zeroed first). Returns 0 when the run happened
+ * (failed transfers are counted, not errors), -EINVAL with err filled for a
+ * scenario the simulator cannot build (cost profile, addresses), -ENOMEM,
+ * -EIO (pcap), -ETIMEDOUT when the time limit ends the run (out is filled
+ * with what happened until then). */
+int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_run_opts *o,
+		 struct rpt_mode_metrics *out, char *err, size_t errlen);
+
+/* Every selected mode, in the order direct, nat, proxy, fastpath. */
+int sim_run(const struct scen *sc, const struct sim_run_opts *o, struct rpt_metrics *out,
+	    char *err, size_t errlen);
+
+#endif
