@@ -394,6 +394,13 @@ static void ctl_readable(struct sim_sock *s, void *ctx)
 	(void)s;
 	while (c->ph != FTPC_P_DONE && c->ctl) {
 		n = sim_sock_recv(c->ctl, c->in + c->in_len, sizeof(c->in) - c->in_len);
+		if (n == 0) {
+			if (c->ph == FTPC_P_QUIT)
+				finish(c, true); /* closed right after 221 */
+			else
+				ftpc_fail(c, "server closed the control connection in step %zu",
+					  c->step);
+		}
 		if (n <= 0)
 			break;
 		c->in_len += (size_t)n;

@@ -173,8 +173,14 @@ static void ctl_readable(struct sim_sock *sock, void *ctx)
 		size_t used = 0, ll, cl;
 
 		n = sim_sock_recv(s->ctl, s->in + s->in_len, sizeof(s->in) - s->in_len);
+		if (n == 0) {
+			/* the client left without QUIT: close our side too, so the
+			 * connection ends and on_closed frees the session */
+			ftpd_data_free(s);
+			sim_sock_shutdown(s->ctl);
+		}
 		if (n <= 0)
-			break; /* EOF and errors arrive as on_closed */
+			break; /* errors arrive as on_closed */
 		s->in_len += (size_t)n;
 		while (!s->quitting && (ll = ftp_line_next(s->in + used, s->in_len - used, &cl))) {
 			if (s->in_overlong)

@@ -104,13 +104,14 @@ static void finish(struct sim_ftpd_sess *s, int code, const char *text, bool abo
 		d->st.bytes_sent += s->rec.bytes;
 		d->st.downloads++;
 	}
-	s->rec.final_code = code;
-	s->rec.t_end = ftpd_now(s);
-	record(s);
+	/* a scripted transfer ends with the capture's code and text */
 	if (code == 226 && s->x_final_code)
 		code = s->x_final_code;
 	if (code == s->x_final_code && s->x_final_text[0])
 		t = s->x_final_text;
+	s->rec.final_code = code;
+	s->rec.t_end = ftpd_now(s);
+	record(s);
 	data_release(s, abort);
 	free(s->x_text);
 	s->x_text = NULL;
