@@ -5,6 +5,7 @@
 #include "sim_gw.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim_gw_internal.h"
@@ -121,6 +122,9 @@ void sim_gw_free(struct sim_gw *gw)
 	gw->api = NULL;
 	gnat_destroy(gw->gnat);
 	gw->gnat = NULL;
+	free(gw->claims);
+	gw->claims = NULL;
+	gw->n_claims = gw->cap_claims = 0;
 	gw->w = NULL;
 }
 
