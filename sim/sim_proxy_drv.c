@@ -136,13 +136,12 @@ static void pxd_flush(struct pxd_sess *ps, bool srv)
 	}
 }
 
+/* Queued only: the drain flushes once at its end, so a line the core hands
+ * over in pieces leaves in one write (one crossing, one segment). */
 static void pxd_send(struct pxd_sess *ps, bool srv, const uint8_t *p, size_t n)
 {
-	if (pxd_buf_add(srv ? &ps->sout : &ps->cout, p, n) != 0) {
+	if (pxd_buf_add(srv ? &ps->sout : &ps->cout, p, n) != 0)
 		ps->d->st.errors++;
-		return;
-	}
-	pxd_flush(ps, srv);
 }
 
 /* ---- actions ------------------------------------------------------------------ */
@@ -251,9 +250,9 @@ static void pxd_drain(struct pxd_sess *ps)
 	if (pxd_core_closed(ps)) {
 		ps->c_close = ps->s_close = true;
 		pxd_data_close_all(ps);
-		pxd_flush(ps, false);
-		pxd_flush(ps, true);
 	}
+	pxd_flush(ps, false);
+	pxd_flush(ps, true);
 }
 
 void pxd_event(struct pxd_sess *ps, enum ftpp_event_type t, uint32_t data_id, int side,

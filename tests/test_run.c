@@ -1,0 +1,308 @@
+/* test_run.c - the scenario runner end to end on scenarios/basic.yaml scaled
+ * down: every mode delivers the same verified file, the counters tell the
+ * modes apart (no data crossings on the fast path, two copies per byte on
+ * the proxy path, API calls only with the proxy), runs are deterministic,
+ * loss changes timings but not files, captures are written. */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../sim/sim_run.h"
+#include "tu.h"
+
+#define MB 1000000ULL
+
+static struct scen sc;
+static struct rpt_metrics m;
+
+static void load(uint64_t size)
+{
+	char err[SCEN_ERR_LEN];
+
+	CU_ASSERT_FATAL(scen_parse_file("scenarios/basic.yaml", &sc, err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(sc.n_servers == 1 && sc.servers[0].n_files == 1 && sc.n_sessions == 1);
+	sc.servers[0].files[0].size = size;
+}
+
+static int run(const struct sim_run_opts *o)
+{
+	struct sim_run_opts def;
+	char err[512] = "";
+	int rc;
+
+	sim_run_opts_default(&def);
+	rc = sim_run(&sc, o ? o : &def, &m, err, sizeof(err));
+	if (rc)
+		printf("\nsim_run: %d %s\n", rc, err);
+	return rc;
+}
+
+static const struct rpt_mode_metrics *mode(const char *name)
+{
+	for (size_t i = 0; i < m.n_modes; i++)
+		if (strcmp(m.modes[i].mode, name) == 0)
+			return &m.modes[i];
+	return NULL;
+}
+
+/* Every mode ran its transfers intact, with the same content hash. */
+static void check_all_ok(size_t want_xfers)
+{
+	const char *hash = NULL;
+
+	for (size_t i = 0; i < m.n_modes; i++) {
+		const struct rpt_mode_metrics *x = &m.modes[i];
+
+		CU_ASSERT(x->transfers_ok == want_xfers);
+		CU_ASSERT(x->transfers_failed == 0);
+		CU_ASSERT_FATAL(x->n_xfers == want_xfers);
+		CU_ASSERT(x->xfers[0].ok);
+		CU_ASSERT(x->xfers[0].bytes == x->xfers[0].expected);
+		if (!hash)
+			hash = x->xfers[0].hash;
+		CU_ASSERT_STRING_EQUAL(x->xfers[0].hash, hash);
+		if (x->transfers_failed)
+			printf("\nmode %s: %llu failed\n", x->mode,
+			       (unsigned long long)x->transfers_failed);
+	}
+}
+
+static void test_basic_four_modes(void)
+{
+	const struct rpt_mode_metrics *d, *n, *p, *f;
+
+	load(4 * MB);
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	CU_ASSERT_FATAL(m.n_modes == 4);
+	CU_ASSERT_STRING_EQUAL(m.scenario, "basic");
+	CU_ASSERT(m.seed == 1);
+	check_all_ok(1);
+	d = mode("direct");
+	n = mode("nat");
+	p = mode("proxy");
+	f = mode("fastpath");
+	CU_ASSERT_FATAL(d && n && p && f);
+	CU_ASSERT(d->xfers[0].bytes == 4 * MB);
+	/* direct: a router; nat: translated in the kernel; neither uses the API */
+	CU_ASSERT(d->api_calls == 0 && d->transitions == 0 && d->fastpath_packets == 0);
+	CU_ASSERT(n->api_calls == 0 && n->transitions == 0 && n->data_transitions == 0);
+	CU_ASSERT(n->fastpath_packets > 4 * MB / 1500);
+	CU_ASSERT_STRING_EQUAL(d->xfers[0].path, "kernel");
+	/* proxy: every data byte up and down again */
+	CU_ASSERT(p->api_calls > 0);
+	CU_ASSERT(p->data_transitions > 0);
+	CU_ASSERT(p->bytes_copied >= 2 * 4 * MB);
+	CU_ASSERT(p->proxied_packets > 4 * MB / 1500);
+	CU_ASSERT_STRING_EQUAL(p->xfers[0].path, "proxy");
+	/* fastpath: control through the proxy, data never leaves the kernel */
+	CU_ASSERT(f->api_calls > 0);
+	CU_ASSERT(f->data_transitions == 0);
+	CU_ASSERT(f->transitions > 0);
+	CU_ASSERT(f->bytes_copied < 4096);
+	CU_ASSERT(f->fastpath_packets > 4 * MB / 1500);
+	CU_ASSERT_STRING_EQUAL(f->xfers[0].path, "fast");
+	/* the proxy path costs the gateway more CPU than the fast path */
+	CU_ASSERT(p->gateway_cpu_s > f->gateway_cpu_s);
+	for (size_t i = 0; i < 4; i++) {
+		CU_ASSERT(m.modes[i].throughput_bps > 0);
+		CU_ASSERT(m.modes[i].sim_time_s > 0);
+		CU_ASSERT(m.modes[i].events > 0);
+	}
+}
+
+/* Proxy-path crossings scale with the data; fast-path ones do not. */
+static void test_crossings_scale(void)
+{
+	struct sim_run_opts o;
+	uint64_t p_dtr[2], p_copied[2], f_tr[2];
+
+	sim_run_opts_default(&o);
+	o.modes_set = true;
+	o.modes[SCEN_MODE_PROXY] = o.modes[SCEN_MODE_FASTPATH] = true;
+	for (int k = 0; k < 2; k++) {
+		load(k ? 8 * MB : 2 * MB);
+		CU_ASSERT_FATAL(run(&o) == 0);
+		CU_ASSERT_FATAL(m.n_modes == 2);
+		check_all_ok(1);
+		p_dtr[k] = mode("proxy")->data_transitions;
+		p_copied[k] = mode("proxy")->bytes_copied;
+		f_tr[k] = mode("fastpath")->transitions;
+		CU_ASSERT(mode("fastpath")->data_transitions == 0);
+	}
+	CU_ASSERT(p_dtr[1] > 3 * p_dtr[0]);
+	CU_ASSERT(p_copied[1] - p_copied[0] >= 2 * 6 * MB);
+	CU_ASSERT(f_tr[1] == f_tr[0]);
+}
+
+static char *write_json(const char *tmpl)
+{
+	char *path = strdup(tmpl);
+	int fd;
+
+	CU_ASSERT_FATAL(path != NULL);
+	fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_FATAL(rpt_metrics_write(&m, path) == 0);
+	return path;
+}
+
+static void test_deterministic(void)
+{
+	char *p1, *p2;
+	uint8_t *b1, *b2;
+	size_t n1 = 0, n2 = 0;
+
+	load(2 * MB);
+	sc.outside.loss = 0.005;
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	p1 = write_json("/tmp/gatelab_run1_XXXXXX");
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	p2 = write_json("/tmp/gatelab_run2_XXXXXX");
+	b1 = tu_read_file(p1, &n1);
+	b2 = tu_read_file(p2, &n2);
+	CU_ASSERT_FATAL(b1 && b2);
+	CU_ASSERT(n1 == n2 && memcmp(b1, b2, n1) == 0);
+	unlink(p1);
+	unlink(p2);
+	free(p1);
+	free(p2);
+	free(b1);
+	free(b2);
+}
+
+/* Another seed on a lossy link: other losses, other timings, same files. */
+static void test_seed_with_loss(void)
+{
+	struct sim_run_opts o;
+	double t[2];
+	uint64_t lost[2];
+	char hash[2][17];
+
+	for (int k = 0; k < 2; k++) {
+		load(2 * MB);
+		sc.outside.loss = 0.01;
+		sim_run_opts_default(&o);
+		o.seed_set = true;
+		o.seed = 1000 + (uint64_t)k;
+		CU_ASSERT_FATAL(run(&o) == 0);
+		CU_ASSERT(m.seed == o.seed);
+		check_all_ok(1);
+		t[k] = mode("proxy")->xfers[0].duration_s;
+		lost[k] = mode("nat")->drops.link_loss;
+		strcpy(hash[k], mode("nat")->xfers[0].hash);
+		CU_ASSERT(lost[k] > 0);
+	}
+	CU_ASSERT(t[0] != t[1]);
+	CU_ASSERT_STRING_EQUAL(hash[0], hash[1]);
+}
+
+/* Passive over IPv6 (EPSV), an upload and a listing in every mode. */
+static void test_ipv6_upload_listing(void)
+{
+	load(1 * MB);
+	sc.sessions[0].family = NET_AF_INET6;
+	strcpy(sc.sessions[0].cmds[1], "STOR /pub/up.bin 1500KB");
+	strcpy(sc.sessions[0].cmds[2], "LIST /pub");
+	sc.sessions[0].n_cmds = 3;
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	check_all_ok(3);
+	for (size_t i = 0; i < m.n_modes; i++) {
+		CU_ASSERT(m.modes[i].xfers[1].bytes == 1500000);
+		CU_ASSERT(strncmp(m.modes[i].xfers[1].cmd, "STOR", 4) == 0);
+	}
+	CU_ASSERT(mode("fastpath")->data_transitions == 0);
+	CU_ASSERT(mode("proxy")->bytes_copied >= 2 * (1 * MB + 1500000));
+}
+
+/* One active-mode (PORT) transfer in every mode. */
+static void test_active(void)
+{
+	load(1 * MB);
+	sc.sessions[0].data = SCEN_DATA_ACTIVE;
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	check_all_ok(1);
+	CU_ASSERT(mode("fastpath")->data_transitions == 0);
+	CU_ASSERT(mode("proxy")->bytes_copied >= 2 * MB);
+}
+
+/* A denied site: the proxy refuses the session, so only the modes without
+ * it deliver the file; the failure is counted, not hidden. */
+static void test_policy_deny(void)
+{
+	load(1 * MB);
+	CU_ASSERT_FATAL(net_prefix_parse("198.51.100.0/24", &sc.policy.sites[0].server) == 0);
+	sc.policy.sites[0].deny = true;
+	sc.policy.n_sites = 1;
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	CU_ASSERT(mode("direct")->transfers_ok == 1 && mode("direct")->transfers_failed == 0);
+	CU_ASSERT(mode("nat")->transfers_ok == 1 && mode("nat")->transfers_failed == 0);
+	CU_ASSERT(mode("proxy")->transfers_ok == 0 && mode("proxy")->transfers_failed == 1);
+	CU_ASSERT(mode("fastpath")->transfers_ok == 0 && mode("fastpath")->transfers_failed == 1);
+}
+
+static void test_bad_input(void)
+{
+	char err[512];
+	struct sim_run_opts o;
+
+	sim_run_opts_default(&o);
+	load(1 * MB);
+	strcpy(sc.cost_profile, "/nonexistent/cost.json");
+	CU_ASSERT(sim_run(&sc, &o, &m, err, sizeof(err)) == -EINVAL);
+	CU_ASSERT(strstr(err, "cost profile '/nonexistent/cost.json'") != NULL);
+	load(1 * MB);
+	strcpy(sc.sessions[0].cmds[0], "STOR /pub/x");
+	CU_ASSERT(sim_run(&sc, &o, &m, err, sizeof(err)) == -EINVAL);
+	CU_ASSERT(strstr(err, "uploads are 'STOR PATH SIZE'") != NULL);
+}
+
+static long count_pcap(const char *path)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	long n = 0;
+	pcap_t *p = pcap_open_offline(path, eb);
+
+	if (!p)
+		return -1;
+	while (pcap_next_ex(p, &h, &d) == 1)
+		n++;
+	pcap_close(p);
+	return n;
+}
+
+static void test_pcaps(void)
+{
+	char dir[] = "/tmp/gatelab_pcap_XXXXXX";
+	char path[256];
+	struct sim_run_opts o;
+	long in, out;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	load(200000);
+	sim_run_opts_default(&o);
+	o.pcap_dir = dir;
+	o.modes_set = true;
+	o.modes[SCEN_MODE_NAT] = true;
+	CU_ASSERT_FATAL(run(&o) == 0);
+	snprintf(path, sizeof(path), "%s/nat-inside.pcap", dir);
+	in = count_pcap(path);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/nat-outside.pcap", dir);
+	out = count_pcap(path);
+	unlink(path);
+	CU_ASSERT(in > 200000 / 1500);
+	CU_ASSERT(in == out); /* nothing lost, nothing made up by the gateway */
+	rmdir(dir);
+}
+
+TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
+	TU_CASE(test_deterministic), TU_CASE(test_seed_with_loss),
+	TU_CASE(test_ipv6_upload_listing), TU_CASE(test_active), TU_CASE(test_policy_deny),
+	TU_CASE(test_bad_input), TU_CASE(test_pcaps))
