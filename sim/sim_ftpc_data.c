@@ -75,12 +75,25 @@ static void consume(void *ctx, struct sim_sock *s, uint64_t off, const uint8_t *
 	ftpc_progress(c);
 }
 
+/* Bytes that reached the receive buffer (before the sink was set) go the
+ * same way as the sink's; returns recv's last result (0: end of stream). */
+static long drain(struct sim_ftpc *c, struct sim_sock *s)
+{
+	uint8_t buf[4096];
+	long k;
+
+	while ((k = sim_sock_recv(s, buf, sizeof(buf))) > 0)
+		consume(c, s, 0, buf, (size_t)k);
+	return k;
+}
+
 static void data_up(struct sim_ftpc *c, struct sim_sock *s)
 {
 	struct sim_sock_sink sink = {.consume = consume, .ctx = c};
 
 	c->data_up = true;
 	sim_sock_peer(s, &c->cur.data_peer, &c->cur.data_port);
+	drain(c, s);
 	sim_sock_set_sink(s, &sink);
 	start_upload(c);
 }
@@ -106,10 +119,9 @@ static void data_gone(struct sim_ftpc *c, int err)
 static void data_readable(struct sim_sock *s, void *ctx)
 {
 	struct sim_ftpc *c = ctx;
-	uint8_t b[1];
 
-	if (sim_sock_recv(s, b, sizeof(b)) == 0)
-		data_gone(c, 0); /* end of stream (the sink took every byte) */
+	if (drain(c, s) == 0)
+		data_gone(c, 0); /* end of stream */
 }
 
 static void data_closed(struct sim_sock *s, void *ctx, int err)
