@@ -160,6 +160,17 @@ void sim_gw_metrics_get(const struct sim_gw *gw, struct sim_gw_metrics *m)
 		m->api_errors = s.errors;
 	}
 	m->cpu_busy_until_ns = gw->busy_until;
+	for (int i = 0; i < gw->host.n_ifc; i++) {
+		const struct sim_link *l = gw->host.ifc[i].link;
+
+		for (int d = 0; l && d < 2; d++) {
+			const struct sim_link_stats *ls = sim_link_stats(l, d);
+
+			m->link_drop_loss += ls->drop_loss;
+			m->link_drop_queue += ls->drop_queue;
+			m->link_drop_mtu += ls->drop_mtu;
+		}
+	}
 	m->drops_total = m->drop_cpu_overload + m->drop_no_route + m->drop_link;
 	for (int i = 0; i < GNAT_DROP__COUNT; i++)
 		m->drops_total += m->drops[i];

@@ -68,6 +68,10 @@ struct sim_gw_metrics {
 	uint64_t drop_no_route;      /* router mode / egress: no route, or a send that failed */
 	uint64_t drop_link;          /* the gateway's links refused it (queue, MTU) */
 	uint64_t drops_total;        /* sum of all the above */
+	/* The gateway's links, both directions summed (from sim_link_stats;
+	 * refusals at the gateway's own sends are also in drop_link, so these
+	 * are not added to drops_total). */
+	uint64_t link_drop_loss, link_drop_queue, link_drop_mtu;
 };
 
 struct sim_gw;
