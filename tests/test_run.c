@@ -302,7 +302,48 @@ static void test_pcaps(void)
 	rmdir(dir);
 }
 
+/* Two clients behind the gateway, two servers outside, sessions crossing:
+ * the switches deliver by address, and the gNAT keeps the sessions apart. */
+static const char multi_yaml[] =
+	"name: multi\n"
+	"clients:\n"
+	"  - {name: a, addresses: [192.0.2.10, 2001:db8:1::10]}\n"
+	"  - {name: b, addresses: 192.0.2.11}\n"
+	"servers:\n"
+	"  - {name: s1, addresses: 198.51.100.20, files: [{path: /x.bin, size: 300KB}]}\n"
+	"  - {name: s2, addresses: [203.0.113.20, 2001:db8:2::20],"
+	" files: [{path: /y.bin, size: 500KB}]}\n"
+	"sessions:\n"
+	"  - {client: a, server: s1, commands: [RETR /x.bin]}\n"
+	"  - {client: b, server: s2, commands: [RETR /y.bin], start: 10ms}\n"
+	"  - {client: b, server: s1, commands: [RETR /x.bin], data: active, start: 5ms}\n"
+	"  - {client: a, server: s2, family: 6, commands: [RETR /y.bin]}\n";
+
+static void test_multi_hosts(void)
+{
+	char err[SCEN_ERR_LEN];
+
+	CU_ASSERT_FATAL(scen_parse_buf("multi", (const uint8_t *)multi_yaml, strlen(multi_yaml), &sc,
+				       err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	CU_ASSERT_FATAL(m.n_modes == 4);
+	for (size_t i = 0; i < m.n_modes; i++) {
+		const struct rpt_mode_metrics *x = &m.modes[i];
+
+		CU_ASSERT(x->transfers_ok == 4 && x->transfers_failed == 0);
+		CU_ASSERT_FATAL(x->n_xfers == 4);
+		/* sessions finish in their own order; each names its own */
+		for (size_t k = 0; k < 4; k++) {
+			uint64_t want = x->xfers[k].session % 2 ? 500000 : 300000;
+
+			CU_ASSERT(x->xfers[k].ok && x->xfers[k].bytes == want);
+		}
+	}
+	CU_ASSERT(mode("fastpath")->data_transitions == 0);
+	CU_ASSERT(mode("proxy")->bytes_copied >= 2 * (2 * 300000 + 2 * 500000));
+}
+
 TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
 	TU_CASE(test_deterministic), TU_CASE(test_seed_with_loss),
 	TU_CASE(test_ipv6_upload_listing), TU_CASE(test_active), TU_CASE(test_policy_deny),
-	TU_CASE(test_bad_input), TU_CASE(test_pcaps))
+	TU_CASE(test_bad_input), TU_CASE(test_pcaps), TU_CASE(test_multi_hosts))

@@ -55,9 +55,18 @@ static void fill(struct rpt_metrics *m)
 	}
 }
 
+/* The file as a NUL-terminated string (tu_read_file adds no terminator). */
 static char *slurp(const char *path, size_t *len)
 {
-	return (char *)tu_read_file(path, len);
+	uint8_t *raw = tu_read_file(path, len);
+	char *s = raw ? malloc(*len + 1) : NULL;
+
+	if (s) {
+		memcpy(s, raw, *len);
+		s[*len] = '\0';
+	}
+	free(raw);
+	return s;
 }
 
 static void test_round_trip(void)
