@@ -1,8 +1,6 @@
-/* sim_ftpc.h - the simulated FTP client on a sim host: runs a scripted list
- * of commands and transfers in active or passive mode, checks every reply,
- * times and hashes every transfer and verifies it against the server's VFS.
- * It trusts only what the control connection tells it (227/229 text), so it
- * works unchanged behind a NAT or a proxy. */
+/* sim_ftpc.h - the simulated FTP client: runs scripted steps in active or
+ * passive mode, checks replies, times, hashes and verifies each transfer; it
+ * trusts only what the control connection says, so it works behind a NAT. */
 #ifndef GATELAB_SIM_FTPC_H
 #define GATELAB_SIM_FTPC_H
 

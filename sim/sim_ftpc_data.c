@@ -1,7 +1,6 @@
-/* sim_ftpc_data.c - the client model's data connections: PASV/EPSV connect
- * to whatever the reply announces (behind a NAT that is not the server's
- * real address), PORT/EPRT announce the control connection's local address;
- * downloads are hashed as they arrive and checked against the server's VFS. */
+/* sim_ftpc_data.c - the client model's data connections: connect where the
+ * 227/229 says (behind a NAT, not the server's real address), announce the
+ * control connection's own address in PORT/EPRT, hash and verify downloads. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -550,6 +550,7 @@ static void c_help(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 static void c_stat(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	char p[SIM_VFS_MAX_PATH];
+	const struct sim_vfs_node *n;
 	uint8_t *text = NULL;
 	size_t len = 0;
 
@@ -562,7 +563,8 @@ static void c_stat(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	}
 	if (!path_of(s, arg, alen, p))
 		return;
-	if (ftpd_list_text(s, "LIST", p, &text, &len) < 0) {
+	n = sim_vfs_lookup(s->d->vfs, p);
+	if (!n || ftpd_list_text(s, "LIST", p, &text, &len) < 0) {
 		ftpd_reply(s, 550, "No such file or directory.");
 		return;
 	}
@@ -581,7 +583,8 @@ static void c_stat(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 			if (text[i] != '\r')
 				body[o++] = text[i] == '\n' ? '\n' : (char)text[i];
 		memcpy(body + o, "End of status", 14);
-		ftpd_reply(s, 213, body);
+		/* RFC 959: 212 directory status, 213 file status */
+		ftpd_reply(s, n->kind == SIM_VFS_DIR ? 212 : 213, body);
 		free(body);
 	}
 	free(text);

@@ -1,7 +1,6 @@
 /* sim_ftpd_data.c - the server model's data connections: passive listeners
- * from the configured range, active connects from port 20 to whatever the
- * PORT/EPRT named (after the bounce checks), and transfers as a state machine
- * (waiting for the connection, running, draining) ending in one record. */
+ * from a range, active connects from port 20 after the bounce checks, and
+ * transfers as a state machine (waiting, running, draining) ending in a record. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

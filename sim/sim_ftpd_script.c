@@ -1,7 +1,6 @@
-/* sim_ftpd_script.c - the server model re-enacting a capture: each command is
- * answered with the code and text the script gives, transfers carry the given
- * sizes, and only what a live server must own is its own: the 227/229 address
- * (replaced in the capture's own text) and its data connections. */
+/* sim_ftpd_script.c - the server re-enacting a capture: each command gets the
+ * script's code and text, transfers the script's sizes; only the 227/229
+ * address (spliced into the capture's own text) and data sockets are live. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,6 @@
-/* sim_vfs.h - the simulated FTP endpoints' virtual file system: paths with
- * sizes and generated content (a pure function of the file's seed and the
- * offset, so a 1 GB file costs no memory), directories, and uploads recorded
- * as size + hash. One content hash serves downloads and uploads alike. */
+/* sim_vfs.h - the FTP models' virtual file system: files whose content is a
+ * pure function of (seed, offset), so 1 GB costs no memory; directories;
+ * uploads recorded as size + hash; one incremental content hash for all. */
 #ifndef GATELAB_SIM_VFS_H
 #define GATELAB_SIM_VFS_H
 

@@ -1,7 +1,6 @@
-/* test_sim_ftp.c - the simulated FTP client and server talking directly over
- * one link: RETR/STOR of 1 MB and 100 MB in every data mode over IPv4 and
- * IPv6, hash-verified against the server's VFS; several files, REST, ABOR,
- * listings, 1% loss, determinism. */
+/* test_sim_ftp.c - FTP client and server models on one link: 1 MB / 100 MB
+ * RETR and STOR in every data mode over IPv4 and IPv6, hash-verified; several
+ * files, REST, ABOR, listings, 1% loss, determinism, think time. */
 #include <stdlib.h>
 #include <string.h>
 

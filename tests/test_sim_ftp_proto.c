@@ -1,7 +1,6 @@
-/* test_sim_ftp_proto.c - the FTP server model's protocol surface as the wire
- * shows it: every 227 form parsed by the client model, bounce refusal,
- * unknown commands, multi-line replies byte for byte, login, file commands,
- * limits, and the scripted mode re-enacting given codes, texts and sizes. */
+/* test_sim_ftp_proto.c - the FTP server model as the wire shows it: 227
+ * forms, bounce refusal, unknown commands, multi-line replies byte for byte,
+ * login, file commands, limits, and scripted re-enactment of a capture. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,7 +308,8 @@ static void test_multiline_feat_help_stat(void)
 	const char *feat, *help, *stat;
 
 	pnet_init(&n, NULL);
-	raw_run(&n, &r, "FEAT\r\nUSER anonymous\r\nPASS x\r\nHELP\r\nSTAT\r\nSTAT /pub\r\nQUIT\r\n");
+	raw_run(&n, &r, "FEAT\r\nUSER anonymous\r\nPASS x\r\nHELP\r\nSTAT\r\nSTAT /pub\r\n"
+			"STAT /pub/b.txt\r\nQUIT\r\n");
 	feat = strstr(r.got, "211-Features:\r\n");
 	CU_ASSERT_FATAL(feat != NULL);
 	CU_ASSERT(strncmp(feat, "211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n", 36) == 0);
@@ -320,9 +320,11 @@ static void test_multiline_feat_help_stat(void)
 	stat = strstr(r.got, "211-FTP server status:\r\n");
 	CU_ASSERT_FATAL(stat != NULL);
 	CU_ASSERT(strstr(stat, "\r\n211 End of status\r\n") != NULL);
-	CU_ASSERT(strstr(r.got, "213-Status of /pub:\r\n") != NULL);
+	CU_ASSERT(strstr(r.got, "212-Status of /pub:\r\n") != NULL);
 	CU_ASSERT(strstr(r.got, " a.bin\r\n") != NULL);
-	CU_ASSERT(strstr(r.got, "\r\n213 End of status\r\n") != NULL);
+	CU_ASSERT(strstr(r.got, "\r\n212 End of status\r\n") != NULL);
+	CU_ASSERT(strstr(r.got, "213-Status of /pub/b.txt:\r\n-rw-r--r-- 1 ftp ftp"
+				"           10 Nov 14 22:13 b.txt\r\n213 End of status\r\n") != NULL);
 	CU_ASSERT(strncmp(r.got, "220 gatelab sim ftpd ready\r\n", 28) == 0);
 	CU_ASSERT(strstr(r.got, "221 Goodbye.\r\n") != NULL);
 	/* the last line is the 221: nothing after QUIT */
@@ -610,6 +612,58 @@ static void test_scripted_mismatch(void)
 	pnet_free(&n);
 }
 
+/* PASV then RETR, but the client never connects: 425 after the server's
+ * data timeout (virtual time), and the session goes on. */
+static void test_data_timeout_425(void)
+{
+	struct pnet n;
+	struct sim_ftpd_config dc;
+	struct sim_ftpc_step steps[] = {
+		{.op = SIM_FTPC_LOGIN},
+		{.op = SIM_FTPC_CMD, .arg = "PASV", .expect = 227},
+		{.op = SIM_FTPC_CMD, .arg = "RETR /pub/a.bin", .expect = 425},
+		{.op = SIM_FTPC_CMD, .arg = "NOOP", .expect = 200},
+	};
+	const struct sim_ftpc_result *r;
+	const struct sim_ftpc_reply *p, *q;
+
+	sim_ftpd_config_default(&dc);
+	dc.data_timeout_ns = 5 * SIM_NS_PER_S;
+	pnet_init(&n, &dc);
+	r = run(&n, SIM_FTPC_PASV, steps, NSTEPS(steps), false);
+	check_ok(r);
+	p = reply_of(r, 1, 227);
+	q = reply_of(r, 2, 425);
+	CU_ASSERT_FATAL(p && q);
+	CU_ASSERT(q->t - p->t >= 5 * SIM_NS_PER_S && q->t - p->t < 6 * SIM_NS_PER_S);
+	pnet_free(&n);
+}
+
+/* A server that does not answer within the client's reply timeout. */
+static void test_client_reply_timeout(void)
+{
+	static const struct sim_ftpd_step script[] = {
+		{.verb = "USER", .code = 331},
+		{.verb = "PASS", .code = 230, .delay_ns = 90 * SIM_NS_PER_S},
+	};
+	struct pnet n;
+	struct sim_ftpd_config dc;
+	struct sim_ftpc_step steps[] = {{.op = SIM_FTPC_LOGIN}};
+	const struct sim_ftpc_result *r;
+
+	sim_ftpd_config_default(&dc);
+	dc.script = script;
+	dc.n_script = NSTEPS(script);
+	pnet_init(&n, &dc);
+	r = run(&n, SIM_FTPC_PASV, steps, NSTEPS(steps), false);
+	CU_ASSERT(r->done && !r->ok);
+	CU_ASSERT(r->failed_step == 0);
+	CU_ASSERT(strstr(r->reason, "timeout") != NULL);
+	CU_ASSERT(r->t_end - r->t_start >= 60 * SIM_NS_PER_S);
+	CU_ASSERT(r->t_end - r->t_start < 61 * SIM_NS_PER_S);
+	pnet_free(&n);
+}
+
 TU_MAIN("sim_ftp_proto",
 	TU_CASE(test_227_paren), TU_CASE(test_227_bare), TU_CASE(test_227_equals),
 	TU_CASE(test_227_extra_text), TU_CASE(test_pasv_addr_followed),
@@ -619,4 +673,5 @@ TU_MAIN("sim_ftp_proto",
 	TU_CASE(test_file_commands), TU_CASE(test_login_checked), TU_CASE(test_line_limits),
 	TU_CASE(test_max_sessions_421), TU_CASE(test_prelim_125_and_stou_appe),
 	TU_CASE(test_epsv_refused_on_v4_when_configured), TU_CASE(test_scripted_reenactment),
-	TU_CASE(test_scripted_mismatch))
+	TU_CASE(test_scripted_mismatch), TU_CASE(test_data_timeout_425),
+	TU_CASE(test_client_reply_timeout))

@@ -1,7 +1,6 @@
-/* test_sim_ftp_vfs.c - the FTP models' virtual file system: generated
- * content is a pure function of (seed, offset), the hash does not depend on
- * how the bytes are chunked, paths normalise, and the namespace operations
- * (listing order, mkdir, remove, rename, uploads) behave as FTP needs. */
+/* test_sim_ftp_vfs.c - the FTP models' VFS: content pure in (seed, offset),
+ * hash independent of chunking (against a reference), path normalisation,
+ * listing order, mkdir, remove, rename, uploads. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
