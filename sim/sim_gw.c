@@ -74,7 +74,8 @@ int sim_gw_init(struct sim_gw *gw, struct sim_world *w, const char *name,
 {
 	int rc;
 
-	if (!gw || !w || !cfg)
+	if (!gw || !w || !cfg || cfg->nat.n_inside > GNAT_MAX_INSIDE ||
+	    cfg->nat.n_local > GNAT_MAX_LOCAL)
 		return -EINVAL;
 	memset(gw, 0, sizeof(*gw));
 	gw->w = w;

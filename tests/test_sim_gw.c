@@ -4,6 +4,7 @@
  * counts against a fast-path session redirect, router mode, port claims,
  * drops by reason, and determinism. CPU timing is test_sim_gw_cpu.c. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../api/natapi.h"
@@ -587,6 +588,49 @@ static void test_local_ports_claimed(void)
 	topo_free(&t);
 }
 
+/* ---- configuration errors: nothing half-built is left ---- */
+
+static void test_init_errors(void)
+{
+	struct sim_world w;
+	struct sim_gw gw;
+	struct sim_gw_config cfg;
+
+	sim_world_init(&w, 10);
+	sim_gw_config_default(&cfg);
+	CU_ASSERT_EQUAL(sim_gw_init(&gw, &w, "gw", NULL), -EINVAL);
+	CU_ASSERT_EQUAL(sim_gw_init(NULL, &w, "gw", &cfg), -EINVAL);
+	/* The gNAT's local-address table is full: the inside address cannot join. */
+	for (size_t i = 0; i < GNAT_MAX_LOCAL; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "198.51.100.%zu", i + 1);
+		CU_ASSERT_FATAL(net_addr_parse(a, &cfg.nat.local[i]) == 0);
+	}
+	cfg.nat.n_local = GNAT_MAX_LOCAL;
+	cfg.nat.public4 = A(GW_PUB);
+	cfg.inside4 = A(GW_IN);
+	CU_ASSERT_EQUAL(sim_gw_init(&gw, &w, "gw", &cfg), -ENOSPC);
+	sim_gw_free(&gw); /* harmless after a failed init */
+	/* Router mode needs no gNAT, so the same full table is no obstacle. */
+	cfg.translate = false;
+	CU_ASSERT_EQUAL(sim_gw_init(&gw, &w, "gw", &cfg), 0);
+	CU_ASSERT(sim_gw_gnat(&gw) == NULL);
+	CU_ASSERT(sim_host_is_local(sim_gw_host(&gw), &cfg.nat.public4));
+	CU_ASSERT(sim_host_is_local(sim_gw_host(&gw), &cfg.inside4));
+	sim_gw_free(&gw);
+	sim_gw_free(&gw); /* twice: still harmless */
+	/* Table counts beyond their arrays are refused before anything reads them. */
+	sim_gw_config_default(&cfg);
+	cfg.nat.n_inside = GNAT_MAX_INSIDE + 1;
+	CU_ASSERT_EQUAL(sim_gw_init(&gw, &w, "gw", &cfg), -EINVAL);
+	cfg.nat.n_inside = 0;
+	cfg.nat.n_local = GNAT_MAX_LOCAL + 1;
+	CU_ASSERT_EQUAL(sim_gw_init(&gw, &w, "gw", &cfg), -EINVAL);
+	CU_ASSERT_EQUAL(w.pool.n_in_use, 0);
+	sim_world_free(&w);
+}
+
 /* ---- drops by reason ---- */
 
 static void test_drop_unsolicited(void)
@@ -694,4 +738,4 @@ static void test_determinism(void)
 TU_MAIN("sim_gw", TU_CASE(test_nat_tcp_masquerade), TU_CASE(test_redirect_to_local_socket),
 	TU_CASE(test_proxy_path_counts_exact), TU_CASE(test_fastpath_session_redirect),
 	TU_CASE(test_router_mode), TU_CASE(test_local_ports_claimed),
-	TU_CASE(test_drop_unsolicited), TU_CASE(test_nat_tcp_ipv6), TU_CASE(test_determinism))
+	TU_CASE(test_init_errors), TU_CASE(test_drop_unsolicited), TU_CASE(test_nat_tcp_ipv6), TU_CASE(test_determinism))
