@@ -119,28 +119,29 @@ int sim_gw_connect(struct sim_gw *gw, const struct net_addr *src, const struct n
 		   uint16_t port, const struct sim_sock_ops *ops, void *ctx, struct sim_sock **out)
 {
 	struct sim_sock *s = NULL;
-	uint16_t lport;
+	uint16_t lport = 0;
 	int rc = -EADDRINUSE;
 
 	/* A port free in the gNAT may still be taken in the stack towards
 	 * this peer (TIME-WAIT): try the next one. */
 	for (int tries = 0; tries < 64 && rc == -EADDRINUSE; tries++) {
 		if ((rc = pick_port(gw, &lport)) < 0)
-			return rc;
+			return rc; /* nothing claimed */
 		rc = sim_sock_connect_from(&gw->host, src, lport, dst, port, ops, ctx, &s);
 		if (rc < 0)
 			unclaim(gw, lport);
 	}
 	if (rc < 0)
-		return rc;
+		goto out;
 	if ((rc = claim_add(gw, s, lport)) < 0) {
 		sim_sock_abort(s);
 		unclaim(gw, lport);
-		return rc;
+		goto out;
 	}
 	sim_gw_sock_set_data(gw, s, false);
 	*out = s;
-	return 0;
+out:
+	return rc;
 }
 
 void sim_gw_close(struct sim_gw *gw, struct sim_sock *s)
@@ -262,11 +263,13 @@ int sim_gw_api_open(struct sim_gw *gw)
 	if (!a)
 		return -ENOMEM;
 	a->gw = gw;
-	if ((rc = natapi_engine_backend(gw->gnat, sim_clock, gw, &a->in, &a->ist)) < 0) {
-		free(a);
-		return rc;
-	}
-	if ((rc = natapi_open(&gw_api_ops, a, &gw->api)) < 0)
+	if ((rc = natapi_engine_backend(gw->gnat, sim_clock, gw, &a->in, &a->ist)) < 0)
+		goto out;
+	rc = natapi_open(&gw_api_ops, a, &gw->api);
+out:
+	if (rc < 0 && a->in)
 		api_close(a); /* natapi_open takes ownership only on success */
+	else if (rc < 0)
+		free(a);
 	return rc;
 }
