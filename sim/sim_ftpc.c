@@ -318,22 +318,27 @@ static void on_reply(struct sim_ftpc *c, int code)
 		xfer_end(c);
 		break;
 	case FTPC_P_XFER:
+		if (code / 100 == 1)
+			break; /* a second preliminary reply: still waiting */
 		c->got_final = true;
 		c->final_code = code;
 		c->cur.final_code = code;
 		ftpc_data_check_done(c);
 		break;
 	case FTPC_P_ABOR:
-		if (code == 426) {
-			c->saw_426 = true;
-			c->cur.aborted = true;
-			break;
-		}
+		/* ABOR was sent before the transfer's final reply, so two replies
+		 * come: 426 + 226 (aborted), or 226 + 225/226 (it had finished) */
 		if (code / 100 == 1)
 			break;
+		if (++c->abor_finals == 1) {
+			c->saw_426 = code == 426;
+			c->cur.aborted = c->saw_426;
+			c->final_code = code;
+			break;
+		}
 		c->got_final = true;
-		c->final_code = code;
-		c->cur.final_code = c->saw_426 ? 426 : code;
+		if (c->saw_426)
+			c->final_code = code; /* the ABOR's own 226 decides */
 		c->data_eof = true; /* the data connection is being reset: not ours to wait for */
 		xfer_end(c);
 		break;
@@ -446,6 +451,7 @@ static void step_run(struct sim_ftpc *c)
 	free(c->cur.listing); /* of a step that failed but may_fail */
 	memset(&c->cur, 0, sizeof(c->cur));
 	c->got_prelim = c->got_final = c->abor_sent = c->saw_426 = false;
+	c->abor_finals = 0;
 	c->data_up = c->data_eof = false;
 	c->data_err = 0;
 	c->final_code = 0;

@@ -50,6 +50,7 @@ struct sim_ftpc {
 	bool data_up, data_eof;
 	int data_err;
 	bool got_prelim, got_final, abor_sent, saw_426;
+	int abor_finals;           /* non-1xx replies since ABOR */
 	int final_code;
 	uint64_t up_seed;
 	struct sim_vfs_hash hs;

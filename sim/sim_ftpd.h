@@ -22,7 +22,8 @@ enum sim_ftpd_227_fmt {
 	SIM_FTPD_227_EXTRA    /* "227 Passive (h1,...,p2) ok, 2 sessions left" */
 };
 
-/* Scripted mode: one step per expected command, in order. A command takes
+/* Scripted mode: one step per expected command, in order (a first step
+ * with verb NULL is the greeting; else the configured 220). A command takes
  * the first step at or after the cursor with its verb (steps skipped count
  * as mismatches); a command without one is answered unknown_code.
  * text may hold several lines separated by '\n': a multi-line reply.

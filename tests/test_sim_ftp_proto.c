@@ -664,6 +664,35 @@ static void test_client_reply_timeout(void)
 	pnet_free(&n);
 }
 
+/* ABOR sent after the last byte arrived but before the final reply: two
+ * replies still come, and the next command gets its own. */
+static void test_abor_at_the_end(void)
+{
+	struct pnet n;
+	struct sim_ftpc_step steps[] = {
+		{.op = SIM_FTPC_LOGIN},
+		{.op = SIM_FTPC_ABOR, .arg = "/pub/a.bin", .abort_after = 5000},
+		{.op = SIM_FTPC_CMD, .arg = "NOOP", .expect = 200},
+		{.op = SIM_FTPC_CMD, .arg = "PWD", .expect = 257},
+	};
+	const struct sim_ftpc_result *r;
+	int finals = 0;
+
+	pnet_init(&n, NULL);
+	r = run(&n, SIM_FTPC_PASV, steps, NSTEPS(steps), true);
+	check_ok(r);
+	CU_ASSERT_FATAL(r->n_xfers == 1);
+	CU_ASSERT(r->xfers[0].bytes == 5000);
+	CU_ASSERT(r->xfers[0].verified == 1);
+	for (size_t i = 0; i < r->n_replies; i++)
+		finals += r->replies[i].step == 1 && r->replies[i].code >= 200 &&
+			  r->replies[i].code != 227;
+	CU_ASSERT(finals == 2);
+	CU_ASSERT(reply_of(r, 2, 200) != NULL);
+	CU_ASSERT(reply_of(r, 3, 257) != NULL);
+	pnet_free(&n);
+}
+
 TU_MAIN("sim_ftp_proto",
 	TU_CASE(test_227_paren), TU_CASE(test_227_bare), TU_CASE(test_227_equals),
 	TU_CASE(test_227_extra_text), TU_CASE(test_pasv_addr_followed),
@@ -674,4 +703,4 @@ TU_MAIN("sim_ftp_proto",
 	TU_CASE(test_max_sessions_421), TU_CASE(test_prelim_125_and_stou_appe),
 	TU_CASE(test_epsv_refused_on_v4_when_configured), TU_CASE(test_scripted_reenactment),
 	TU_CASE(test_scripted_mismatch), TU_CASE(test_data_timeout_425),
-	TU_CASE(test_client_reply_timeout))
+	TU_CASE(test_client_reply_timeout), TU_CASE(test_abor_at_the_end))
