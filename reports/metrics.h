@@ -31,7 +31,7 @@ struct rpt_xfer {
 /* Why packets were dropped in the run (links and the gNAT). */
 struct rpt_drops {
 	uint64_t link_loss, link_queue, link_mtu;
-	uint64_t gateway;        /* by the gateway: gNAT reasons, CPU overload, no route */
+	uint64_t gateway;        /* by the gateway itself: gNAT, CPU overload, no route */
 };
 
 struct rpt_mode_metrics {

@@ -38,7 +38,6 @@ static bool pxd_core_closed(const struct pxd_sess *ps)
 static void pxd_sess_free(struct pxd_sess *ps, bool abort_socks)
 {
 	struct sim_pxd *d = ps->d;
-	struct ftpp_session_info info;
 
 	sim_sched_cancel(&d->gw->w->sched, &ps->timer);
 	if (abort_socks) {
@@ -49,9 +48,6 @@ static void pxd_sess_free(struct pxd_sess *ps, bool abort_socks)
 		ps->cs = ps->ss = NULL;
 	}
 	pxd_data_close_all(ps);
-	ftpp_session_get_info(ps->s, &info);
-	d->fast_done += info.fast_transfers;
-	d->proxy_done += info.proxy_transfers;
 	ftpp_session_free(ps->s);
 	*ps->pprev = ps->next;
 	if (ps->next)
@@ -438,6 +434,7 @@ void sim_pxd_destroy(struct sim_pxd *d)
 	if (d->lsn)
 		sim_gw_close(d->gw, d->lsn);
 	ftpp_destroy(d->f);
+	free(d->splices);
 	free(d);
 }
 
@@ -446,15 +443,8 @@ const struct sim_pxd_stats *sim_pxd_stats(const struct sim_pxd *d)
 	return &d->st;
 }
 
-void sim_pxd_paths(const struct sim_pxd *d, uint64_t *fast, uint64_t *proxy)
+const struct sim_pxd_splice *sim_pxd_splices(const struct sim_pxd *d, size_t *n)
 {
-	struct ftpp_session_info info;
-
-	*fast = d->fast_done;
-	*proxy = d->proxy_done;
-	for (const struct pxd_sess *ps = d->sessions; ps; ps = ps->next) {
-		ftpp_session_get_info(ps->s, &info);
-		*fast += info.fast_transfers;
-		*proxy += info.proxy_transfers;
-	}
+	*n = d->n_splices;
+	return d->splices;
 }

@@ -27,7 +27,15 @@ int sim_pxd_create(struct sim_gw *gw, const struct ftpp_config *cfg, struct sim_
 /* Frees every session and socket it still holds, then the proxy. NULL is fine. */
 void sim_pxd_destroy(struct sim_pxd *d);
 const struct sim_pxd_stats *sim_pxd_stats(const struct sim_pxd *d);
-/* Fast and proxy-path transfers of the sessions so far (ended ones too). */
-void sim_pxd_paths(const struct sim_pxd *d, uint64_t *fast, uint64_t *proxy);
+/* One proxy-path transfer the driver spliced to the end: the client's end
+ * of it and when it ended, so a report can tell which transfer took which
+ * path. */
+struct sim_pxd_splice {
+	struct net_addr client;
+	uint64_t t_done;
+	uint64_t to_client, to_server;
+};
+/* The spliced transfers in completion order (valid until the next event). */
+const struct sim_pxd_splice *sim_pxd_splices(const struct sim_pxd *d, size_t *n);
 
 #endif

@@ -72,7 +72,8 @@ struct sim_pxd {
 	struct ftpp *f;
 	struct sim_sock *lsn;
 	struct pxd_sess *sessions;
-	uint64_t fast_done, proxy_done;  /* transfers of freed sessions */
+	struct sim_pxd_splice *splices;
+	size_t n_splices, cap_splices;
 	struct sim_pxd_stats st;
 };
 

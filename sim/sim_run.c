@@ -170,21 +170,30 @@ static void sim_run_link_drops(const struct sim_link *l, struct rpt_drops *d)
 	}
 }
 
-static const char *sim_run_path(const struct sim_run *r, enum scen_mode mode)
+/* Which path a transfer took: the kernel's without a proxy; with one, the
+ * proxy path if the driver spliced a transfer for this client that ended
+ * while the client's transfer was running, else the fast path. */
+static const char *sim_run_path(const struct sim_run *r, enum scen_mode mode, size_t session,
+				const struct sim_ftpc_xfer *x)
 {
-	uint64_t fast = 0, proxy = 0;
+	const struct scen_session *ss = &r->sc->sessions[session];
+	const struct scen_host *cl = &r->sc->clients[ss->client];
+	const struct sim_pxd_splice *sp;
+	size_t n = 0;
 
 	if (mode == SCEN_MODE_DIRECT || mode == SCEN_MODE_NAT)
 		return "kernel";
-	sim_pxd_paths(r->net.pxd, &fast, &proxy);
-	if (proxy == 0)
-		return "fast";
-	return fast == 0 ? "proxy" : "mixed";
+	sp = sim_pxd_splices(r->net.pxd, &n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < cl->n_addr; k++)
+			if (net_addr_eq(&sp[i].client, &cl->addr[k]) && sp[i].t_done >= x->t_start &&
+			    sp[i].t_done <= x->t_end)
+				return "proxy";
+	return "fast";
 }
 
 static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mode_metrics *m)
 {
-	const char *path = sim_run_path(r, mode);
 	uint64_t bits = 0, ns = 0;
 
 	for (size_t i = 0; i < r->sc->n_sessions; i++) {
@@ -210,7 +219,7 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 
 			rx->session = (uint32_t)i;
 			snprintf(rx->cmd, sizeof(rx->cmd), "%s", x->cmd);
-			snprintf(rx->path, sizeof(rx->path), "%s", path);
+			snprintf(rx->path, sizeof(rx->path), "%s", sim_run_path(r, mode, i, x));
 			rx->bytes = x->bytes;
 			rx->expected = x->expected;
 			rx->duration_s = (double)d / 1e9;
@@ -243,7 +252,8 @@ static void sim_run_collect(struct sim_run *r, enum scen_mode mode, struct rpt_m
 	m->sim_time_s = (double)sim_world_now(&r->net.w) / 1e9;
 	sim_run_link_drops(&r->net.in_link, &m->drops);
 	sim_run_link_drops(&r->net.out_link, &m->drops);
-	m->drops.gateway = gm.drops_total;
+	/* Refusals by the gateway's own links are in link_* already. */
+	m->drops.gateway = gm.drops_total - gm.drop_link;
 	sim_run_xfers(r, mode, m);
 }
 

@@ -343,7 +343,36 @@ static void test_multi_hosts(void)
 	CU_ASSERT(mode("proxy")->bytes_copied >= 2 * (2 * 300000 + 2 * 500000));
 }
 
+/* The proxy's path choice per transfer shows in the report: passive
+ * transfers take the default (proxy), active ones are decided at the
+ * command (file_path fast); only the proxy path's bytes cross. */
+static void test_path_per_transfer(void)
+{
+	struct sim_run_opts o;
+	const struct rpt_mode_metrics *f;
+
+	load(1 * MB);
+	sc.policy.default_mode = FTPP_MODE_PROXY;
+	sc.policy.file_path = FTPP_PATH_FAST;
+	sc.sessions[1] = sc.sessions[0];
+	sc.sessions[1].data = SCEN_DATA_ACTIVE;
+	sc.sessions[1].start_ns = 2000000000ULL; /* after the first: paths by time */
+	sc.n_sessions = 2;
+	sim_run_opts_default(&o);
+	o.modes_set = true;
+	o.modes[SCEN_MODE_FASTPATH] = true;
+	CU_ASSERT_FATAL(run(&o) == 0);
+	f = mode("fastpath");
+	CU_ASSERT_FATAL(f && f->n_xfers == 2 && f->transfers_ok == 2);
+	CU_ASSERT(f->xfers[0].session == 0 && f->xfers[1].session == 1);
+	CU_ASSERT_STRING_EQUAL(f->xfers[0].path, "proxy");
+	CU_ASSERT_STRING_EQUAL(f->xfers[1].path, "fast");
+	CU_ASSERT(f->data_transitions > 0);
+	CU_ASSERT(f->bytes_copied >= 2 * MB && f->bytes_copied < 2 * 2 * MB);
+}
+
 TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
 	TU_CASE(test_deterministic), TU_CASE(test_seed_with_loss),
 	TU_CASE(test_ipv6_upload_listing), TU_CASE(test_active), TU_CASE(test_policy_deny),
-	TU_CASE(test_bad_input), TU_CASE(test_pcaps), TU_CASE(test_multi_hosts))
+	TU_CASE(test_bad_input), TU_CASE(test_pcaps), TU_CASE(test_multi_hosts),
+	TU_CASE(test_path_per_transfer))
