@@ -55,6 +55,10 @@ struct sim_ftpc_step {
 	uint64_t abort_after;      /* ABOR: bytes received before ABOR */
 	uint64_t think_ns;         /* virtual time before this step starts */
 	bool no_verify;            /* RETR: do not check against the server VFS */
+	/* STOR/APPE/STOU: the generated stream to send (0: derived from the
+	 * session's upload_seed and the step index). With REST, size bytes
+	 * from offset rest of that stream are sent: a resumed upload. */
+	uint64_t upload_seed;
 };
 
 struct sim_ftpc_config {

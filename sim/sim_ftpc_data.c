@@ -201,7 +201,8 @@ int ftpc_data_setup(struct sim_ftpc *c)
 	c->cur.step = (uint32_t)c->step;
 	c->cur.op = st->op;
 	c->cur.rest = st->has_rest ? st->rest : 0;
-	c->up_seed = (c->cfg.upload_seed ^ ((uint64_t)(c->step + 1) * 0x9e3779b97f4a7c15ULL)) | 1;
+	c->up_seed = st->upload_seed ? st->upload_seed
+				     : (c->cfg.upload_seed ^ ((uint64_t)(c->step + 1) * 0x9e3779b97f4a7c15ULL)) | 1;
 	sim_vfs_hash_init(&c->hs);
 	switch (c->xmode) {
 	case SIM_FTPC_PASV:

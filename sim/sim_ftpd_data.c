@@ -69,6 +69,40 @@ static uint64_t sent_hash(struct sim_ftpd_sess *s, uint64_t bytes)
 	return sim_vfs_gen_hash(s->x_seed, s->rec.rest, bytes);
 }
 
+/* The VFS side of a finished upload: STOR replaces; a resumed STOR that
+ * continues the file's own stream keeps it known; APPE and other resumes
+ * leave size + the hash of what was written. */
+static void record_upload(struct sim_ftpd_sess *s)
+{
+	struct sim_vfs *v = s->d->vfs;
+	struct sim_vfs_node *old = sim_vfs_lookup(v, s->rec.path);
+	bool appe = strcmp(s->rec.verb, "APPE") == 0;
+	uint64_t r = s->rec.rest, base;
+
+	if (old && old->kind != SIM_VFS_FILE)
+		return;
+	if (!r && !(appe && old && old->size)) {
+		sim_vfs_record_upload(v, s->rec.path, s->rec.bytes, s->rec.hash, s->x_first_word);
+		return;
+	}
+	if (r && old && old->generated && old->size >= r &&
+	    sim_vfs_gen_hash(old->seed, r, s->rec.bytes) == s->rec.hash) {
+		old->size = r + s->rec.bytes;
+		old->uploaded = true;
+		old->hash_valid = false;
+		return;
+	}
+	base = appe ? old->size : r;
+	if (!old && sim_vfs_record_upload(v, s->rec.path, 0, 0, 0) < 0)
+		return;
+	old = sim_vfs_lookup(v, s->rec.path);
+	old->size = base + s->rec.bytes;
+	old->generated = false;
+	old->uploaded = true;
+	old->hash = s->rec.hash;
+	old->hash_valid = true;
+}
+
 /* The transfer is over with code (226 ok, 426 broken, 425 never started). */
 static void finish(struct sim_ftpd_sess *s, int code, const char *text, bool abort)
 {
@@ -80,22 +114,7 @@ static void finish(struct sim_ftpd_sess *s, int code, const char *text, bool abo
 		s->rec.hash = sim_vfs_hash_final(&s->x_hash);
 		d->st.bytes_received += s->rec.bytes;
 		if (code / 100 == 2 || s->rec.bytes) {
-			struct sim_vfs_node *old = sim_vfs_lookup(d->vfs, s->rec.path);
-			bool appe = strcmp(s->rec.verb, "APPE") == 0 && old &&
-				    old->kind == SIM_VFS_FILE && old->size;
-
-			if (appe) {
-				/* the whole content is not known any more: size only,
-				 * the hash of what this upload appended */
-				old->size += s->rec.bytes;
-				old->generated = false;
-				old->uploaded = true;
-				old->hash = s->rec.hash;
-				old->hash_valid = true;
-			} else {
-				sim_vfs_record_upload(d->vfs, s->rec.path, s->rec.bytes,
-						      s->rec.hash, s->x_first_word);
-			}
+			record_upload(s);
 			d->st.uploads++;
 		}
 	} else if (s->xs != FTPD_X_WAIT_CONN) {

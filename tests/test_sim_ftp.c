@@ -457,12 +457,46 @@ static void test_verify_detects_mismatch(void)
 	fnet_free(&n);
 }
 
+/* REST + STOR continuing the same stream resumes the upload: the file stays
+ * known and downloads verified; another stream leaves size + hash only. */
+static void test_rest_stor_resume(void)
+{
+	struct fnet n;
+	struct sim_ftpc_step steps[] = {
+		{.op = SIM_FTPC_LOGIN},
+		{.op = SIM_FTPC_STOR, .arg = "/incoming/r", .size = 4000, .upload_seed = 0x77},
+		{.op = SIM_FTPC_STOR, .arg = "/incoming/r", .size = 6000, .upload_seed = 0x77,
+		 .has_rest = true, .rest = 4000},
+		{.op = SIM_FTPC_RETR, .arg = "/incoming/r"},
+		{.op = SIM_FTPC_STOR, .arg = "/incoming/q", .size = 100},
+		{.op = SIM_FTPC_STOR, .arg = "/incoming/q", .size = 10, .upload_seed = 0x99,
+		 .has_rest = true, .rest = 50},
+		{.op = SIM_FTPC_RETR, .arg = "/incoming/q", .expect = 550},
+	};
+	const struct sim_ftpc_result *r;
+	const struct sim_vfs_node *q;
+
+	fnet_init(&n, 10, NULL, NULL);
+	r = run(&n, false, SIM_FTPC_PASV, steps, NSTEPS(steps));
+	check_ok(r);
+	CU_ASSERT_FATAL(r->n_xfers == 6);
+	CU_ASSERT(r->xfers[1].rest == 4000 && r->xfers[1].bytes == 6000);
+	CU_ASSERT(r->xfers[1].hash == sim_vfs_gen_hash(0x77, 4000, 6000));
+	CU_ASSERT(r->xfers[2].bytes == 10000 && r->xfers[2].verified == 1);
+	CU_ASSERT(r->xfers[2].hash == sim_vfs_gen_hash(0x77, 0, 10000));
+	q = sim_vfs_lookup(&n.vfs, "/incoming/q");
+	CU_ASSERT_FATAL(q != NULL);
+	CU_ASSERT(q->size == 60 && !q->generated && q->hash == r->xfers[4].hash);
+	CU_ASSERT(r->xfers[5].final_code == 550);
+	fnet_free(&n);
+}
+
 TU_MAIN("sim_ftp",
 	TU_CASE(test_1mb_v4_pasv), TU_CASE(test_1mb_v4_port), TU_CASE(test_1mb_v4_epsv),
 	TU_CASE(test_1mb_v4_eprt), TU_CASE(test_1mb_v6_epsv), TU_CASE(test_1mb_v6_eprt),
 	TU_CASE(test_100mb_v4_pasv), TU_CASE(test_100mb_v4_port), TU_CASE(test_100mb_v6_epsv),
 	TU_CASE(test_100mb_v6_eprt), TU_CASE(test_active_from_port_20),
-	TU_CASE(test_several_files_one_session), TU_CASE(test_rest_retr),
+	TU_CASE(test_several_files_one_session), TU_CASE(test_rest_retr), TU_CASE(test_rest_stor_resume),
 	TU_CASE(test_abor_pasv), TU_CASE(test_abor_port), TU_CASE(test_listings),
 	TU_CASE(test_loss_1pct), TU_CASE(test_determinism), TU_CASE(test_think_time),
 	TU_CASE(test_verify_detects_mismatch))
