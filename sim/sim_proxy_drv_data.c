@@ -54,11 +54,42 @@ bool pxd_data_any(const struct pxd_sess *ps)
 	return false;
 }
 
+/* Remembers a splice (finished or abandoned) for per-transfer reports (best effort: an
+ * allocation failure only loses the record). */
+static void pxd_splice_log(struct pxd_sess *ps, const struct pxd_data *dt)
+{
+	struct sim_pxd *d = ps->d;
+	struct sim_pxd_splice *sp;
+	uint16_t port;
+
+	if (d->n_splices == d->cap_splices) {
+		size_t cap = d->cap_splices ? 2 * d->cap_splices : 16;
+		struct sim_pxd_splice *ns = realloc(d->splices, cap * sizeof(*ns));
+
+		if (!ns) {
+			d->st.errors++;
+			return;
+		}
+		d->splices = ns;
+		d->cap_splices = cap;
+	}
+	sp = &d->splices[d->n_splices++];
+	memset(sp, 0, sizeof(*sp));
+	if (dt->sock[FTPP_DATA_CLIENT])
+		sim_sock_peer(dt->sock[FTPP_DATA_CLIENT], &sp->client, &port);
+	sp->t_done = pxd_now(ps);
+	sp->to_client = dt->moved[FTPP_DATA_SERVER];
+	sp->to_server = dt->moved[FTPP_DATA_CLIENT];
+}
+
 /* Lets go of the slot's sockets: a finished splice closes gracefully (the
  * queued bytes and the FIN still go out), an abandoned one resets. */
 static void pxd_slot_release(struct pxd_sess *ps, struct pxd_data *dt, bool graceful)
 {
 	struct sim_gw *gw = ps->d->gw;
+
+	if (dt->spliced) /* finished or abandoned (ABOR): it took the proxy path */
+		pxd_splice_log(ps, dt);
 
 	for (int k = 0; k < 2; k++) {
 		if (dt->lsn[k])
@@ -126,34 +157,6 @@ int pxd_data_connect(struct pxd_sess *ps, const struct ftpp_action *a)
 	return 0;
 }
 
-/* Remembers a finished splice for per-transfer reports (best effort: an
- * allocation failure only loses the record). */
-static void pxd_splice_log(struct pxd_sess *ps, const struct pxd_data *dt)
-{
-	struct sim_pxd *d = ps->d;
-	struct sim_pxd_splice *sp;
-	uint16_t port;
-
-	if (d->n_splices == d->cap_splices) {
-		size_t cap = d->cap_splices ? 2 * d->cap_splices : 16;
-		struct sim_pxd_splice *ns = realloc(d->splices, cap * sizeof(*ns));
-
-		if (!ns) {
-			d->st.errors++;
-			return;
-		}
-		d->splices = ns;
-		d->cap_splices = cap;
-	}
-	sp = &d->splices[d->n_splices++];
-	memset(sp, 0, sizeof(*sp));
-	if (dt->sock[FTPP_DATA_CLIENT])
-		sim_sock_peer(dt->sock[FTPP_DATA_CLIENT], &sp->client, &port);
-	sp->t_done = pxd_now(ps);
-	sp->to_client = dt->moved[FTPP_DATA_SERVER];
-	sp->to_server = dt->moved[FTPP_DATA_CLIENT];
-}
-
 /* Moves bytes from side i to the other side until one of them blocks; then
  * reports DATA_DONE once both directions have ended and drained. */
 static void pxd_pump(struct pxd_sess *ps, struct pxd_data *dt, int i)
@@ -201,7 +204,6 @@ static void pxd_pump(struct pxd_sess *ps, struct pxd_data *dt, int i)
 		return;
 	dt->done = true;
 	ps->d->st.data_spliced++;
-	pxd_splice_log(ps, dt);
 	uint32_t id = dt->id;
 	uint64_t to_client = dt->moved[FTPP_DATA_SERVER], to_server = dt->moved[FTPP_DATA_CLIENT];
 

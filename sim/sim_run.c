@@ -74,6 +74,16 @@ static int sim_run_step(struct sim_run_client *rc, size_t k, const char *cmd, ch
 			return -EINVAL;
 		}
 		*sp = '\0';
+	} else if (strcmp(verb, "ABOR") == 0) {
+		/* "ABOR PATH BYTES": download PATH, abort after BYTES arrived */
+		st->op = SIM_FTPC_ABOR;
+		sp = strrchr(rc->args[k], ' ');
+		if (!sp || scen_parse_size(sp + 1, &st->abort_after) != 0) {
+			snprintf(err, errlen, "session %zu: '%s': aborts are 'ABOR PATH BYTES'",
+				 rc->idx + 1, cmd);
+			return -EINVAL;
+		}
+		*sp = '\0';
 	} else if (strcmp(verb, "LIST") == 0) {
 		st->op = SIM_FTPC_LIST;
 	} else if (strcmp(verb, "NLST") == 0) {
@@ -88,8 +98,8 @@ static int sim_run_step(struct sim_run_client *rc, size_t k, const char *cmd, ch
 		snprintf(rc->args[k], sizeof(rc->args[k]), "%s", cmd);
 		st->arg = rc->args[k];
 	}
-	if ((st->op == SIM_FTPC_RETR || st->op == SIM_FTPC_STOR || st->op == SIM_FTPC_APPE) &&
-	    !st->arg) {
+	if ((st->op == SIM_FTPC_RETR || st->op == SIM_FTPC_STOR || st->op == SIM_FTPC_APPE ||
+	     st->op == SIM_FTPC_ABOR) && !st->arg) {
 		snprintf(err, errlen, "session %zu: '%s' needs a path", rc->idx + 1, cmd);
 		return -EINVAL;
 	}
@@ -192,6 +202,19 @@ static const char *sim_run_path(const struct sim_run *r, enum scen_mode mode, si
 	return "fast";
 }
 
+/* A transfer is intact when its reply says so and its bytes are the
+ * file's; an ABOR step is intact when what arrived before the abort is the
+ * file's beginning (the client model checks the prefix hash). */
+static bool sim_run_xfer_ok(const struct sim_ftpc_xfer *x)
+{
+	bool final_ok = x->final_code >= 200 && x->final_code < 300;
+
+	if (x->op == SIM_FTPC_ABOR)
+		return x->verified == 1 && (x->aborted || final_ok);
+	return final_ok && x->verified != -1 && !x->aborted &&
+	       (x->op != SIM_FTPC_RETR || x->bytes == x->expected);
+}
+
 static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mode_metrics *m)
 {
 	uint64_t bits = 0, ns = 0;
@@ -204,8 +227,7 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 		for (size_t k = 0; res && k < res->n_xfers; k++) {
 			const struct sim_ftpc_xfer *x = &res->xfers[k];
 			uint64_t d = x->t_end > x->t_start ? x->t_end - x->t_start : 0;
-			bool ok = x->final_code >= 200 && x->final_code < 300 && x->verified != -1 &&
-				  !x->aborted && (x->op != SIM_FTPC_RETR || x->bytes == x->expected);
+			bool ok = sim_run_xfer_ok(x);
 
 			if (ok)
 				m->transfers_ok++;

@@ -371,8 +371,46 @@ static void test_path_per_transfer(void)
 	CU_ASSERT(f->bytes_copied >= 2 * MB && f->bytes_copied < 2 * 2 * MB);
 }
 
+/* ABOR mid-download, then the whole file: the proxy path abandons the splice
+ * (CLOSE_DATA) and the session goes on in every mode. */
+static void test_abort_then_retr(void)
+{
+	load(4 * MB);
+	strcpy(sc.sessions[0].cmds[1], sc.sessions[0].cmds[0]);
+	strcpy(sc.sessions[0].cmds[0], "ABOR /pub/big.bin 1MB");
+	sc.sessions[0].n_cmds = 2;
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	for (size_t i = 0; i < m.n_modes; i++) {
+		const struct rpt_mode_metrics *x = &m.modes[i];
+
+		CU_ASSERT(x->transfers_ok == 2 && x->transfers_failed == 0);
+		CU_ASSERT_FATAL(x->n_xfers == 2);
+		CU_ASSERT(x->xfers[0].bytes >= 1 * MB && x->xfers[0].bytes < 4 * MB);
+		CU_ASSERT(x->xfers[1].bytes == 4 * MB);
+		CU_ASSERT_STRING_EQUAL(x->xfers[1].hash, m.modes[0].xfers[1].hash);
+	}
+	CU_ASSERT_STRING_EQUAL(mode("proxy")->xfers[0].path, "proxy");
+	CU_ASSERT(mode("fastpath")->data_transitions == 0);
+}
+
+/* A slow, shallow, reordering outside link: tail drops and reordering, and
+ * still every file arrives intact. */
+static void test_congested_link(void)
+{
+	load(2 * MB);
+	sc.outside.bw_bps = 20000000ULL;
+	sc.outside.queue_pkts = 8;
+	sc.outside.reorder = 0.02;
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	check_all_ok(1);
+	for (size_t i = 0; i < m.n_modes; i++)
+		CU_ASSERT(m.modes[i].drops.link_queue > 0);
+	CU_ASSERT(mode("proxy")->bytes_copied >= 2 * 2 * MB);
+}
+
 TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
 	TU_CASE(test_deterministic), TU_CASE(test_seed_with_loss),
 	TU_CASE(test_ipv6_upload_listing), TU_CASE(test_active), TU_CASE(test_policy_deny),
 	TU_CASE(test_bad_input), TU_CASE(test_pcaps), TU_CASE(test_multi_hosts),
-	TU_CASE(test_path_per_transfer))
+	TU_CASE(test_path_per_transfer),
+	TU_CASE(test_abort_then_retr), TU_CASE(test_congested_link))
