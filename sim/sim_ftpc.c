@@ -37,26 +37,26 @@ const char *sim_ftpc_mode_name(enum sim_ftpc_mode m)
 	return "default";
 }
 
-uint64_t ftpc_now(const struct sim_ftpc *c)
+uint64_t sim_ftpc_now(const struct sim_ftpc *c)
 {
 	return sim_world_now(c->h->w);
 }
 
-const struct sim_ftpc_step *ftpc_cur(const struct sim_ftpc *c)
+const struct sim_ftpc_step *sim_ftpc_cur(const struct sim_ftpc *c)
 {
 	return c->step < c->cfg.n_steps ? &c->steps[c->step] : NULL;
 }
 
-void ftpc_progress(struct sim_ftpc *c)
+void sim_ftpc_progress(struct sim_ftpc *c)
 {
-	uint64_t t = c->ph == FTPC_P_XFER || c->ph == FTPC_P_XFER_CMD ? c->cfg.xfer_timeout_ns
-									 : c->cfg.reply_timeout_ns;
+	bool xfer = c->ph == SIM_FTPC_P_XFER || c->ph == SIM_FTPC_P_XFER_CMD;
+	uint64_t t = xfer ? c->cfg.xfer_timeout_ns : c->cfg.reply_timeout_ns;
 
-	if (c->ph != FTPC_P_DONE && c->ph != FTPC_P_THINK)
-		sim_timer_set(&c->watchdog, ftpc_now(c) + t);
+	if (c->ph != SIM_FTPC_P_DONE && c->ph != SIM_FTPC_P_THINK)
+		sim_timer_set(&c->watchdog, sim_ftpc_now(c) + t);
 }
 
-void ftpc_send(struct sim_ftpc *c, const char *fmt, ...)
+void sim_ftpc_send(struct sim_ftpc *c, const char *fmt, ...)
 {
 	char line[FTP_MAX_LINE + 3];
 	va_list ap;
@@ -73,7 +73,7 @@ void ftpc_send(struct sim_ftpc *c, const char *fmt, ...)
 	/* control lines are tiny against a 256 KiB send buffer: never short */
 	if (c->ctl)
 		sim_sock_send(c->ctl, line, (size_t)k + 2);
-	ftpc_progress(c);
+	sim_ftpc_progress(c);
 }
 
 static void finish(struct sim_ftpc *c, bool ok)
@@ -81,12 +81,12 @@ static void finish(struct sim_ftpc *c, bool ok)
 	struct sim_ftpc_result *r = &c->res;
 	uint64_t busy = 0;
 
-	if (c->ph == FTPC_P_DONE)
+	if (c->ph == SIM_FTPC_P_DONE)
 		return;
-	c->ph = FTPC_P_DONE;
+	c->ph = SIM_FTPC_P_DONE;
 	sim_timer_stop(&c->watchdog);
 	sim_timer_stop(&c->think_timer);
-	ftpc_data_close(c, !ok);
+	sim_ftpc_data_close(c, !ok);
 	if (c->ctl) {
 		if (ok)
 			sim_sock_close(c->ctl);
@@ -98,20 +98,21 @@ static void finish(struct sim_ftpc *c, bool ok)
 	r->ok = ok;
 	if (ok)
 		r->failed_step = -1;
-	r->t_end = ftpc_now(c);
+	r->t_end = sim_ftpc_now(c);
 	for (size_t i = 0; i < r->n_xfers; i++)
 		busy += r->xfers[i].t_end - r->xfers[i].t_start;
 	if (busy)
-		r->throughput_bps = (double)(r->bytes_down + r->bytes_up) * 8.0 * 1e9 / (double)busy;
+		r->throughput_bps =
+			(double)(r->bytes_down + r->bytes_up) * 8.0 * 1e9 / (double)busy;
 	if (c->on_done)
 		c->on_done(c->ctx, c);
 }
 
-void ftpc_fail(struct sim_ftpc *c, const char *fmt, ...)
+void sim_ftpc_fail(struct sim_ftpc *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (c->ph == FTPC_P_DONE)
+	if (c->ph == SIM_FTPC_P_DONE)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(c->res.reason, sizeof(c->res.reason), fmt, ap);
@@ -141,14 +142,14 @@ static void step_next(struct sim_ftpc *c)
 /* A reply that did not match: the step fails the session unless may_fail. */
 static void mismatch(struct sim_ftpc *c, int code, const char *what)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 
 	if (st && st->may_fail) {
-		ftpc_data_close(c, true);
+		sim_ftpc_data_close(c, true);
 		step_next(c);
 		return;
 	}
-	ftpc_fail(c, "step %zu (%s): unexpected reply %d \"%s\"", c->step, what, code,
+	sim_ftpc_fail(c, "step %zu (%s): unexpected reply %d \"%s\"", c->step, what, code,
 		  c->first_text);
 }
 
@@ -169,29 +170,29 @@ static const char *xfer_verb(enum sim_ftpc_op op)
 
 static void send_xfer_cmd(struct sim_ftpc *c)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 	const char *v = xfer_verb(st->op);
 
 	if (st->arg)
 		snprintf(c->cur.cmd, sizeof(c->cur.cmd), "%s %s", v, st->arg);
 	else
 		snprintf(c->cur.cmd, sizeof(c->cur.cmd), "%s", v);
-	c->ph = FTPC_P_XFER_CMD;
-	c->cur.t_start = ftpc_now(c);
+	c->ph = SIM_FTPC_P_XFER_CMD;
+	c->cur.t_start = sim_ftpc_now(c);
 	if (st->arg)
-		ftpc_send(c, "%s %s", v, st->arg);
+		sim_ftpc_send(c, "%s %s", v, st->arg);
 	else
-		ftpc_send(c, "%s", v);
+		sim_ftpc_send(c, "%s", v);
 }
 
 static void xfer_end(struct sim_ftpc *c)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 	int code = c->final_code;
 	bool ok;
 
-	ftpc_data_record(c);
-	ftpc_data_close(c, false);
+	sim_ftpc_data_record(c);
+	sim_ftpc_data_close(c, false);
 	if (st->op == SIM_FTPC_ABOR)
 		ok = st->expect ? code_ok(st->expect, 2, code) : (code == 226 || code == 225);
 	else
@@ -201,16 +202,16 @@ static void xfer_end(struct sim_ftpc *c)
 		return;
 	}
 	if (c->res.n_xfers && c->res.xfers[c->res.n_xfers - 1].verified < 0 && !st->may_fail) {
-		ftpc_fail(c, "step %zu: %s: content does not match the server's file", c->step,
+		sim_ftpc_fail(c, "step %zu: %s: content does not match the server's file", c->step,
 			  c->cur.cmd);
 		return;
 	}
 	step_next(c);
 }
 
-void ftpc_data_check_done(struct sim_ftpc *c)
+void sim_ftpc_data_check_done(struct sim_ftpc *c)
 {
-	if ((c->ph == FTPC_P_XFER || c->ph == FTPC_P_ABOR) && ftpc_data_done(c))
+	if ((c->ph == SIM_FTPC_P_XFER || c->ph == SIM_FTPC_P_ABOR) && sim_ftpc_data_done(c))
 		xfer_end(c);
 }
 
@@ -218,7 +219,8 @@ static void update_cwd(struct sim_ftpc *c, const char *line)
 {
 	char p[SIM_VFS_MAX_PATH];
 
-	if (strncasecmp(line, "CWD ", 4) == 0 && sim_vfs_resolve(c->cwd, line + 4, strlen(line + 4), p) == 0)
+	if (strncasecmp(line, "CWD ", 4) == 0 &&
+	    sim_vfs_resolve(c->cwd, line + 4, strlen(line + 4), p) == 0)
 		memcpy(c->cwd, p, sizeof(c->cwd));
 	else if (strncasecmp(line, "CDUP", 4) == 0 && sim_vfs_resolve(c->cwd, "..", 2, p) == 0)
 		memcpy(c->cwd, p, sizeof(c->cwd));
@@ -226,7 +228,7 @@ static void update_cwd(struct sim_ftpc *c, const char *line)
 
 static void on_reply(struct sim_ftpc *c, int code)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 	struct sim_ftpc_result *r = &c->res;
 
 	if (r->n_replies == c->cap_r) {
@@ -243,36 +245,36 @@ static void on_reply(struct sim_ftpc *c, int code)
 
 		e->step = (uint32_t)c->step;
 		e->code = code;
-		e->t = ftpc_now(c);
+		e->t = sim_ftpc_now(c);
 		snprintf(e->text, sizeof(e->text), "%s", c->first_text);
 	}
-	ftpc_progress(c);
+	sim_ftpc_progress(c);
 	switch (c->ph) {
-	case FTPC_P_GREETING:
+	case SIM_FTPC_P_GREETING:
 		if (code == 120)
 			break;
 		if (code != 220)
-			ftpc_fail(c, "greeting: %d \"%s\"", code, c->first_text);
+			sim_ftpc_fail(c, "greeting: %d \"%s\"", code, c->first_text);
 		else
 			step_begin(c);
 		break;
-	case FTPC_P_USER:
+	case SIM_FTPC_P_USER:
 		if (code == 331) {
-			c->ph = FTPC_P_PASS;
-			ftpc_send(c, "PASS %s", c->cfg.pass ? c->cfg.pass : "");
+			c->ph = SIM_FTPC_P_PASS;
+			sim_ftpc_send(c, "PASS %s", c->cfg.pass ? c->cfg.pass : "");
 		} else if (code_ok(st->expect, 2, code)) {
 			step_next(c);
 		} else {
 			mismatch(c, code, "USER");
 		}
 		break;
-	case FTPC_P_PASS:
+	case SIM_FTPC_P_PASS:
 		if (code_ok(st->expect, 2, code))
 			step_next(c);
 		else
 			mismatch(c, code, "PASS");
 		break;
-	case FTPC_P_CMD:
+	case SIM_FTPC_P_CMD:
 		if (code < 200)
 			break;
 		if (!code_ok(st->expect, 23, code)) {
@@ -283,32 +285,32 @@ static void on_reply(struct sim_ftpc *c, int code)
 			update_cwd(c, st->arg);
 		step_next(c);
 		break;
-	case FTPC_P_DATA_SETUP:
-		if (ftpc_data_reply(c, code) < 0) {
+	case SIM_FTPC_P_DATA_SETUP:
+		if (sim_ftpc_data_reply(c, code) < 0) {
 			mismatch(c, code, sim_ftpc_mode_name(c->xmode));
 			break;
 		}
 		if (st->has_rest) {
-			c->ph = FTPC_P_REST;
-			ftpc_send(c, "REST %llu", (unsigned long long)st->rest);
+			c->ph = SIM_FTPC_P_REST;
+			sim_ftpc_send(c, "REST %llu", (unsigned long long)st->rest);
 		} else {
 			send_xfer_cmd(c);
 		}
 		break;
-	case FTPC_P_REST:
+	case SIM_FTPC_P_REST:
 		if (code != 350) {
 			mismatch(c, code, "REST");
 			break;
 		}
 		send_xfer_cmd(c);
 		break;
-	case FTPC_P_XFER_CMD:
+	case SIM_FTPC_P_XFER_CMD:
 		if (code / 100 == 1) {
 			c->got_prelim = true;
 			c->cur.prelim_code = code;
-			c->ph = FTPC_P_XFER;
-			ftpc_data_prelim(c);
-			ftpc_data_check_done(c);
+			c->ph = SIM_FTPC_P_XFER;
+			sim_ftpc_data_prelim(c);
+			sim_ftpc_data_check_done(c);
 			break;
 		}
 		/* a final reply without a transfer (550, 425...) */
@@ -317,15 +319,15 @@ static void on_reply(struct sim_ftpc *c, int code)
 		c->cur.final_code = code;
 		xfer_end(c);
 		break;
-	case FTPC_P_XFER:
+	case SIM_FTPC_P_XFER:
 		if (code / 100 == 1)
 			break; /* a second preliminary reply: still waiting */
 		c->got_final = true;
 		c->final_code = code;
 		c->cur.final_code = code;
-		ftpc_data_check_done(c);
+		sim_ftpc_data_check_done(c);
 		break;
-	case FTPC_P_ABOR:
+	case SIM_FTPC_P_ABOR:
 		/* ABOR was sent before the transfer's final reply, so two replies
 		 * come: 426 + 226 (aborted), or 226 + 225/226 (it had finished) */
 		if (code / 100 == 1)
@@ -342,11 +344,11 @@ static void on_reply(struct sim_ftpc *c, int code)
 		c->data_eof = true; /* the data connection is being reset: not ours to wait for */
 		xfer_end(c);
 		break;
-	case FTPC_P_QUIT:
+	case SIM_FTPC_P_QUIT:
 		if (code == 221)
 			finish(c, true);
 		else
-			ftpc_fail(c, "QUIT: %d", code);
+			sim_ftpc_fail(c, "QUIT: %d", code);
 		break;
 	default:
 		break; /* unsolicited (e.g. 421 before a close): on_closed decides */
@@ -357,18 +359,19 @@ static void read_replies(struct sim_ftpc *c)
 {
 	size_t used = 0, ll, cl;
 
-	while (c->ph != FTPC_P_DONE && (ll = ftp_line_next(c->in + used, c->in_len - used, &cl))) {
+	while (c->ph != SIM_FTPC_P_DONE &&
+	       (ll = ftp_line_next(c->in + used, c->in_len - used, &cl))) {
 		struct ftp_reply_line rl;
 		const uint8_t *line = c->in + used;
 
 		used += ll;
 		if (ftp_reply_line_parse(line, cl, c->in_multi, &rl) < 0) {
-			ftpc_fail(c, "malformed reply line");
+			sim_ftpc_fail(c, "malformed reply line");
 			return;
 		}
 		if (!c->in_multi) {
-			size_t n = rl.text_len < sizeof(c->first_text) - 1 ? rl.text_len
-									  : sizeof(c->first_text) - 1;
+			size_t max = sizeof(c->first_text) - 1;
+			size_t n = rl.text_len < max ? rl.text_len : max;
 
 			memcpy(c->first_text, rl.text, n);
 			c->first_text[n] = '\0';
@@ -397,13 +400,13 @@ static void ctl_readable(struct sim_sock *s, void *ctx)
 	long n;
 
 	(void)s;
-	while (c->ph != FTPC_P_DONE && c->ctl) {
+	while (c->ph != SIM_FTPC_P_DONE && c->ctl) {
 		n = sim_sock_recv(c->ctl, c->in + c->in_len, sizeof(c->in) - c->in_len);
 		if (n == 0) {
-			if (c->ph == FTPC_P_QUIT)
+			if (c->ph == SIM_FTPC_P_QUIT)
 				finish(c, true); /* closed right after 221 */
 			else
-				ftpc_fail(c, "server closed the control connection in step %zu",
+				sim_ftpc_fail(c, "server closed the control connection in step %zu",
 					  c->step);
 		}
 		if (n <= 0)
@@ -411,7 +414,7 @@ static void ctl_readable(struct sim_sock *s, void *ctx)
 		c->in_len += (size_t)n;
 		read_replies(c);
 		if (c->in_len == sizeof(c->in)) {
-			ftpc_fail(c, "reply line over %d bytes", FTP_MAX_LINE);
+			sim_ftpc_fail(c, "reply line over %d bytes", FTP_MAX_LINE);
 			return;
 		}
 	}
@@ -422,8 +425,8 @@ static void ctl_connected(struct sim_sock *s, void *ctx)
 	struct sim_ftpc *c = ctx;
 
 	(void)s;
-	c->ph = FTPC_P_GREETING;
-	ftpc_progress(c);
+	c->ph = SIM_FTPC_P_GREETING;
+	sim_ftpc_progress(c);
 }
 
 static void ctl_closed(struct sim_sock *s, void *ctx, int err)
@@ -431,11 +434,11 @@ static void ctl_closed(struct sim_sock *s, void *ctx, int err)
 	struct sim_ftpc *c = ctx;
 
 	(void)s;
-	if (c->ph == FTPC_P_QUIT && !err) {
+	if (c->ph == SIM_FTPC_P_QUIT && !err) {
 		finish(c, true); /* closed right after 221: the same */
 		return;
 	}
-	ftpc_fail(c, "control connection closed (%d) in step %zu", err, c->step);
+	sim_ftpc_fail(c, "control connection closed (%d) in step %zu", err, c->step);
 }
 
 static const struct sim_sock_ops ctl_ops = {
@@ -446,7 +449,7 @@ static const struct sim_sock_ops ctl_ops = {
 
 static void step_run(struct sim_ftpc *c)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 
 	free(c->cur.listing); /* of a step that failed but may_fail */
 	memset(&c->cur, 0, sizeof(c->cur));
@@ -457,21 +460,21 @@ static void step_run(struct sim_ftpc *c)
 	c->final_code = 0;
 	switch (st->op) {
 	case SIM_FTPC_LOGIN:
-		c->ph = FTPC_P_USER;
-		ftpc_send(c, "USER %s", c->cfg.user ? c->cfg.user : "anonymous");
+		c->ph = SIM_FTPC_P_USER;
+		sim_ftpc_send(c, "USER %s", c->cfg.user ? c->cfg.user : "anonymous");
 		break;
 	case SIM_FTPC_CMD:
-		c->ph = FTPC_P_CMD;
-		ftpc_send(c, "%s", st->arg ? st->arg : "NOOP");
+		c->ph = SIM_FTPC_P_CMD;
+		sim_ftpc_send(c, "%s", st->arg ? st->arg : "NOOP");
 		break;
 	case SIM_FTPC_QUIT:
-		c->ph = FTPC_P_QUIT;
-		ftpc_send(c, "QUIT");
+		c->ph = SIM_FTPC_P_QUIT;
+		sim_ftpc_send(c, "QUIT");
 		break;
 	default:
-		c->ph = FTPC_P_DATA_SETUP;
-		if (ftpc_data_setup(c) < 0 && c->ph != FTPC_P_DONE)
-			ftpc_fail(c, "step %zu: cannot set up a data connection", c->step);
+		c->ph = SIM_FTPC_P_DATA_SETUP;
+		if (sim_ftpc_data_setup(c) < 0 && c->ph != SIM_FTPC_P_DONE)
+			sim_ftpc_fail(c, "step %zu: cannot set up a data connection", c->step);
 		break;
 	}
 }
@@ -483,28 +486,28 @@ static void think_fn(void *arg)
 
 static void step_begin(struct sim_ftpc *c)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 
-	if (c->ph == FTPC_P_DONE)
+	if (c->ph == SIM_FTPC_P_DONE)
 		return;
 	if (!st) {
 		if (c->cfg.quit_at_end && (c->cfg.n_steps == 0 ||
 					   c->steps[c->cfg.n_steps - 1].op != SIM_FTPC_QUIT)) {
-			c->ph = FTPC_P_QUIT;
-			ftpc_send(c, "QUIT");
+			c->ph = SIM_FTPC_P_QUIT;
+			sim_ftpc_send(c, "QUIT");
 		} else {
 			finish(c, true);
 		}
 		return;
 	}
 	if (st->op == SIM_FTPC_QUIT && c->step + 1 < c->cfg.n_steps) {
-		ftpc_fail(c, "step %zu: QUIT before the last step", c->step);
+		sim_ftpc_fail(c, "step %zu: QUIT before the last step", c->step);
 		return;
 	}
 	if (st->think_ns) {
-		c->ph = FTPC_P_THINK;
+		c->ph = SIM_FTPC_P_THINK;
 		sim_timer_stop(&c->watchdog);
-		sim_timer_set(&c->think_timer, ftpc_now(c) + st->think_ns);
+		sim_timer_set(&c->think_timer, sim_ftpc_now(c) + st->think_ns);
 		return;
 	}
 	step_run(c);
@@ -514,7 +517,7 @@ static void watchdog_fn(void *arg)
 {
 	struct sim_ftpc *c = arg;
 
-	ftpc_fail(c, "timeout in step %zu (phase %d)", c->step, (int)c->ph);
+	sim_ftpc_fail(c, "timeout in step %zu (phase %d)", c->step, (int)c->ph);
 }
 
 int sim_ftpc_start(struct sim_host *h, const struct sim_ftpc_config *cfg,
@@ -546,10 +549,10 @@ int sim_ftpc_start(struct sim_host *h, const struct sim_ftpc_config *cfg,
 			goto out;
 		memcpy(c->steps, cfg->steps, cfg->n_steps * sizeof(*c->steps));
 	}
-	c->ph = FTPC_P_CONNECTING;
+	c->ph = SIM_FTPC_P_CONNECTING;
 	rc = sim_sock_connect(h, &cfg->server, cfg->port ? cfg->port : 21, &ctl_ops, c, &c->ctl);
 	if (rc == 0)
-		ftpc_progress(c);
+		sim_ftpc_progress(c);
 out:
 	if (rc < 0 && c) {
 		sim_timer_stop(&c->think_timer);
@@ -573,7 +576,7 @@ void sim_ftpc_destroy(struct sim_ftpc *c)
 	if (!c)
 		return;
 	c->on_done = NULL;
-	if (c->ph != FTPC_P_DONE) {
+	if (c->ph != SIM_FTPC_P_DONE) {
 		snprintf(c->res.reason, sizeof(c->res.reason), "destroyed before the end");
 		finish(c, false);
 	}

@@ -27,7 +27,7 @@ static void up_fill(void *ctx, uint64_t off, uint8_t *dst, size_t len)
 
 static void start_upload(struct sim_ftpc *c)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 
 	if (!is_upload(st->op) || !c->data_up || !c->got_prelim || !c->data)
 		return;
@@ -39,7 +39,7 @@ static void start_upload(struct sim_ftpc *c)
 	sim_sock_shutdown(c->data);
 }
 
-void ftpc_data_prelim(struct sim_ftpc *c)
+void sim_ftpc_data_prelim(struct sim_ftpc *c)
 {
 	start_upload(c);
 }
@@ -47,15 +47,15 @@ void ftpc_data_prelim(struct sim_ftpc *c)
 static void consume(void *ctx, struct sim_sock *s, uint64_t off, const uint8_t *p, size_t n)
 {
 	struct sim_ftpc *c = ctx;
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 
 	(void)s;
 	(void)off;
 	sim_vfs_hash_update(&c->hs, p, n);
 	c->cur.bytes += n;
-	if (st && is_listing(st->op) && c->cur.listing_len < FTPC_LISTING_MAX) {
-		size_t k = FTPC_LISTING_MAX - c->cur.listing_len < n ? FTPC_LISTING_MAX - c->cur.listing_len
-								      : n;
+	if (st && is_listing(st->op) && c->cur.listing_len < SIM_FTPC_LISTING_MAX) {
+		size_t room = SIM_FTPC_LISTING_MAX - c->cur.listing_len;
+		size_t k = room < n ? room : n;
 		char *l = realloc(c->cur.listing, c->cur.listing_len + k + 1);
 
 		if (l) {
@@ -66,12 +66,12 @@ static void consume(void *ctx, struct sim_sock *s, uint64_t off, const uint8_t *
 		}
 	}
 	if (st && st->op == SIM_FTPC_ABOR && !c->abor_sent && c->cur.bytes >= st->abort_after &&
-	    (c->ph == FTPC_P_XFER || c->ph == FTPC_P_XFER_CMD)) {
+	    (c->ph == SIM_FTPC_P_XFER || c->ph == SIM_FTPC_P_XFER_CMD)) {
 		c->abor_sent = true;
-		c->ph = FTPC_P_ABOR;
-		ftpc_send(c, "ABOR");
+		c->ph = SIM_FTPC_P_ABOR;
+		sim_ftpc_send(c, "ABOR");
 	}
-	ftpc_progress(c);
+	sim_ftpc_progress(c);
 }
 
 /* Bytes that reached the receive buffer (before the sink was set) go the
@@ -112,7 +112,7 @@ static void data_gone(struct sim_ftpc *c, int err)
 		sim_sock_close(c->data);
 		c->data = NULL;
 	}
-	ftpc_data_check_done(c);
+	sim_ftpc_data_check_done(c);
 }
 
 static void data_readable(struct sim_sock *s, void *ctx)
@@ -151,7 +151,7 @@ static void on_accept(struct sim_sock *lst, struct sim_sock *child, void *ctx)
 
 static enum sim_ftpc_mode pick_mode(const struct sim_ftpc *c)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 	enum sim_ftpc_mode m = st->mode ? st->mode : c->cfg.mode;
 	bool v6 = c->cfg.server.family == NET_AF_INET6;
 
@@ -188,28 +188,29 @@ static int active_listen(struct sim_ftpc *c)
 				      : ftp_format_eprt(&ep, '|', f, sizeof(f));
 	if (k < 0)
 		return k;
-	ftpc_send(c, "%s %.*s", c->xmode == SIM_FTPC_PORT ? "PORT" : "EPRT", k, f);
+	sim_ftpc_send(c, "%s %.*s", c->xmode == SIM_FTPC_PORT ? "PORT" : "EPRT", k, f);
 	return 0;
 }
 
-int ftpc_data_setup(struct sim_ftpc *c)
+int sim_ftpc_data_setup(struct sim_ftpc *c)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 
 	c->xmode = pick_mode(c);
 	c->cur.mode = c->xmode;
 	c->cur.step = (uint32_t)c->step;
 	c->cur.op = st->op;
 	c->cur.rest = st->has_rest ? st->rest : 0;
-	c->up_seed = st->upload_seed ? st->upload_seed
-				     : (c->cfg.upload_seed ^ ((uint64_t)(c->step + 1) * 0x9e3779b97f4a7c15ULL)) | 1;
+	c->up_seed = st->upload_seed;
+	if (!c->up_seed)
+		c->up_seed = (c->cfg.upload_seed ^ (c->step + 1) * 0x9e3779b97f4a7c15ULL) | 1;
 	sim_vfs_hash_init(&c->hs);
 	switch (c->xmode) {
 	case SIM_FTPC_PASV:
-		ftpc_send(c, "PASV");
+		sim_ftpc_send(c, "PASV");
 		return 0;
 	case SIM_FTPC_EPSV:
-		ftpc_send(c, "EPSV");
+		sim_ftpc_send(c, "EPSV");
 		return 0;
 	case SIM_FTPC_PORT:
 	case SIM_FTPC_EPRT:
@@ -220,7 +221,7 @@ int ftpc_data_setup(struct sim_ftpc *c)
 	return -EINVAL;
 }
 
-int ftpc_data_reply(struct sim_ftpc *c, int code)
+int sim_ftpc_data_reply(struct sim_ftpc *c, int code)
 {
 	struct ftp_endpoint ep;
 	size_t off, len;
@@ -253,16 +254,16 @@ int ftpc_data_reply(struct sim_ftpc *c, int code)
 	return 0;
 }
 
-bool ftpc_data_done(const struct sim_ftpc *c)
+bool sim_ftpc_data_done(const struct sim_ftpc *c)
 {
 	if (!c->got_final)
 		return false;
-	if (is_upload(ftpc_cur(c)->op) || c->final_code / 100 != 2)
+	if (is_upload(sim_ftpc_cur(c)->op) || c->final_code / 100 != 2)
 		return true;
 	return c->data_eof;
 }
 
-void ftpc_data_close(struct sim_ftpc *c, bool abort)
+void sim_ftpc_data_close(struct sim_ftpc *c, bool abort)
 {
 	if (c->data) {
 		if (abort)
@@ -302,12 +303,12 @@ static void verify(struct sim_ftpc *c, const struct sim_ftpc_step *st)
 	c->cur.verified = c->cur.bytes == c->cur.expected && h == c->cur.hash ? 1 : -1;
 }
 
-void ftpc_data_record(struct sim_ftpc *c)
+void sim_ftpc_data_record(struct sim_ftpc *c)
 {
-	const struct sim_ftpc_step *st = ftpc_cur(c);
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
 	struct sim_ftpc_result *r = &c->res;
 
-	c->cur.t_end = ftpc_now(c);
+	c->cur.t_end = sim_ftpc_now(c);
 	c->cur.final_code = c->saw_426 ? 426 : c->final_code;
 	if (is_upload(st->op)) {
 		c->cur.bytes = c->final_code / 100 == 2 ? st->size : 0;

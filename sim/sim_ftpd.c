@@ -27,7 +27,7 @@ void sim_ftpd_config_default(struct sim_ftpd_config *c)
 	c->data_timeout_ns = 30 * SIM_NS_PER_S;
 }
 
-uint64_t ftpd_now(const struct sim_ftpd_sess *s)
+uint64_t sim_ftpd_now(const struct sim_ftpd_sess *s)
 {
 	return sim_world_now(s->d->h->w);
 }
@@ -42,7 +42,7 @@ static void sess_free(struct sim_ftpd_sess *s)
 			break;
 		}
 	s->d->st.sessions_active--;
-	ftpd_data_free(s);
+	sim_ftpd_data_free(s);
 	sim_timer_stop(&s->out_timer);
 	if (s->ctl)
 		sim_sock_close(s->ctl);
@@ -54,7 +54,7 @@ static void flush(struct sim_ftpd_sess *s)
 {
 	long n;
 
-	if (!s->ctl || ftpd_now(s) < s->hold_until)
+	if (!s->ctl || sim_ftpd_now(s) < s->hold_until)
 		return;
 	while (s->out_len) {
 		n = sim_sock_send(s->ctl, s->out, s->out_len);
@@ -72,9 +72,9 @@ static void out_timer_fn(void *arg)
 	flush(arg);
 }
 
-void ftpd_reply_hold(struct sim_ftpd_sess *s, uint64_t delay_ns)
+void sim_ftpd_reply_hold(struct sim_ftpd_sess *s, uint64_t delay_ns)
 {
-	uint64_t t = ftpd_now(s) + delay_ns;
+	uint64_t t = sim_ftpd_now(s) + delay_ns;
 
 	if (t > s->hold_until)
 		s->hold_until = t;
@@ -96,14 +96,14 @@ static int out_put(struct sim_ftpd_sess *s, const char *p, size_t n)
 	return 0;
 }
 
-void ftpd_reply(struct sim_ftpd_sess *s, int code, const char *text)
+void sim_ftpd_reply(struct sim_ftpd_sess *s, int code, const char *text)
 {
 	char line[FTP_MAX_LINE + 8];
 	const char *p = text ? text : "";
 	bool first = true;
 
 	s->d->st.replies++;
-	ftpd_reply_hold(s, s->d->cfg.reply_delay_ns);
+	sim_ftpd_reply_hold(s, s->d->cfg.reply_delay_ns);
 	/* RFC 959 4.2: "123-first", continuation lines, "123 last" */
 	for (;;) {
 		const char *nl = strchr(p, '\n');
@@ -125,13 +125,13 @@ void ftpd_reply(struct sim_ftpd_sess *s, int code, const char *text)
 		first = false;
 		p = nl + 1;
 	}
-	if (ftpd_now(s) < s->hold_until)
+	if (sim_ftpd_now(s) < s->hold_until)
 		sim_timer_set(&s->out_timer, s->hold_until);
 	else
 		flush(s);
 }
 
-void ftpd_replyf(struct sim_ftpd_sess *s, int code, const char *fmt, ...)
+void sim_ftpd_replyf(struct sim_ftpd_sess *s, int code, const char *fmt, ...)
 {
 	char text[FTP_MAX_LINE * 4];
 	va_list ap;
@@ -139,7 +139,7 @@ void ftpd_replyf(struct sim_ftpd_sess *s, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	ftpd_reply(s, code, text);
+	sim_ftpd_reply(s, code, text);
 }
 
 static void handle_line(struct sim_ftpd_sess *s, const uint8_t *line, size_t len)
@@ -154,13 +154,13 @@ static void handle_line(struct sim_ftpd_sess *s, const uint8_t *line, size_t len
 	}
 	if (ftp_cmd_parse(line, len, &c) < 0) {
 		s->d->st.protocol_errors++;
-		ftpd_reply(s, 500, "Syntax error, command unrecognized.");
+		sim_ftpd_reply(s, 500, "Syntax error, command unrecognized.");
 		return;
 	}
 	if (s->d->script)
-		ftpd_script_cmd(s, &c);
+		sim_ftpd_script_cmd(s, &c);
 	else
-		ftpd_cmd(s, &c);
+		sim_ftpd_cmd(s, &c);
 }
 
 static void ctl_readable(struct sim_sock *sock, void *ctx)
@@ -176,7 +176,7 @@ static void ctl_readable(struct sim_sock *sock, void *ctx)
 		if (n == 0) {
 			/* the client left without QUIT: close our side too, so the
 			 * connection ends and on_closed frees the session */
-			ftpd_data_free(s);
+			sim_ftpd_data_free(s);
 			sim_sock_shutdown(s->ctl);
 		}
 		if (n <= 0)
@@ -194,7 +194,7 @@ static void ctl_readable(struct sim_sock *sock, void *ctx)
 		if (s->in_len == sizeof(s->in)) {
 			/* no terminator within the limit: refuse, skip to the next one */
 			s->d->st.protocol_errors++;
-			ftpd_reply(s, 500, "Command line too long.");
+			sim_ftpd_reply(s, 500, "Command line too long.");
 			s->in_overlong = true;
 			s->in_len = 0;
 		}
@@ -244,7 +244,7 @@ static void on_accept(struct sim_sock *lst, struct sim_sock *child, void *ctx)
 	s->ctl = child;
 	strcpy(s->cwd, "/");
 	sim_timer_init(&s->out_timer, &d->h->w->sched, out_timer_fn, s);
-	ftpd_data_init(s);
+	sim_ftpd_data_init(s);
 	s->next = d->sessions;
 	d->sessions = s;
 	d->st.sessions++;
@@ -252,11 +252,11 @@ static void on_accept(struct sim_sock *lst, struct sim_sock *child, void *ctx)
 	sim_sock_set_ops(child, &ctl_ops, s);
 	if (d->script && d->cfg.n_script && d->script[0].verb == NULL) {
 		/* a scripted greeting: the first step without a verb */
-		ftpd_reply_hold(s, d->script[0].delay_ns);
-		ftpd_reply(s, d->script[0].code, d->script[0].text ? d->script[0].text : "");
+		sim_ftpd_reply_hold(s, d->script[0].delay_ns);
+		sim_ftpd_reply(s, d->script[0].code, d->script[0].text ? d->script[0].text : "");
 		s->script_pos = 1;
 	} else {
-		ftpd_reply(s, 220, d->cfg.greeting);
+		sim_ftpd_reply(s, 220, d->cfg.greeting);
 	}
 }
 

@@ -14,7 +14,7 @@
 static bool path_of(struct sim_ftpd_sess *s, const char *arg, size_t alen, char *out)
 {
 	if (sim_vfs_resolve(s->cwd, arg, alen, out) < 0) {
-		ftpd_reply(s, 553, "Could not resolve the file name.");
+		sim_ftpd_reply(s, 553, "Could not resolve the file name.");
 		return false;
 	}
 	return true;
@@ -29,7 +29,7 @@ static struct sim_vfs_node *file_of(struct sim_ftpd_sess *s, const char *arg, si
 		return NULL;
 	n = sim_vfs_lookup(s->d->vfs, path);
 	if (!n || n->kind != SIM_VFS_FILE) {
-		ftpd_reply(s, 550, "Failed to open file.");
+		sim_ftpd_reply(s, 550, "Failed to open file.");
 		return NULL;
 	}
 	return n;
@@ -42,44 +42,44 @@ static void c_user(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 		    (alen == 3 && strncasecmp(arg, "ftp", 3) == 0);
 
 	if (!alen) {
-		ftpd_reply(s, 501, "USER needs a name.");
+		sim_ftpd_reply(s, 501, "USER needs a name.");
 		return;
 	}
 	if (u && !anon && (strlen(u) != alen || strncmp(u, arg, alen) != 0)) {
-		s->login = FTPD_NEED_USER;
-		ftpd_reply(s, 530, "This user is not allowed.");
+		s->login = SIM_FTPD_NEED_USER;
+		sim_ftpd_reply(s, 530, "This user is not allowed.");
 		return;
 	}
-	s->login = FTPD_NEED_PASS;
-	ftpd_reply(s, 331, "Please specify the password.");
+	s->login = SIM_FTPD_NEED_PASS;
+	sim_ftpd_reply(s, 331, "Please specify the password.");
 }
 
 static void c_pass(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	const char *p = s->d->cfg.pass;
 
-	if (s->login == FTPD_LOGGED_IN) {
-		ftpd_reply(s, 230, "Already logged in.");
+	if (s->login == SIM_FTPD_LOGGED_IN) {
+		sim_ftpd_reply(s, 230, "Already logged in.");
 		return;
 	}
-	if (s->login != FTPD_NEED_PASS) {
-		ftpd_reply(s, 503, "Login with USER first.");
+	if (s->login != SIM_FTPD_NEED_PASS) {
+		sim_ftpd_reply(s, 503, "Login with USER first.");
 		return;
 	}
 	if (p && (strlen(p) != alen || strncmp(p, arg, alen) != 0)) {
-		s->login = FTPD_NEED_USER;
-		ftpd_reply(s, 530, "Login incorrect.");
+		s->login = SIM_FTPD_NEED_USER;
+		sim_ftpd_reply(s, 530, "Login incorrect.");
 		return;
 	}
-	s->login = FTPD_LOGGED_IN;
-	ftpd_reply(s, 230, "Login successful.");
+	s->login = SIM_FTPD_LOGGED_IN;
+	sim_ftpd_reply(s, 230, "Login successful.");
 }
 
 static void c_acct(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	(void)arg;
 	(void)alen;
-	ftpd_reply(s, 202, "ACCT not needed on this server.");
+	sim_ftpd_reply(s, 202, "ACCT not needed on this server.");
 }
 
 static void c_cwd(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -91,11 +91,11 @@ static void c_cwd(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 		return;
 	n = sim_vfs_lookup(s->d->vfs, p);
 	if (!n || n->kind != SIM_VFS_DIR) {
-		ftpd_reply(s, 550, "Failed to change directory.");
+		sim_ftpd_reply(s, 550, "Failed to change directory.");
 		return;
 	}
 	memcpy(s->cwd, p, sizeof(s->cwd));
-	ftpd_reply(s, 250, "Directory successfully changed.");
+	sim_ftpd_reply(s, 250, "Directory successfully changed.");
 }
 
 static void c_cdup(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -109,21 +109,21 @@ static void c_pwd(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	(void)arg;
 	(void)alen;
-	ftpd_replyf(s, 257, "\"%s\" is the current directory", s->cwd);
+	sim_ftpd_replyf(s, 257, "\"%s\" is the current directory", s->cwd);
 }
 
 static void c_syst(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	(void)arg;
 	(void)alen;
-	ftpd_reply(s, 215, "UNIX Type: L8");
+	sim_ftpd_reply(s, 215, "UNIX Type: L8");
 }
 
 static void c_feat(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	(void)arg;
 	(void)alen;
-	ftpd_reply(s, 211, "Features:\n EPRT\n EPSV\n MDTM\n MLST type*;size*;modify*;perm*;\n"
+	sim_ftpd_reply(s, 211, "Features:\n EPRT\n EPSV\n MDTM\n MLST type*;size*;modify*;perm*;\n"
 			   " PASV\n REST STREAM\n SIZE\n TVFS\n UTF8\nEnd");
 }
 
@@ -131,9 +131,9 @@ static void c_opts(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	if ((alen >= 4 && strncasecmp(arg, "UTF8", 4) == 0) ||
 	    (alen >= 4 && strncasecmp(arg, "MLST", 4) == 0))
-		ftpd_reply(s, 200, "Option set.");
+		sim_ftpd_reply(s, 200, "Option set.");
 	else
-		ftpd_reply(s, 501, "Option not understood.");
+		sim_ftpd_reply(s, 501, "Option not understood.");
 }
 
 static void c_type(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -142,29 +142,29 @@ static void c_type(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 
 	if (t == 'I' || (t == 'L' && alen == 3 && arg[2] == '8')) {
 		s->ascii = false;
-		ftpd_reply(s, 200, "Switching to Binary mode.");
+		sim_ftpd_reply(s, 200, "Switching to Binary mode.");
 	} else if (t == 'A') {
 		s->ascii = true;
-		ftpd_reply(s, 200, "Switching to ASCII mode.");
+		sim_ftpd_reply(s, 200, "Switching to ASCII mode.");
 	} else {
-		ftpd_reply(s, 504, "Unrecognised TYPE command.");
+		sim_ftpd_reply(s, 504, "Unrecognised TYPE command.");
 	}
 }
 
 static void c_mode(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	if (alen == 1 && (arg[0] == 'S' || arg[0] == 's'))
-		ftpd_reply(s, 200, "Mode set to S.");
+		sim_ftpd_reply(s, 200, "Mode set to S.");
 	else
-		ftpd_reply(s, 504, "Bad MODE command.");
+		sim_ftpd_reply(s, 504, "Bad MODE command.");
 }
 
 static void c_stru(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	if (alen == 1 && (arg[0] == 'F' || arg[0] == 'f'))
-		ftpd_reply(s, 200, "Structure set to F.");
+		sim_ftpd_reply(s, 200, "Structure set to F.");
 	else
-		ftpd_reply(s, 504, "Bad STRU command.");
+		sim_ftpd_reply(s, 504, "Bad STRU command.");
 }
 
 /* The address a PASV/EPSV announces: configured, else where the client reached us. */
@@ -187,14 +187,15 @@ static void c_pasv(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	(void)alen;
 	pasv_addr(s, &ep.addr);
 	if (ep.addr.family != NET_AF_INET4) {
-		ftpd_reply(s, 500, "PASV is IPv4 only; use EPSV.");
+		sim_ftpd_reply(s, 500, "PASV is IPv4 only; use EPSV.");
 		return;
 	}
-	if (ftpd_pasv_open(s, &ep.port) < 0 || ftpd_format_227(s, &ep, text, sizeof(text)) < 0) {
-		ftpd_reply(s, 425, "Cannot open passive connection.");
+	if (sim_ftpd_pasv_open(s, &ep.port) < 0 ||
+	    sim_ftpd_format_227(s, &ep, text, sizeof(text)) < 0) {
+		sim_ftpd_reply(s, 425, "Cannot open passive connection.");
 		return;
 	}
-	ftpd_reply(s, 227, text);
+	sim_ftpd_reply(s, 227, text);
 }
 
 static void c_epsv(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -206,37 +207,38 @@ static void c_epsv(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 
 	pasv_addr(s, &a);
 	if (alen == 3 && strncasecmp(arg, "ALL", 3) == 0) {
-		ftpd_reply(s, 200, "EPSV ALL ok.");
+		sim_ftpd_reply(s, 200, "EPSV ALL ok.");
 		return;
 	}
 	if ((alen && !(alen == 1 && arg[0] == (a.family == NET_AF_INET4 ? '1' : '2'))) ||
 	    (a.family == NET_AF_INET4 && !s->d->cfg.epsv_v4)) {
-		ftpd_reply(s, 522, a.family == NET_AF_INET4 ? "Network protocol not supported, use (1)"
-							    : "Network protocol not supported, use (2)");
+		sim_ftpd_reply(s, 522, a.family == NET_AF_INET4
+					       ? "Network protocol not supported, use (1)"
+					       : "Network protocol not supported, use (2)");
 		return;
 	}
-	if (ftpd_pasv_open(s, &port) < 0 || (k = ftp_format_229(port, '|', f, sizeof(f))) < 0) {
-		ftpd_reply(s, 425, "Cannot open passive connection.");
+	if (sim_ftpd_pasv_open(s, &port) < 0 || (k = ftp_format_229(port, '|', f, sizeof(f))) < 0) {
+		sim_ftpd_reply(s, 425, "Cannot open passive connection.");
 		return;
 	}
 	snprintf(text, sizeof(text), "Entering Extended Passive Mode %.*s", k, f);
-	ftpd_reply(s, 229, text);
+	sim_ftpd_reply(s, 229, text);
 }
 
 static void port_common(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep)
 {
-	int code = ftpd_port_check(s, ep);
+	int code = sim_ftpd_port_check(s, ep);
 
 	if (code) {
-		ftpd_reply(s, code, "Illegal PORT command.");
+		sim_ftpd_reply(s, code, "Illegal PORT command.");
 		return;
 	}
-	if (s->xs != FTPD_X_IDLE) {
-		ftpd_reply(s, 425, "Transfer in progress.");
+	if (s->xs != SIM_FTPD_X_IDLE) {
+		sim_ftpd_reply(s, 425, "Transfer in progress.");
 		return;
 	}
-	ftpd_port_set(s, ep);
-	ftpd_reply(s, 200, "PORT command successful. Consider using PASV.");
+	sim_ftpd_port_set(s, ep);
+	sim_ftpd_reply(s, 200, "PORT command successful. Consider using PASV.");
 }
 
 static void c_port(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -244,7 +246,7 @@ static void c_port(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	struct ftp_endpoint ep;
 
 	if (ftp_parse_port_arg((const uint8_t *)arg, alen, &ep) < 0) {
-		ftpd_reply(s, 501, "Illegal PORT command.");
+		sim_ftpd_reply(s, 501, "Illegal PORT command.");
 		return;
 	}
 	port_common(s, &ep);
@@ -256,7 +258,7 @@ static void c_eprt(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	char delim;
 
 	if (ftp_parse_eprt_arg((const uint8_t *)arg, alen, &ep, &delim) < 0) {
-		ftpd_reply(s, 501, "Illegal EPRT command.");
+		sim_ftpd_reply(s, 501, "Illegal EPRT command.");
 		return;
 	}
 	port_common(s, &ep);
@@ -278,14 +280,14 @@ static void c_list(struct sim_ftpd_sess *s, const char *verb, const char *arg, s
 	}
 	if (!path_of(s, alen ? arg : ".", alen ? alen : 1, p))
 		return;
-	rc = ftpd_list_text(s, verb, p, &text, &len);
+	rc = sim_ftpd_list_text(s, verb, p, &text, &len);
 	if (rc < 0) {
-		ftpd_reply(s, rc == -ENOTDIR ? 501 : 550,
+		sim_ftpd_reply(s, rc == -ENOTDIR ? 501 : 550,
 			   rc == -ENOTDIR ? "Not a directory." : "No such file or directory.");
 		return;
 	}
 	s->rest = 0;
-	ftpd_xfer_send(s, verb, p, 0, text, len, 0, NULL);
+	sim_ftpd_xfer_send(s, verb, p, 0, text, len, 0, NULL);
 }
 
 static void c_list_ls(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -311,11 +313,11 @@ static void c_mlst(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	if (!path_of(s, alen ? arg : ".", alen ? alen : 1, p))
 		return;
 	n = sim_vfs_lookup(s->d->vfs, p);
-	if (!n || ftpd_mlst_facts(n, true, facts, sizeof(facts)) < 0) {
-		ftpd_reply(s, 550, "No such file or directory.");
+	if (!n || sim_ftpd_mlst_facts(n, true, facts, sizeof(facts)) < 0) {
+		sim_ftpd_reply(s, 550, "No such file or directory.");
 		return;
 	}
-	ftpd_replyf(s, 250, "Listing %s\n %s\nEnd", p, facts);
+	sim_ftpd_replyf(s, 250, "Listing %s\n %s\nEnd", p, facts);
 }
 
 static void c_retr(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -326,15 +328,15 @@ static void c_retr(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	if (!n)
 		return;
 	if (!n->generated) {
-		ftpd_reply(s, 550, "Failed to open file.");
+		sim_ftpd_reply(s, 550, "Failed to open file.");
 		return;
 	}
 	if (s->rest > n->size) {
-		ftpd_reply(s, 554, "Invalid REST parameter.");
+		sim_ftpd_reply(s, 554, "Invalid REST parameter.");
 		s->rest = 0;
 		return;
 	}
-	ftpd_xfer_send(s, "RETR", p, n->seed, NULL, n->size - s->rest, 0, NULL);
+	sim_ftpd_xfer_send(s, "RETR", p, n->seed, NULL, n->size - s->rest, 0, NULL);
 }
 
 static void upload(struct sim_ftpd_sess *s, const char *verb, const char *p)
@@ -352,10 +354,10 @@ static void upload(struct sim_ftpd_sess *s, const char *verb, const char *p)
 	n = sim_vfs_lookup(s->d->vfs, parent);
 	if (!n || n->kind != SIM_VFS_DIR || strcmp(p, "/") == 0 ||
 	    ((n = sim_vfs_lookup(s->d->vfs, p)) && n->kind == SIM_VFS_DIR)) {
-		ftpd_reply(s, 553, "Could not create file.");
+		sim_ftpd_reply(s, 553, "Could not create file.");
 		return;
 	}
-	ftpd_xfer_recv(s, verb, p, 0, NULL);
+	sim_ftpd_xfer_recv(s, verb, p, 0, NULL);
 }
 
 static void c_stor(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -363,7 +365,7 @@ static void c_stor(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	char p[SIM_VFS_MAX_PATH];
 
 	if (!alen) {
-		ftpd_reply(s, 501, "STOR needs a file name.");
+		sim_ftpd_reply(s, 501, "STOR needs a file name.");
 		return;
 	}
 	if (path_of(s, arg, alen, p))
@@ -375,7 +377,7 @@ static void c_appe(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	char p[SIM_VFS_MAX_PATH];
 
 	if (!alen) {
-		ftpd_reply(s, 501, "APPE needs a file name.");
+		sim_ftpd_reply(s, 501, "APPE needs a file name.");
 		return;
 	}
 	if (path_of(s, arg, alen, p))
@@ -404,18 +406,18 @@ static void c_rest(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	for (i = 0; i < alen && arg[i] >= '0' && arg[i] <= '9' && i < 19; i++)
 		v = v * 10 + (uint64_t)(arg[i] - '0');
 	if (!alen || i != alen) {
-		ftpd_reply(s, 501, "REST needs a number.");
+		sim_ftpd_reply(s, 501, "REST needs a number.");
 		return;
 	}
 	s->rest = v;
-	ftpd_replyf(s, 350, "Restart position accepted (%llu).", (unsigned long long)v);
+	sim_ftpd_replyf(s, 350, "Restart position accepted (%llu).", (unsigned long long)v);
 }
 
 static void c_abor(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	(void)arg;
 	(void)alen;
-	ftpd_xfer_abort(s);
+	sim_ftpd_xfer_abort(s);
 }
 
 static void c_dele(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -425,7 +427,7 @@ static void c_dele(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	if (!file_of(s, arg, alen, p))
 		return;
 	sim_vfs_remove(s->d->vfs, p);
-	ftpd_reply(s, 250, "Delete operation successful.");
+	sim_ftpd_reply(s, 250, "Delete operation successful.");
 }
 
 static void c_mkd(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -433,16 +435,16 @@ static void c_mkd(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	char p[SIM_VFS_MAX_PATH];
 
 	if (!alen) {
-		ftpd_reply(s, 501, "MKD needs a name.");
+		sim_ftpd_reply(s, 501, "MKD needs a name.");
 		return;
 	}
 	if (!path_of(s, arg, alen, p))
 		return;
 	if (sim_vfs_mkdir(s->d->vfs, p) < 0) {
-		ftpd_reply(s, 550, "Create directory operation failed.");
+		sim_ftpd_reply(s, 550, "Create directory operation failed.");
 		return;
 	}
-	ftpd_replyf(s, 257, "\"%s\" created", p);
+	sim_ftpd_replyf(s, 257, "\"%s\" created", p);
 }
 
 static void c_rmd(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -455,10 +457,10 @@ static void c_rmd(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	n = sim_vfs_lookup(s->d->vfs, p);
 	if (!n || n->kind != SIM_VFS_DIR || strcmp(p, s->cwd) == 0 ||
 	    sim_vfs_remove(s->d->vfs, p) < 0) {
-		ftpd_reply(s, 550, "Remove directory operation failed.");
+		sim_ftpd_reply(s, 550, "Remove directory operation failed.");
 		return;
 	}
-	ftpd_reply(s, 250, "Remove directory operation successful.");
+	sim_ftpd_reply(s, 250, "Remove directory operation successful.");
 }
 
 static void c_rnfr(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -468,12 +470,12 @@ static void c_rnfr(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	if (!path_of(s, arg, alen, p))
 		return;
 	if (!sim_vfs_lookup(s->d->vfs, p)) {
-		ftpd_reply(s, 550, "RNFR command failed.");
+		sim_ftpd_reply(s, 550, "RNFR command failed.");
 		return;
 	}
 	memcpy(s->rnfr, p, sizeof(s->rnfr));
 	s->has_rnfr = true;
-	ftpd_reply(s, 350, "Ready for RNTO.");
+	sim_ftpd_reply(s, 350, "Ready for RNTO.");
 }
 
 static void c_rnto(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -481,17 +483,17 @@ static void c_rnto(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	char p[SIM_VFS_MAX_PATH];
 
 	if (!s->has_rnfr) {
-		ftpd_reply(s, 503, "RNFR required first.");
+		sim_ftpd_reply(s, 503, "RNFR required first.");
 		return;
 	}
 	s->has_rnfr = false;
 	if (!path_of(s, arg, alen, p))
 		return;
 	if (sim_vfs_rename(s->d->vfs, s->rnfr, p) < 0) {
-		ftpd_reply(s, 550, "Rename failed.");
+		sim_ftpd_reply(s, 550, "Rename failed.");
 		return;
 	}
-	ftpd_reply(s, 250, "Rename successful.");
+	sim_ftpd_reply(s, 250, "Rename successful.");
 }
 
 static void c_size(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -500,7 +502,7 @@ static void c_size(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	const struct sim_vfs_node *n = file_of(s, arg, alen, p);
 
 	if (n)
-		ftpd_replyf(s, 213, "%llu", (unsigned long long)n->size);
+		sim_ftpd_replyf(s, 213, "%llu", (unsigned long long)n->size);
 }
 
 static void c_mdtm(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -515,32 +517,32 @@ static void c_mdtm(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	t = (time_t)n->mtime;
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y%m%d%H%M%S", &tm);
-	ftpd_reply(s, 213, when);
+	sim_ftpd_reply(s, 213, when);
 }
 
 static void c_site(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	if (alen >= 4 && strncasecmp(arg, "HELP", 4) == 0)
-		ftpd_reply(s, 214, "CHMOD UMASK HELP");
+		sim_ftpd_reply(s, 214, "CHMOD UMASK HELP");
 	else if ((alen >= 5 && strncasecmp(arg, "CHMOD", 5) == 0) ||
 		 (alen >= 5 && strncasecmp(arg, "UMASK", 5) == 0))
-		ftpd_reply(s, 200, "SITE command ok.");
+		sim_ftpd_reply(s, 200, "SITE command ok.");
 	else
-		ftpd_reply(s, 500, "Unknown SITE command.");
+		sim_ftpd_reply(s, 500, "Unknown SITE command.");
 }
 
 static void c_noop(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	(void)arg;
 	(void)alen;
-	ftpd_reply(s, 200, "NOOP ok.");
+	sim_ftpd_reply(s, 200, "NOOP ok.");
 }
 
 static void c_help(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 {
 	(void)arg;
 	(void)alen;
-	ftpd_reply(s, 214, "The following commands are recognized.\n"
+	sim_ftpd_reply(s, 214, "The following commands are recognized.\n"
 			   " ABOR ACCT APPE CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD\n"
 			   " MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD  QUIT REST RETR\n"
 			   " RMD  RNFR RNTO SITE SIZE STAT STOR STOU STRU SYST TYPE USER\n"
@@ -552,41 +554,38 @@ static void c_stat(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	char p[SIM_VFS_MAX_PATH];
 	const struct sim_vfs_node *n;
 	uint8_t *text = NULL;
-	size_t len = 0;
+	char *body = NULL;
+	size_t len = 0, o;
 
 	if (!alen) {
-		ftpd_replyf(s, 211, "FTP server status:\n Logged in, cwd %s\n TYPE: %s\n"
-				    " Data connection: %s\nEnd of status",
-			    s->cwd, s->ascii ? "ASCII" : "BINARY",
-			    s->xs != FTPD_X_IDLE ? "transferring" : "idle");
+		sim_ftpd_replyf(s, 211, "FTP server status:\n Logged in, cwd %s\n TYPE: %s\n"
+					" Data connection: %s\nEnd of status",
+				s->cwd, s->ascii ? "ASCII" : "BINARY",
+				s->xs != SIM_FTPD_X_IDLE ? "transferring" : "idle");
 		return;
 	}
 	if (!path_of(s, arg, alen, p))
 		return;
 	n = sim_vfs_lookup(s->d->vfs, p);
-	if (!n || ftpd_list_text(s, "LIST", p, &text, &len) < 0) {
-		ftpd_reply(s, 550, "No such file or directory.");
-		return;
+	if (!n || sim_ftpd_list_text(s, "LIST", p, &text, &len) < 0) {
+		sim_ftpd_reply(s, 550, "No such file or directory.");
+		goto out;
 	}
-	/* the listing over the control connection: CRLFs become reply lines */
-	{
-		char *body = malloc(len + 64);
-		size_t o = 0;
-
-		if (!body) {
-			free(text);
-			ftpd_reply(s, 451, "Out of memory.");
-			return;
-		}
-		o += (size_t)sprintf(body, "Status of %.*s:\n", 32, p);
-		for (size_t i = 0; i < len; i++)
-			if (text[i] != '\r')
-				body[o++] = text[i] == '\n' ? '\n' : (char)text[i];
-		memcpy(body + o, "End of status", 14);
-		/* RFC 959: 212 directory status, 213 file status */
-		ftpd_reply(s, n->kind == SIM_VFS_DIR ? 212 : 213, body);
-		free(body);
+	/* the listing over the control connection: its lines become reply lines */
+	body = malloc(len + 64);
+	if (!body) {
+		sim_ftpd_reply(s, 451, "Out of memory.");
+		goto out;
 	}
+	o = (size_t)sprintf(body, "Status of %.32s:\n", p);
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != '\r')
+			body[o++] = (char)text[i];
+	memcpy(body + o, "End of status", 14);
+	/* RFC 959: 212 directory status, 213 file status */
+	sim_ftpd_reply(s, n->kind == SIM_VFS_DIR ? 212 : 213, body);
+out:
+	free(body);
 	free(text);
 }
 
@@ -596,8 +595,8 @@ static void c_quit(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	(void)alen;
 	/* set first: the flush after the reply then ends the connection */
 	s->quitting = true;
-	ftpd_data_free(s);
-	ftpd_reply(s, 221, "Goodbye.");
+	sim_ftpd_data_free(s);
+	sim_ftpd_reply(s, 221, "Goodbye.");
 }
 
 struct cmd_ent {
@@ -624,7 +623,7 @@ static const struct cmd_ent cmds[] = {
 	{"QUIT", false, c_quit},
 };
 
-void ftpd_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c)
+void sim_ftpd_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c)
 {
 	char arg[FTP_MAX_LINE + 1];
 	size_t alen = c->arg_len < FTP_MAX_LINE ? c->arg_len : FTP_MAX_LINE;
@@ -636,8 +635,8 @@ void ftpd_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(cmds[i].verb, c->verb) != 0)
 			continue;
-		if (cmds[i].need_login && s->login != FTPD_LOGGED_IN) {
-			ftpd_reply(s, 530, "Please login with USER and PASS.");
+		if (cmds[i].need_login && s->login != SIM_FTPD_LOGGED_IN) {
+			sim_ftpd_reply(s, 530, "Please login with USER and PASS.");
 			return;
 		}
 		if (strcmp(c->verb, "RNFR") != 0)
@@ -646,6 +645,6 @@ void ftpd_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c)
 		return;
 	}
 	s->d->st.unknown_commands++;
-	ftpd_reply(s, s->d->cfg.unknown_code == 502 ? 502 : 500,
+	sim_ftpd_reply(s, s->d->cfg.unknown_code == 502 ? 502 : 500,
 		   s->d->cfg.unknown_code == 502 ? "Command not implemented." : "Unknown command.");
 }

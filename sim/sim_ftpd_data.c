@@ -22,16 +22,16 @@ static void data_release(struct sim_ftpd_sess *s, bool abort)
 		s->pasv_lst = NULL;
 	}
 	s->data_up = false;
-	s->dmode = FTPD_DM_NONE;
+	s->dmode = SIM_FTPD_DM_NONE;
 }
 
-void ftpd_data_free(struct sim_ftpd_sess *s)
+void sim_ftpd_data_free(struct sim_ftpd_sess *s)
 {
 	sim_timer_stop(&s->data_timer);
 	data_release(s, true);
 	free(s->x_text);
 	s->x_text = NULL;
-	s->xs = FTPD_X_IDLE;
+	s->xs = SIM_FTPD_X_IDLE;
 }
 
 static void record(struct sim_ftpd_sess *s)
@@ -117,7 +117,7 @@ static void finish(struct sim_ftpd_sess *s, int code, const char *text, bool abo
 			record_upload(s);
 			d->st.uploads++;
 		}
-	} else if (s->xs != FTPD_X_WAIT_CONN) {
+	} else if (s->xs != SIM_FTPD_X_WAIT_CONN) {
 		s->rec.hash = sent_hash(s, s->rec.bytes);
 		d->st.bytes_sent += s->rec.bytes;
 		d->st.downloads++;
@@ -128,15 +128,15 @@ static void finish(struct sim_ftpd_sess *s, int code, const char *text, bool abo
 	if (code == s->x_final_code && s->x_final_text[0])
 		t = s->x_final_text;
 	s->rec.final_code = code;
-	s->rec.t_end = ftpd_now(s);
+	s->rec.t_end = sim_ftpd_now(s);
 	record(s);
 	data_release(s, abort);
 	free(s->x_text);
 	s->x_text = NULL;
-	s->xs = FTPD_X_IDLE;
+	s->xs = SIM_FTPD_X_IDLE;
 	s->rest = 0;
 	s->x_prelim_code = 0;
-	ftpd_reply(s, code, t);
+	sim_ftpd_reply(s, code, t);
 }
 
 static uint64_t acked(const struct sim_ftpd_sess *s)
@@ -184,17 +184,17 @@ static void start(struct sim_ftpd_sess *s)
 	int pc = d->cfg.prelim_code == 125 ? 125 : 150;
 
 	sim_timer_stop(&s->data_timer);
-	s->xs = FTPD_X_RUNNING;
-	s->rec.t_start = ftpd_now(s);
+	s->xs = SIM_FTPD_X_RUNNING;
+	s->rec.t_start = sim_ftpd_now(s);
 	sim_sock_peer(s->data, &s->rec.peer, &s->rec.peer_port);
 	if (s->x_prelim_code)
-		ftpd_reply(s, s->x_prelim_code, s->x_prelim_text);
+		sim_ftpd_reply(s, s->x_prelim_code, s->x_prelim_text);
 	else if (pc == 125)
-		ftpd_reply(s, 125, "Data connection already open; transfer starting.");
+		sim_ftpd_reply(s, 125, "Data connection already open; transfer starting.");
 	else if (s->x_upload)
-		ftpd_replyf(s, 150, "Ok to send data.");
+		sim_ftpd_replyf(s, 150, "Ok to send data.");
 	else
-		ftpd_replyf(s, 150, "Opening BINARY mode data connection for %s (%llu bytes).",
+		sim_ftpd_replyf(s, 150, "Opening BINARY mode data connection for %s (%llu bytes).",
 			    s->rec.path, (unsigned long long)s->x_total);
 	if (s->x_upload) {
 		struct sim_sock_sink sink = {.consume = consume, .ctx = s};
@@ -216,7 +216,7 @@ static void start(struct sim_ftpd_sess *s)
 
 		sim_sock_set_source(s->data, &src);
 	}
-	s->xs = FTPD_X_DRAINING;
+	s->xs = SIM_FTPD_X_DRAINING;
 	sim_sock_shutdown(s->data);
 }
 
@@ -226,7 +226,7 @@ static void data_connected(struct sim_sock *sock, void *ctx)
 
 	(void)sock;
 	s->data_up = true;
-	if (s->xs == FTPD_X_WAIT_CONN)
+	if (s->xs == SIM_FTPD_X_WAIT_CONN)
 		start(s);
 }
 
@@ -238,9 +238,9 @@ static void data_readable(struct sim_sock *sock, void *ctx)
 
 	(void)sock;
 	while ((n = sim_sock_recv(s->data, buf, sizeof(buf))) > 0)
-		if (s->xs == FTPD_X_RUNNING && s->x_upload)
+		if (s->xs == SIM_FTPD_X_RUNNING && s->x_upload)
 			up_bytes(s, s->rec.bytes, buf, (size_t)n);
-	if (n == 0 && s->xs == FTPD_X_RUNNING && s->x_upload)
+	if (n == 0 && s->xs == SIM_FTPD_X_RUNNING && s->x_upload)
 		finish(s, 226, "Transfer complete.", false);
 }
 
@@ -250,19 +250,19 @@ static void data_closed(struct sim_sock *sock, void *ctx, int err)
 
 	(void)sock;
 	switch (s->xs) {
-	case FTPD_X_DRAINING:
+	case SIM_FTPD_X_DRAINING:
 		s->rec.bytes = err ? acked(s) : s->x_total;
 		finish(s, err ? 426 : 226,
 		       err ? "Connection closed; transfer aborted." : "Transfer complete.", false);
 		break;
-	case FTPD_X_RUNNING:
+	case SIM_FTPD_X_RUNNING:
 		finish(s, err ? 426 : 226,
 		       err ? "Connection closed; transfer aborted." : "Transfer complete.", false);
 		break;
-	case FTPD_X_WAIT_CONN:
+	case SIM_FTPD_X_WAIT_CONN:
 		finish(s, 425, "Can't open data connection.", false);
 		break;
-	case FTPD_X_IDLE:
+	case SIM_FTPD_X_IDLE:
 		data_release(s, false); /* closed before any command used it */
 		break;
 	}
@@ -290,14 +290,14 @@ static void pasv_accept(struct sim_sock *lst, struct sim_sock *child, void *ctx)
 	data_connected(child, s);
 }
 
-int ftpd_pasv_open(struct sim_ftpd_sess *s, uint16_t *port)
+int sim_ftpd_pasv_open(struct sim_ftpd_sess *s, uint16_t *port)
 {
 	static const struct sim_sock_ops lst_ops = {.on_accept = pasv_accept};
 	struct sim_ftpd *d = s->d;
 	uint32_t span = (uint32_t)d->cfg.pasv_max - d->cfg.pasv_min + 1;
 	int rc = -EADDRINUSE;
 
-	if (s->xs != FTPD_X_IDLE)
+	if (s->xs != SIM_FTPD_X_IDLE)
 		return -EBUSY;
 	data_release(s, true);
 	for (uint32_t i = 0; i < span && rc == -EADDRINUSE; i++) {
@@ -309,11 +309,11 @@ int ftpd_pasv_open(struct sim_ftpd_sess *s, uint16_t *port)
 			*port = p;
 	}
 	if (rc == 0)
-		s->dmode = FTPD_DM_PASSIVE;
+		s->dmode = SIM_FTPD_DM_PASSIVE;
 	return rc;
 }
 
-int ftpd_port_check(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep)
+int sim_ftpd_port_check(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep)
 {
 	struct net_addr peer;
 	uint16_t pport;
@@ -330,10 +330,10 @@ int ftpd_port_check(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep)
 	return 0;
 }
 
-void ftpd_port_set(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep)
+void sim_ftpd_port_set(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep)
 {
 	data_release(s, true);
-	s->dmode = FTPD_DM_ACTIVE;
+	s->dmode = SIM_FTPD_DM_ACTIVE;
 	s->act_addr = ep->addr;
 	s->act_port = ep->port;
 }
@@ -361,11 +361,11 @@ static void data_timeout(void *arg)
 {
 	struct sim_ftpd_sess *s = arg;
 
-	if (s->xs == FTPD_X_WAIT_CONN)
+	if (s->xs == SIM_FTPD_X_WAIT_CONN)
 		finish(s, 425, "Failed to establish connection.", true);
 }
 
-void ftpd_data_init(struct sim_ftpd_sess *s)
+void sim_ftpd_data_init(struct sim_ftpd_sess *s)
 {
 	sim_timer_init(&s->data_timer, &s->d->h->w->sched, data_timeout, s);
 }
@@ -373,30 +373,30 @@ void ftpd_data_init(struct sim_ftpd_sess *s)
 static bool begin(struct sim_ftpd_sess *s, const char *verb, const char *path, bool upload,
 		  int final_code, const char *final_text)
 {
-	if (s->xs != FTPD_X_IDLE) {
-		ftpd_reply(s, 425, "Transfer already in progress.");
+	if (s->xs != SIM_FTPD_X_IDLE) {
+		sim_ftpd_reply(s, 425, "Transfer already in progress.");
 		return false; /* the running transfer keeps its own prelim */
 	}
-	if (s->dmode == FTPD_DM_NONE) {
+	if (s->dmode == SIM_FTPD_DM_NONE) {
 		s->x_prelim_code = 0;
-		ftpd_reply(s, 425, "Use PORT or PASV first.");
+		sim_ftpd_reply(s, 425, "Use PORT or PASV first.");
 		return false;
 	}
 	memset(&s->rec, 0, sizeof(s->rec));
 	snprintf(s->rec.verb, sizeof(s->rec.verb), "%s", verb);
 	snprintf(s->rec.path, sizeof(s->rec.path), "%s", path);
 	s->rec.upload = upload;
-	s->rec.passive = s->dmode == FTPD_DM_PASSIVE;
+	s->rec.passive = s->dmode == SIM_FTPD_DM_PASSIVE;
 	s->rec.rest = s->rest;
-	s->rec.t_start = ftpd_now(s);
+	s->rec.t_start = sim_ftpd_now(s);
 	s->x_upload = upload;
 	s->x_final_code = final_code;
 	snprintf(s->x_final_text, sizeof(s->x_final_text), "%s", final_text ? final_text : "");
 	sim_vfs_hash_init(&s->x_hash);
 	memset(s->x_first, 0, sizeof(s->x_first));
 	s->x_first_word = 0;
-	s->xs = FTPD_X_WAIT_CONN;
-	if (s->dmode == FTPD_DM_ACTIVE && !s->data && connect_from(s) < 0) {
+	s->xs = SIM_FTPD_X_WAIT_CONN;
+	if (s->dmode == SIM_FTPD_DM_ACTIVE && !s->data && connect_from(s) < 0) {
 		finish(s, 425, "Can't open data connection.", true);
 		return false;
 	}
@@ -404,16 +404,16 @@ static bool begin(struct sim_ftpd_sess *s, const char *verb, const char *path, b
 		start(s);
 		return true;
 	}
-	sim_timer_set(&s->data_timer, ftpd_now(s) + s->d->cfg.data_timeout_ns);
+	sim_timer_set(&s->data_timer, sim_ftpd_now(s) + s->d->cfg.data_timeout_ns);
 	return true;
 }
 
-void ftpd_xfer_send(struct sim_ftpd_sess *s, const char *verb, const char *path, uint64_t seed,
+void sim_ftpd_xfer_send(struct sim_ftpd_sess *s, const char *verb, const char *path, uint64_t seed,
 		    uint8_t *text, uint64_t total, int final_code, const char *final_text)
 {
 	free(s->x_text);
 	s->x_text = NULL;
-	if (s->xs != FTPD_X_IDLE || s->dmode == FTPD_DM_NONE) {
+	if (s->xs != SIM_FTPD_X_IDLE || s->dmode == SIM_FTPD_DM_NONE) {
 		free(text);
 		begin(s, verb, path, false, final_code, final_text); /* replies 425 */
 		return;
@@ -424,22 +424,22 @@ void ftpd_xfer_send(struct sim_ftpd_sess *s, const char *verb, const char *path,
 	begin(s, verb, path, false, final_code, final_text);
 }
 
-void ftpd_xfer_recv(struct sim_ftpd_sess *s, const char *verb, const char *path,
+void sim_ftpd_xfer_recv(struct sim_ftpd_sess *s, const char *verb, const char *path,
 		    int final_code, const char *final_text)
 {
 	s->x_total = 0;
 	begin(s, verb, path, true, final_code, final_text);
 }
 
-void ftpd_xfer_abort(struct sim_ftpd_sess *s)
+void sim_ftpd_xfer_abort(struct sim_ftpd_sess *s)
 {
-	if (s->xs == FTPD_X_IDLE) {
-		ftpd_reply(s, 225, "No transfer to ABOR.");
+	if (s->xs == SIM_FTPD_X_IDLE) {
+		sim_ftpd_reply(s, 225, "No transfer to ABOR.");
 		return;
 	}
 	s->d->st.aborts++;
 	if (!s->x_upload && s->data)
 		s->rec.bytes = acked(s); /* what the client acknowledged */
 	finish(s, 426, "Connection closed; transfer aborted.", true);
-	ftpd_reply(s, 226, "ABOR successful.");
+	sim_ftpd_reply(s, 226, "ABOR successful.");
 }

@@ -35,7 +35,7 @@ static void put(struct listbuf *b, const char *line, size_t n)
 	b->len += n;
 }
 
-int ftpd_mlst_facts(const struct sim_vfs_node *n, bool full_path, char *buf, size_t len)
+int sim_ftpd_mlst_facts(const struct sim_vfs_node *n, bool full_path, char *buf, size_t len)
 {
 	time_t t = (time_t)n->mtime;
 	struct tm tm;
@@ -63,7 +63,7 @@ static void one(void *ctx, const struct sim_vfs_node *n)
 	if (strcmp(b->verb, "NLST") == 0) {
 		k = snprintf(line, sizeof(line), "%s\r\n", sim_vfs_basename(n));
 	} else if (strcmp(b->verb, "MLSD") == 0) {
-		k = ftpd_mlst_facts(n, false, line, sizeof(line) - 2);
+		k = sim_ftpd_mlst_facts(n, false, line, sizeof(line) - 2);
 		if (k >= 0) {
 			memcpy(line + k, "\r\n", 2);
 			k += 2;
@@ -84,7 +84,7 @@ static void one(void *ctx, const struct sim_vfs_node *n)
 		put(b, line, (size_t)k);
 }
 
-int ftpd_list_text(struct sim_ftpd_sess *s, const char *verb, const char *path, uint8_t **text,
+int sim_ftpd_list_text(struct sim_ftpd_sess *s, const char *verb, const char *path, uint8_t **text,
 		   size_t *len)
 {
 	struct listbuf b = {.verb = verb};
@@ -109,7 +109,7 @@ int ftpd_list_text(struct sim_ftpd_sess *s, const char *verb, const char *path, 
 	return 0;
 }
 
-int ftpd_format_227(const struct sim_ftpd_sess *s, const struct ftp_endpoint *ep, char *buf,
+int sim_ftpd_format_227(const struct sim_ftpd_sess *s, const struct ftp_endpoint *ep, char *buf,
 		    size_t len)
 {
 	char f[32];

@@ -9,17 +9,17 @@
 #include "sim_sock.h"
 #include "sim_vfs.h"
 
-enum ftpd_login { FTPD_NEED_USER, FTPD_NEED_PASS, FTPD_LOGGED_IN };
+enum sim_ftpd_login { SIM_FTPD_NEED_USER, SIM_FTPD_NEED_PASS, SIM_FTPD_LOGGED_IN };
 
 /* Where the next transfer's data connection comes from. */
-enum ftpd_dmode { FTPD_DM_NONE, FTPD_DM_ACTIVE, FTPD_DM_PASSIVE };
+enum sim_ftpd_dmode { SIM_FTPD_DM_NONE, SIM_FTPD_DM_ACTIVE, SIM_FTPD_DM_PASSIVE };
 
 /* The transfer a command asked for, through its life. */
-enum ftpd_xstate {
-	FTPD_X_IDLE,
-	FTPD_X_WAIT_CONN,  /* command accepted, data connection not up yet */
-	FTPD_X_RUNNING,    /* prelim sent, bytes moving */
-	FTPD_X_DRAINING    /* download fully queued, waiting for the close */
+enum sim_ftpd_xstate {
+	SIM_FTPD_X_IDLE,
+	SIM_FTPD_X_WAIT_CONN,  /* command accepted, data connection not up yet */
+	SIM_FTPD_X_RUNNING,    /* prelim sent, bytes moving */
+	SIM_FTPD_X_DRAINING    /* download fully queued, waiting for the close */
 };
 
 struct sim_ftpd_sess {
@@ -35,7 +35,7 @@ struct sim_ftpd_sess {
 	struct sim_timer out_timer;
 	bool quitting;
 
-	enum ftpd_login login;
+	enum sim_ftpd_login login;
 	char cwd[SIM_VFS_MAX_PATH];
 	char rnfr[SIM_VFS_MAX_PATH];
 	bool has_rnfr;
@@ -43,14 +43,14 @@ struct sim_ftpd_sess {
 	bool ascii;
 	size_t script_pos;
 
-	enum ftpd_dmode dmode;
+	enum sim_ftpd_dmode dmode;
 	struct net_addr act_addr;
 	uint16_t act_port;
 	struct sim_sock *pasv_lst;
 	struct sim_sock *data;
 	bool data_up;
 
-	enum ftpd_xstate xs;
+	enum sim_ftpd_xstate xs;
 	struct sim_ftpd_xfer rec;
 	bool x_upload;
 	uint64_t x_seed;           /* download of generated content */
@@ -82,43 +82,43 @@ struct sim_ftpd {
 };
 
 /* sim_ftpd.c: replies (text may hold '\n'-separated lines: multi-line). */
-void ftpd_reply(struct sim_ftpd_sess *s, int code, const char *text);
-void ftpd_replyf(struct sim_ftpd_sess *s, int code, const char *fmt, ...)
+void sim_ftpd_reply(struct sim_ftpd_sess *s, int code, const char *text);
+void sim_ftpd_replyf(struct sim_ftpd_sess *s, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Later replies leave no earlier than delay_ns from now. */
-void ftpd_reply_hold(struct sim_ftpd_sess *s, uint64_t delay_ns);
-uint64_t ftpd_now(const struct sim_ftpd_sess *s);
+void sim_ftpd_reply_hold(struct sim_ftpd_sess *s, uint64_t delay_ns);
+uint64_t sim_ftpd_now(const struct sim_ftpd_sess *s);
 
 /* sim_ftpd_cmd.c: one command line of a normal (not scripted) session. */
-void ftpd_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c);
+void sim_ftpd_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c);
 /* sim_ftpd_script.c: one command line of a scripted session. */
-void ftpd_script_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c);
+void sim_ftpd_script_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c);
 
 /* sim_ftpd_data.c: data connections and transfers. */
-int ftpd_pasv_open(struct sim_ftpd_sess *s, uint16_t *port);
+int sim_ftpd_pasv_open(struct sim_ftpd_sess *s, uint16_t *port);
 /* PORT/EPRT checks (bounce, low port): 0 or the refusal code. */
-int ftpd_port_check(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep);
-void ftpd_port_set(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep);
+int sim_ftpd_port_check(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep);
+void sim_ftpd_port_set(struct sim_ftpd_sess *s, const struct ftp_endpoint *ep);
 /* Starts a transfer on the prepared data connection; replies 425 itself if
  * there is none. text non-NULL: send that buffer (taken over, freed later);
  * else total bytes of seed's generated stream from rest on. */
-void ftpd_xfer_send(struct sim_ftpd_sess *s, const char *verb, const char *path, uint64_t seed,
+void sim_ftpd_xfer_send(struct sim_ftpd_sess *s, const char *verb, const char *path, uint64_t seed,
 		    uint8_t *text, uint64_t total, int final_code, const char *final_text);
-void ftpd_xfer_recv(struct sim_ftpd_sess *s, const char *verb, const char *path,
+void sim_ftpd_xfer_recv(struct sim_ftpd_sess *s, const char *verb, const char *path,
 		    int final_code, const char *final_text);
 /* ABOR: 426 + 226 if a transfer runs, else 225. */
-void ftpd_xfer_abort(struct sim_ftpd_sess *s);
-void ftpd_data_init(struct sim_ftpd_sess *s);
+void sim_ftpd_xfer_abort(struct sim_ftpd_sess *s);
+void sim_ftpd_data_init(struct sim_ftpd_sess *s);
 /* Drops the data side (session end). */
-void ftpd_data_free(struct sim_ftpd_sess *s);
+void sim_ftpd_data_free(struct sim_ftpd_sess *s);
 
 /* sim_ftpd_list.c: listings as malloc'd text. Returns 0 or an error. */
-int ftpd_list_text(struct sim_ftpd_sess *s, const char *verb, const char *path,
+int sim_ftpd_list_text(struct sim_ftpd_sess *s, const char *verb, const char *path,
 		   uint8_t **text, size_t *len);
 /* One MLST/MLSD fact line ("type=file;size=3;modify=...; name"). */
-int ftpd_mlst_facts(const struct sim_vfs_node *n, bool full_path, char *buf, size_t len);
+int sim_ftpd_mlst_facts(const struct sim_vfs_node *n, bool full_path, char *buf, size_t len);
 /* Formats a 227 reply text in the configured form. */
-int ftpd_format_227(const struct sim_ftpd_sess *s, const struct ftp_endpoint *ep, char *buf,
+int sim_ftpd_format_227(const struct sim_ftpd_sess *s, const struct ftp_endpoint *ep, char *buf,
 		    size_t len);
 
 #endif

@@ -52,13 +52,14 @@ static void passive(struct sim_ftpd_sess *s, const struct sim_ftpd_step *st, boo
 {
 	struct ftp_endpoint ep = {.has_addr = true}, old;
 	char text[FTP_MAX_LINE], f[64];
-	size_t off = 0, len = 0;
+	const uint8_t *t8 = (const uint8_t *)st->text;
+	size_t off = 0, len = 0, tl;
 	uint16_t lp;
 	char delim = '|';
 	int k;
 
-	if ((epsv ? st->code != 229 : st->code != 227) || ftpd_pasv_open(s, &ep.port) < 0) {
-		ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
+	if ((epsv ? st->code != 229 : st->code != 227) || sim_ftpd_pasv_open(s, &ep.port) < 0) {
+		sim_ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
 		return;
 	}
 	if (net_addr_is_set(&s->d->cfg.pasv_addr))
@@ -67,27 +68,27 @@ static void passive(struct sim_ftpd_sess *s, const struct sim_ftpd_step *st, boo
 		sim_sock_local(s->ctl, &ep.addr, &lp);
 	if (!st->text) {
 		k = epsv ? ftp_format_229(ep.port, '|', f, sizeof(f))
-			 : ftpd_format_227(s, &ep, f, sizeof(f));
+			 : sim_ftpd_format_227(s, &ep, f, sizeof(f));
 		if (k > 0 && epsv)
 			snprintf(text, sizeof(text), "Entering Extended Passive Mode %.*s", k, f);
 		else if (k > 0)
 			snprintf(text, sizeof(text), "%.*s", k, f);
-		ftpd_reply(s, st->code, k > 0 ? text : "Entering Passive Mode.");
+		sim_ftpd_reply(s, st->code, k > 0 ? text : "Entering Passive Mode.");
 		return;
 	}
-	k = epsv ? ftp_parse_229_text((const uint8_t *)st->text, strlen(st->text), &old, &off, &len,
-				      &delim)
-		 : ftp_parse_227_text((const uint8_t *)st->text, strlen(st->text), &old, &off, &len);
+	tl = strlen(st->text);
+	k = epsv ? ftp_parse_229_text(t8, tl, &old, &off, &len, &delim)
+		 : ftp_parse_227_text(t8, tl, &old, &off, &len);
 	if (k == 0)
 		k = epsv ? ftp_format_229(ep.port, delim, f, sizeof(f))
 			 : ftp_format_port(&ep, f, sizeof(f));
 	if (k < 0) {
 		/* no address in the capture's text we can replace: say it as given */
-		ftpd_reply(s, st->code, st->text);
+		sim_ftpd_reply(s, st->code, st->text);
 		return;
 	}
 	snprintf(text, sizeof(text), "%.*s%.*s%s", (int)off, st->text, k, f, st->text + off + len);
-	ftpd_reply(s, st->code, text);
+	sim_ftpd_reply(s, st->code, text);
 }
 
 static void active(struct sim_ftpd_sess *s, const struct sim_ftpd_step *st,
@@ -98,9 +99,9 @@ static void active(struct sim_ftpd_sess *s, const struct sim_ftpd_step *st,
 	int rc = is_verb(c, "PORT") ? ftp_parse_port_arg(c->arg, c->arg_len, &ep)
 				     : ftp_parse_eprt_arg(c->arg, c->arg_len, &ep, &delim);
 
-	if (rc == 0 && st->code / 100 == 2 && s->xs == FTPD_X_IDLE)
-		ftpd_port_set(s, &ep);
-	ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
+	if (rc == 0 && st->code / 100 == 2 && s->xs == SIM_FTPD_X_IDLE)
+		sim_ftpd_port_set(s, &ep);
+	sim_ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
 }
 
 static bool transfer(struct sim_ftpd_sess *s, const struct sim_ftpd_step *st,
@@ -118,7 +119,7 @@ static bool transfer(struct sim_ftpd_sess *s, const struct sim_ftpd_step *st,
 	if (!is_down && !is_up)
 		return false;
 	if (st->code / 100 != 1) {
-		ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
+		sim_ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
 		return true;
 	}
 	if (sim_vfs_resolve(s->cwd, (const char *)c->arg, c->arg_len, path) < 0)
@@ -127,10 +128,10 @@ static bool transfer(struct sim_ftpd_sess *s, const struct sim_ftpd_step *st,
 	snprintf(s->x_prelim_text, sizeof(s->x_prelim_text), "%s",
 		 st->text ? st->text : default_text(st->code));
 	if (is_down)
-		ftpd_xfer_send(s, c->verb, path, arg_seed(c), NULL, st->size,
+		sim_ftpd_xfer_send(s, c->verb, path, arg_seed(c), NULL, st->size,
 			       st->final_code ? st->final_code : 226, st->final_text);
 	else
-		ftpd_xfer_recv(s, c->verb, path, st->final_code ? st->final_code : 226,
+		sim_ftpd_xfer_recv(s, c->verb, path, st->final_code ? st->final_code : 226,
 			       st->final_text);
 	return true;
 }
@@ -144,7 +145,7 @@ static void rest(struct sim_ftpd_sess *s, const struct ftp_cmd *c)
 	s->rest = v;
 }
 
-void ftpd_script_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c)
+void sim_ftpd_script_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c)
 {
 	struct sim_ftpd *d = s->d;
 	const struct sim_ftpd_step *st = NULL;
@@ -158,28 +159,28 @@ void ftpd_script_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c)
 	if (!st) {
 		d->st.script_mismatches++;
 		d->st.unknown_commands++;
-		ftpd_reply(s, d->cfg.unknown_code == 502 ? 502 : 500, "Unexpected command.");
+		sim_ftpd_reply(s, d->cfg.unknown_code == 502 ? 502 : 500, "Unexpected command.");
 		return;
 	}
 	d->st.script_mismatches += i - s->script_pos;
 	s->script_pos = i + 1;
-	ftpd_reply_hold(s, st->delay_ns);
+	sim_ftpd_reply_hold(s, st->delay_ns);
 	if (is_verb(c, "PASV") || is_verb(c, "EPSV")) {
 		passive(s, st, is_verb(c, "EPSV"));
 	} else if (is_verb(c, "PORT") || is_verb(c, "EPRT")) {
 		active(s, st, c);
 	} else if (is_verb(c, "ABOR")) {
-		if (s->xs != FTPD_X_IDLE)
-			ftpd_xfer_abort(s); /* the 426 and 226 of the model, then */
+		if (s->xs != SIM_FTPD_X_IDLE)
+			sim_ftpd_xfer_abort(s); /* the 426 and 226 of the model, then */
 		else
-			ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
+			sim_ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
 	} else if (!transfer(s, st, c)) {
 		if (is_verb(c, "REST") && st->code == 350)
 			rest(s, c);
 		if (is_verb(c, "QUIT")) {
 			s->quitting = true;
-			ftpd_data_free(s);
+			sim_ftpd_data_free(s);
 		}
-		ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
+		sim_ftpd_reply(s, st->code, st->text ? st->text : default_text(st->code));
 	}
 }
