@@ -28,10 +28,23 @@ struct rpt_xfer {
 	char hash[17];           /* content hash, 16 hex digits */
 };
 
-/* Why packets were dropped in the run (links and the gNAT). */
+#define RPT_MAX_REASONS 24
+#define RPT_REASON_LEN 32
+
+/* One named counter (a drop reason). */
+struct rpt_count {
+	char name[RPT_REASON_LEN];
+	uint64_t n;
+};
+
+/* Why packets were dropped in the run (links and the gateway). */
 struct rpt_drops {
 	uint64_t link_loss, link_queue, link_mtu;
 	uint64_t gateway;        /* by the gateway itself: gNAT, CPU overload, no route */
+	/* gateway, by reason: a fixed list for a given build (zeros included),
+	 * so documents of different runs have the same keys */
+	struct rpt_count by_reason[RPT_MAX_REASONS];
+	size_t n_reasons;
 };
 
 struct rpt_mode_metrics {

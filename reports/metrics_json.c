@@ -68,6 +68,14 @@ static json_t *rpt_mode_json(const struct rpt_mode_metrics *m)
 	rpt_put(d, "link_queue", rpt_u64(m->drops.link_queue), &ok);
 	rpt_put(d, "link_mtu", rpt_u64(m->drops.link_mtu), &ok);
 	rpt_put(d, "gateway", rpt_u64(m->drops.gateway), &ok);
+	if (ok) {
+		json_t *r = json_object();
+
+		for (size_t i = 0; r && i < m->drops.n_reasons && i < RPT_MAX_REASONS; i++)
+			rpt_put(r, m->drops.by_reason[i].name, rpt_u64(m->drops.by_reason[i].n),
+				&ok);
+		rpt_put(d, "by_reason", r, &ok);
+	}
 	for (size_t i = 0; ok && i < m->n_xfers && i < RPT_MAX_XFERS; i++) {
 		json_t *x = rpt_xfer_json(&m->xfers[i]);
 

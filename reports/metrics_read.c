@@ -88,6 +88,27 @@ static int rpt_rd_xfer(struct rpt_rd *r, const json_t *o, struct rpt_xfer *x)
 	return 0;
 }
 
+static int rpt_rd_reasons(struct rpt_rd *r, const json_t *o, struct rpt_drops *d)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(o) || json_object_size(o) > RPT_MAX_REASONS)
+		return rpt_rd_err(r, "\"by_reason\" must be an object of at most %d counts",
+				  RPT_MAX_REASONS);
+	json_object_foreach((json_t *)o, key, v) {
+		struct rpt_count *c = &d->by_reason[d->n_reasons];
+
+		if (strlen(key) >= sizeof(c->name) || !json_is_integer(v) ||
+		    json_integer_value(v) < 0)
+			return rpt_rd_err(r, "\"by_reason\": bad entry \"%.32s\"", key);
+		strcpy(c->name, key);
+		c->n = (uint64_t)json_integer_value(v);
+		d->n_reasons++;
+	}
+	return 0;
+}
+
 static int rpt_rd_mode(struct rpt_rd *r, const json_t *o, struct rpt_mode_metrics *m)
 {
 	const json_t *d = json_object_get(o, "drops"), *xs = json_object_get(o, "transfers");
@@ -115,6 +136,9 @@ static int rpt_rd_mode(struct rpt_rd *r, const json_t *o, struct rpt_mode_metric
 	rc = rc ? rc : rpt_get_u64(r, d, "link_queue", &m->drops.link_queue);
 	rc = rc ? rc : rpt_get_u64(r, d, "link_mtu", &m->drops.link_mtu);
 	rc = rc ? rc : rpt_get_u64(r, d, "gateway", &m->drops.gateway);
+	if (rc)
+		return rc;
+	rc = rpt_rd_reasons(r, json_object_get(d, "by_reason"), &m->drops);
 	if (rc)
 		return rc;
 	if (!json_is_array(xs) || json_array_size(xs) > RPT_MAX_XFERS)

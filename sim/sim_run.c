@@ -258,6 +258,23 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 	m->throughput_bps = ns ? (double)bits * 1e9 / (double)ns : 0.0;
 }
 
+static void sim_run_reason(struct rpt_drops *d, const char *name, uint64_t n)
+{
+	if (d->n_reasons == RPT_MAX_REASONS)
+		return;
+	snprintf(d->by_reason[d->n_reasons].name, RPT_REASON_LEN, "%s", name);
+	d->by_reason[d->n_reasons++].n = n;
+}
+
+/* Every gNAT reason (but "none") and the gateway's own, zeros included. */
+static void sim_run_reasons(const struct sim_gw_metrics *gm, struct rpt_drops *d)
+{
+	for (int r = GNAT_DROP_NONE + 1; r < GNAT_DROP__COUNT; r++)
+		sim_run_reason(d, gnat_drop_reason_name((enum gnat_drop_reason)r), gm->drops[r]);
+	sim_run_reason(d, "cpu_overload", gm->drop_cpu_overload);
+	sim_run_reason(d, "no_route", gm->drop_no_route);
+}
+
 static void sim_run_collect(struct sim_run *r, enum scen_mode mode, struct rpt_mode_metrics *m)
 {
 	struct sim_gw_metrics gm;
@@ -276,6 +293,7 @@ static void sim_run_collect(struct sim_run *r, enum scen_mode mode, struct rpt_m
 	sim_run_link_drops(&r->net.out_link, &m->drops);
 	/* Refusals by the gateway's own links are in link_* already. */
 	m->drops.gateway = gm.drops_total - gm.drop_link;
+	sim_run_reasons(&gm, &m->drops);
 	sim_run_xfers(r, mode, m);
 }
 

@@ -38,6 +38,11 @@ static void fill(struct rpt_metrics *m)
 		mm->drops.link_queue = 2 * i;
 		mm->drops.link_mtu = 3 * i;
 		mm->drops.gateway = 4 * i;
+		mm->drops.n_reasons = 3;
+		strcpy(mm->drops.by_reason[0].name, "no_mapping");
+		strcpy(mm->drops.by_reason[1].name, "state");
+		strcpy(mm->drops.by_reason[2].name, "cpu_overload");
+		mm->drops.by_reason[1].n = 4 * i;
 		mm->n_xfers = 2;
 		for (size_t k = 0; k < 2; k++) {
 			struct rpt_xfer *x = &mm->xfers[k];
