@@ -491,6 +491,56 @@ static void test_rest_stor_resume(void)
 	fnet_free(&n);
 }
 
+/* Ten sessions at once against one server, mixed modes: sessions and data
+ * ports do not cross, every transfer verifies. */
+static void test_concurrent_sessions(void)
+{
+	enum { N = 10 };
+	static const enum sim_ftpc_mode modes[] = {SIM_FTPC_PASV, SIM_FTPC_PORT, SIM_FTPC_EPSV,
+						   SIM_FTPC_EPRT};
+	struct fnet n;
+	struct sim_ftpc *fc[N];
+	struct sim_ftpc_config cc;
+	char names[N][32];
+	struct sim_ftpc_step steps[N][3];
+
+	fnet_init(&n, 12, NULL, NULL);
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "/incoming/c%d", i);
+		memset(steps[i], 0, sizeof(steps[i]));
+		steps[i][0].op = SIM_FTPC_LOGIN;
+		steps[i][1].op = SIM_FTPC_RETR;
+		steps[i][1].arg = i % 2 ? "/pub/1m.bin" : "/pub/odd.bin";
+		steps[i][2].op = SIM_FTPC_STOR;
+		steps[i][2].arg = names[i];
+		steps[i][2].size = 100000 + (uint64_t)i;
+		sim_ftpc_config_default(&cc);
+		CU_ASSERT_FATAL(net_addr_parse(i % 3 ? "192.0.2.2" : "2001:db8::2", &cc.server) == 0);
+		cc.mode = modes[i % 4];
+		cc.steps = steps[i];
+		cc.n_steps = 3;
+		cc.verify = &n.vfs;
+		cc.upload_seed = (uint64_t)i * 1000 + 1;
+		CU_ASSERT_FATAL(sim_ftpc_start(&n.c, &cc, on_done, &n, &fc[i]) == 0);
+	}
+	sim_sched_run(&n.w.sched, SIM_TIME_NEVER);
+	CU_ASSERT(n.done_calls == N);
+	CU_ASSERT(sim_ftpd_stats(n.d)->sessions == N);
+	CU_ASSERT(sim_ftpd_stats(n.d)->sessions_active == 0);
+	for (int i = 0; i < N; i++) {
+		const struct sim_ftpc_result *r = sim_ftpc_result(fc[i]);
+		const struct sim_vfs_node *up = sim_vfs_lookup(&n.vfs, names[i]);
+
+		check_ok(r);
+		CU_ASSERT_FATAL(r->n_xfers == 2);
+		CU_ASSERT(r->xfers[0].verified == 1);
+		CU_ASSERT_FATAL(up != NULL);
+		CU_ASSERT(up->size == 100000 + (uint64_t)i && up->hash == r->xfers[1].hash);
+		sim_ftpc_destroy(fc[i]);
+	}
+	fnet_free(&n);
+}
+
 TU_MAIN("sim_ftp",
 	TU_CASE(test_1mb_v4_pasv), TU_CASE(test_1mb_v4_port), TU_CASE(test_1mb_v4_epsv),
 	TU_CASE(test_1mb_v4_eprt), TU_CASE(test_1mb_v6_epsv), TU_CASE(test_1mb_v6_eprt),
@@ -499,4 +549,4 @@ TU_MAIN("sim_ftp",
 	TU_CASE(test_several_files_one_session), TU_CASE(test_rest_retr), TU_CASE(test_rest_stor_resume),
 	TU_CASE(test_abor_pasv), TU_CASE(test_abor_port), TU_CASE(test_listings),
 	TU_CASE(test_loss_1pct), TU_CASE(test_determinism), TU_CASE(test_think_time),
-	TU_CASE(test_verify_detects_mismatch))
+	TU_CASE(test_verify_detects_mismatch), TU_CASE(test_concurrent_sessions))
