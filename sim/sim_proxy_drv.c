@@ -1,7 +1,6 @@
 /* sim_proxy_drv.c - the proxy core's driver on the simulated gateway: the
- * listening socket intercepted sessions land on, control sockets, the drain
- * loop that carries out the core's actions, timers and session lifetime.
- * Data connections and the splice are in sim_proxy_drv_data.c. */
+ * listener intercepted sessions land on, control sockets, the drain loop
+ * that carries out the core's actions, timers, session lifetime. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

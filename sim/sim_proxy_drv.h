@@ -1,7 +1,6 @@
 /* sim_proxy_drv.h - runs the proxy core (proxy/ftpp.h) on the simulated
- * gateway: intercepted control connections accepted from its user-space
- * sockets, actions carried out (connects, data listen/connect/splice, timers),
- * socket events fed back. Every byte it moves is a counted crossing. */
+ * gateway: accepts intercepted sessions on its user-space sockets, carries
+ * out the actions, feeds socket events back. Every byte moved is counted. */
 #ifndef GATELAB_SIM_PROXY_DRV_H
 #define GATELAB_SIM_PROXY_DRV_H
 

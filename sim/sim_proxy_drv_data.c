@@ -1,7 +1,6 @@
-/* sim_proxy_drv_data.c - the proxy path's data connections on the gateway:
- * listen for or connect each side, tag the sockets as data (their crossings
- * are data_transitions), and splice: read a chunk from one side, write it to
- * the other, with back-pressure, until both sides have ended. */
+/* sim_proxy_drv_data.c - the proxy path's data connections: listen or
+ * connect each side, tag the sockets as data (data_transitions), splice
+ * chunk by chunk with back-pressure until both sides have ended. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,6 @@
-/* sim_run.c - runs a scenario's sessions on the network of each mode: FTP
- * clients started at their times, the run stopped when the last one is done
- * (or at the time limit), then the gateway's counters, the links' drops and
- * every transfer (hash-verified by the client model) into rpt_mode_metrics. */
+/* sim_run.c - runs a scenario's sessions on each mode's network: clients
+ * started at their times, the run stopped when the last is done, then the
+ * gateway's counters, link drops and hash-verified transfers into metrics. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

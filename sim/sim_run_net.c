@@ -1,7 +1,6 @@
-/* sim_run_net.c - the network of one mode: clients behind a switch on the
- * gateway's inside link, servers behind one on its outside link, the
- * gateway as a router (direct), a gNAT (nat) or a gNAT with the proxy
- * (proxy, fastpath); FTP servers with their files; optional captures. */
+/* sim_run_net.c - one mode's network: clients and servers behind switches
+ * on the gateway's two links; the gateway a router (direct), a gNAT (nat) or
+ * a gNAT with the proxy (proxy, fastpath); FTP servers; optional captures. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

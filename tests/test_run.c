@@ -1,8 +1,6 @@
-/* test_run.c - the scenario runner end to end on scenarios/basic.yaml scaled
- * down: every mode delivers the same verified file, the counters tell the
- * modes apart (no data crossings on the fast path, two copies per byte on
- * the proxy path, API calls only with the proxy), runs are deterministic,
- * loss changes timings but not files, captures are written. */
+/* test_run.c - the runner end to end on scenarios/basic.yaml scaled down:
+ * same verified file in every mode, the counters tell the modes apart,
+ * deterministic runs, loss changes timings but not files, captures. */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
