@@ -195,6 +195,31 @@ static int scen_top_sessions(struct scen_ctx *c, yaml_node_t *v, void *o)
 	return 0;
 }
 
+static int scen_top_gw_done(struct scen_ctx *c, yaml_node_t *v, void *o)
+{
+	(void)c;
+	(void)v;
+	(void)o;
+	return 0;
+}
+
+/* The gateway's addresses first, wherever the key is: host addresses are
+ * checked against them. */
+static int scen_top_gateway(struct scen_ctx *c, yaml_node_t *root)
+{
+	if (root->type != YAML_MAPPING_NODE)
+		return 0; /* scen_map reports it */
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = scen_node(c, p->key), *v = scen_node(c, p->value);
+
+		if (k && v && k->type == YAML_SCALAR_NODE && k->data.scalar.length == 7 &&
+		    memcmp(k->data.scalar.value, "gateway", 7) == 0)
+			return scen_parse_gateway(c, v, NULL);
+	}
+	return 0;
+}
+
 static int scen_top(struct scen_ctx *c, yaml_node_t *root)
 {
 	yaml_node_t *sessions = NULL;
@@ -204,7 +229,7 @@ static int scen_top(struct scen_ctx *c, yaml_node_t *root)
 		{"modes", scen_top_modes, false},
 		{"cost_profile", scen_top_cost, false},
 		{"links", scen_parse_links, false},
-		{"gateway", scen_parse_gateway, false},
+		{"gateway", scen_top_gw_done, false},
 		{"clients", scen_parse_clients, true},
 		{"servers", scen_parse_servers, true},
 		{"policy", scen_parse_policy, false},
@@ -213,6 +238,9 @@ static int scen_top(struct scen_ctx *c, yaml_node_t *root)
 	};
 	int rc;
 
+	rc = scen_top_gateway(c, root);
+	if (rc)
+		return rc;
 	/* Every handler but sessions' writes through c->sc; obj is sessions'. */
 	rc = scen_map(c, root, "the scenario", keys, &sessions);
 	if (rc)

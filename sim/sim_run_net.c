@@ -188,9 +188,10 @@ static int sim_run_servers(struct sim_run_net *n, const struct scen *sc, char *e
 	for (size_t i = 0; i < sc->n_servers; i++) {
 		const struct scen_host *sh = &sc->servers[i];
 
-		/* Content depends on the scenario, not on the seed or the mode:
-		 * every mode must deliver the same bytes. */
-		rc = sim_vfs_init(&n->vfs[i], 0x6761746500000000ULL + i);
+		/* Content depends on the path only, not on the seed, the mode or
+		 * the server: every mode must deliver the same bytes, and a
+		 * redirected session is verified against the server it named. */
+		rc = sim_vfs_init(&n->vfs[i], 0x6761746500000000ULL);
 		if (rc)
 			goto fail;
 		n->n_vfs++;

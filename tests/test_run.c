@@ -406,9 +406,52 @@ static void test_congested_link(void)
 	CU_ASSERT(mode("proxy")->bytes_copied >= 2 * 2 * MB);
 }
 
+/* Policy limits and the redirect map act in the proxy modes only: two
+ * sessions at once with max_sessions 1 (one refused), and a session sent to
+ * another server that holds the same file. */
+static void test_policy_limit_and_redirect(void)
+{
+	static const char yaml[] =
+		"clients: [{name: a, addresses: 192.0.2.10}, {name: b, addresses: 192.0.2.11}]\n"
+		"servers:\n"
+		"  - {name: s1, addresses: 198.51.100.20, files: [{path: /f, size: 2MB}]}\n"
+		"  - {name: s2, addresses: 198.51.100.30, files: [{path: /f, size: 2MB}]}\n"
+		"policy: {max_sessions: 1}\n"
+		"sessions:\n"
+		"  - {client: a, server: s1, commands: [RETR /f]}\n"
+		"  - {client: b, server: s1, commands: [RETR /f], start: 20ms}\n";
+	char err[SCEN_ERR_LEN];
+	struct net_addr s1, s2;
+
+	CU_ASSERT_FATAL(scen_parse_buf("lim", (const uint8_t *)yaml, strlen(yaml), &sc, err,
+				       sizeof(err)) == 0);
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	CU_ASSERT(mode("direct")->transfers_ok == 2 && mode("nat")->transfers_ok == 2);
+	CU_ASSERT(mode("proxy")->transfers_ok == 1 && mode("proxy")->transfers_failed == 1);
+	CU_ASSERT(mode("fastpath")->transfers_ok == 1 && mode("fastpath")->transfers_failed == 1);
+
+	/* the proxy sends sessions for s1 to s2; direct and nat still reach s1 */
+	sc.policy.max_sessions = 0;
+	CU_ASSERT_FATAL(net_addr_parse("198.51.100.20", &s1) == 0);
+	CU_ASSERT_FATAL(net_addr_parse("198.51.100.30", &s2) == 0);
+	sc.policy.maps[0].from = s1;
+	sc.policy.maps[0].to = s2;
+	sc.policy.n_maps = 1;
+	sc.servers[0].files[0].size = 1 * MB; /* s1's own copy differs: size */
+	CU_ASSERT_FATAL(run(NULL) == 0);
+	CU_ASSERT(mode("direct")->transfers_ok == 2);
+	CU_ASSERT(mode("direct")->xfers[0].bytes == 1 * MB);
+	/* the proxy fetched s2's 2 MB file, which s1's (1 MB) does not match */
+	CU_ASSERT(mode("fastpath")->transfers_ok == 0 && mode("fastpath")->transfers_failed == 2);
+	CU_ASSERT(mode("proxy")->transfers_ok == 0 && mode("proxy")->transfers_failed == 2);
+	CU_ASSERT_FATAL(mode("proxy")->n_xfers == 2);
+	CU_ASSERT(mode("proxy")->xfers[0].bytes == 2 * MB);
+}
+
 TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
 	TU_CASE(test_deterministic), TU_CASE(test_seed_with_loss),
 	TU_CASE(test_ipv6_upload_listing), TU_CASE(test_active), TU_CASE(test_policy_deny),
 	TU_CASE(test_bad_input), TU_CASE(test_pcaps), TU_CASE(test_multi_hosts),
 	TU_CASE(test_path_per_transfer),
-	TU_CASE(test_abort_then_retr), TU_CASE(test_congested_link))
+	TU_CASE(test_abort_then_retr), TU_CASE(test_congested_link),
+	TU_CASE(test_policy_limit_and_redirect))

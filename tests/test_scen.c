@@ -263,6 +263,8 @@ static const struct bad_case bad[] = {
 	{"clients: [{name: c, addresses: [192.0.2.3, 192.0.2.4]}]\n",
 	 "t.yaml:1:44: one address per family and host"},
 	{"clients: [{name: c, addresses: 192.0.2.1}]\n", "t.yaml:1:32: address is the gateway's"},
+	{"clients: [{name: c, addresses: 192.0.2.7}]\ngateway: {inside4: 192.0.2.7}\n",
+	 "t.yaml:1:32: address is the gateway's"},
 	{"clients: [{name: c}]\n", "t.yaml:1:11: client lacks the required key 'addresses'"},
 	{"clients: [{name: c, addresses: 192.0.2.3}, {name: c, addresses: 192.0.2.4}]\n",
 	 "t.yaml:1:51: host name 'c' used twice"},
