@@ -13,7 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # --- the full scenario, timed (it must stay under 30 s)
 start=$(date +%s)
-"$GL" run scenarios/basic.yaml --json "$tmp/a.json" --pcap "$tmp/pcap" >"$tmp/out" 2>"$tmp/err"
+"$GL" run scenarios/basic.yaml --json "$tmp/a.json" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 secs=$(($(date +%s) - start))
 if [ "$rc" -eq 0 ] && [ "$secs" -lt 30 ]; then
@@ -64,7 +64,28 @@ else fail "JSON contract checks (see above)"; fi
 "$GL" run scenarios/basic.yaml --json "$tmp/b.json" -q 2>/dev/null
 if cmp -s "$tmp/a.json" "$tmp/b.json"; then pass "same seed: byte-identical JSON"; else fail "same seed: JSON differs"; fi
 
-# --- captures: masquerade seen from outside, untouched inside
+# --- another seed on a lossy link: other timings, the same intact files
+sed 's/size: 100MB/size: 2MB/; s/loss: 0}/loss: 1%}/' scenarios/basic.yaml >"$tmp/lossy.yaml"
+"$GL" run "$tmp/lossy.yaml" --seed 1 --json "$tmp/l1.json" -q 2>/dev/null; r1=$?
+"$GL" run "$tmp/lossy.yaml" --seed 2 --json "$tmp/l2.json" -q 2>/dev/null; r2=$?
+if [ "$r1" -eq 0 ] && [ "$r2" -eq 0 ] && ! cmp -s "$tmp/l1.json" "$tmp/l2.json" && python3 - "$tmp/l1.json" "$tmp/l2.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+assert (a["seed"], b["seed"]) == (1, 2)
+for m in a["modes"]:
+    x, y = a["modes"][m], b["modes"][m]
+    assert x["drops"]["link_loss"] > 0 and y["drops"]["link_loss"] > 0, m
+    assert x["transfers"][0]["hash"] == y["transfers"][0]["hash"], m
+    assert x["transfers"][0]["ok"] and y["transfers"][0]["ok"], m
+assert any(a["modes"][m]["sim_time_s"] != b["modes"][m]["sim_time_s"] for m in a["modes"])
+PY
+then pass "1% loss, seeds 1 and 2: different timings, same intact files"
+else fail "lossy seeds: exit $r1/$r2 or identical/broken results"; fi
+
+# --- captures (of a 1 MB variant: eight captures of 100 MB would be 850 MB of disk):
+# masquerade seen from outside, untouched inside
+sed 's/size: 100MB/size: 1MB/' scenarios/basic.yaml >"$tmp/small.yaml"
+"$GL" run "$tmp/small.yaml" --pcap "$tmp/pcap" -q 2>/dev/null || fail "small run with --pcap failed"
 if [ -f "$tmp/pcap/nat-outside.pcap" ] && [ -f "$tmp/pcap/proxy-inside.pcap" ] && \
    [ "$(ls "$tmp/pcap" | wc -l)" -eq 8 ]; then
 	pass "--pcap: eight captures (four modes x two links)"
