@@ -104,8 +104,15 @@ static void data_connected(struct sim_sock *s, void *ctx)
 
 static void data_gone(struct sim_ftpc *c, int err)
 {
+	const struct sim_ftpc_step *st = sim_ftpc_cur(c);
+
 	if (c->data_eof)
 		return;
+	if (err && !c->data_up && st && !st->may_fail) {
+		/* a refused passive connect: say so now, not at the server's 425 */
+		sim_ftpc_fail(c, "step %zu: data connection failed (%d)", c->step, err);
+		return;
+	}
 	c->data_eof = true;
 	c->data_err = err;
 	if (c->data) {

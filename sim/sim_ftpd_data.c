@@ -237,10 +237,11 @@ static void data_readable(struct sim_sock *sock, void *ctx)
 	long n;
 
 	(void)sock;
+	if (s->xs != SIM_FTPD_X_RUNNING || !s->x_upload)
+		return; /* early bytes wait in the buffer: start() takes them */
 	while ((n = sim_sock_recv(s->data, buf, sizeof(buf))) > 0)
-		if (s->xs == SIM_FTPD_X_RUNNING && s->x_upload)
-			up_bytes(s, s->rec.bytes, buf, (size_t)n);
-	if (n == 0 && s->xs == SIM_FTPD_X_RUNNING && s->x_upload)
+		up_bytes(s, s->rec.bytes, buf, (size_t)n);
+	if (n == 0)
 		finish(s, 226, "Transfer complete.", false);
 }
 

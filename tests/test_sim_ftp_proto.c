@@ -693,6 +693,39 @@ static void test_abor_at_the_end(void)
 	pnet_free(&n);
 }
 
+/* A 227 naming a port nobody listens on: the client fails the step at once
+ * with the connect error, not 30 s later at the server's 425. (A scripted
+ * server that cannot listen says the capture's text as it is.) */
+static void test_pasv_connect_refused(void)
+{
+	static const struct sim_ftpd_step script[] = {
+		{.verb = "USER", .code = 230},
+		{.verb = "PASV", .code = 227, .text = "Entering Passive Mode (192,0,2,2,0,99)."},
+		{.verb = "RETR", .code = 150, .size = 10},
+	};
+	struct pnet n;
+	struct sim_ftpd_config dc;
+	struct sim_ftpc_step steps[] = {
+		{.op = SIM_FTPC_LOGIN},
+		{.op = SIM_FTPC_RETR, .arg = "/pub/a.bin"},
+	};
+	const struct sim_ftpc_result *r;
+
+	sim_ftpd_config_default(&dc);
+	dc.script = script;
+	dc.n_script = NSTEPS(script);
+	dc.pasv_min = dc.pasv_max = 21; /* taken by the control listener */
+	pnet_init(&n, &dc);
+	r = run(&n, SIM_FTPC_PASV, steps, NSTEPS(steps), false);
+	CU_ASSERT(r->done && !r->ok);
+	CU_ASSERT(r->failed_step == 1);
+	CU_ASSERT(strstr(r->reason, "data connection failed") != NULL);
+	CU_ASSERT(r->t_end - r->t_start < SIM_NS_PER_S);
+	CU_ASSERT(reply_of(r, 1, 227) != NULL &&
+		  strcmp(reply_of(r, 1, 227)->text, script[1].text) == 0);
+	pnet_free(&n);
+}
+
 TU_MAIN("sim_ftp_proto",
 	TU_CASE(test_227_paren), TU_CASE(test_227_bare), TU_CASE(test_227_equals),
 	TU_CASE(test_227_extra_text), TU_CASE(test_pasv_addr_followed),
@@ -703,4 +736,5 @@ TU_MAIN("sim_ftp_proto",
 	TU_CASE(test_max_sessions_421), TU_CASE(test_prelim_125_and_stou_appe),
 	TU_CASE(test_epsv_refused_on_v4_when_configured), TU_CASE(test_scripted_reenactment),
 	TU_CASE(test_scripted_mismatch), TU_CASE(test_data_timeout_425),
-	TU_CASE(test_client_reply_timeout), TU_CASE(test_abor_at_the_end))
+	TU_CASE(test_client_reply_timeout), TU_CASE(test_abor_at_the_end),
+	TU_CASE(test_pasv_connect_refused))
