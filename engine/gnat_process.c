@@ -285,8 +285,11 @@ void gnat_process_parsed(struct gnat *g, struct net_pkt *p, enum net_err err, si
 		g->c.pkts_from_local++;
 		g->c.bytes_from_local += *len;
 	}
-	gnat_map_expire(g, now_ns);
-	gnat_rdr_expire(g, now_ns);
+	/* both return at once unless something is due: skip the calls */
+	if (now_ns >= g->next_expiry)
+		gnat_map_expire(g, now_ns);
+	if (now_ns >= g->rdr_next_expiry)
+		gnat_rdr_expire(g, now_ns);
 	if (err != NET_OK) {
 		if ((unsigned)err >= NET_ERR__COUNT)
 			err = NET_ERR_TRUNCATED;

@@ -316,8 +316,14 @@ static bool parse_fast_l3(uint8_t *buf, size_t len, struct net_pkt *p)
 	p->first_fragment = true;
 	p->tuple.proto = proto;
 	p->tuple.src.family = p->tuple.dst.family = p->family;
-	memcpy(p->tuple.src.a, buf + aoff, alen);
-	memcpy(p->tuple.dst.a, buf + aoff + alen, alen);
+	/* constant sizes: plain moves instead of a memcpy call */
+	if (alen == 4) {
+		memcpy(p->tuple.src.a, buf + aoff, 4);
+		memcpy(p->tuple.dst.a, buf + aoff + 4, 4);
+	} else {
+		memcpy(p->tuple.src.a, buf + aoff, 16);
+		memcpy(p->tuple.dst.a, buf + aoff + 16, 16);
+	}
 	return true;
 }
 
