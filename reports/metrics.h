@@ -41,6 +41,7 @@ struct rpt_count {
 struct rpt_drops {
 	uint64_t link_loss, link_queue, link_mtu;
 	uint64_t gateway;        /* by the gateway itself: gNAT, CPU overload, no route */
+	uint64_t no_host;        /* no host has the destination address */
 	/* gateway, by reason: a fixed list for a given build (zeros included),
 	 * so documents of different runs have the same keys */
 	struct rpt_count by_reason[RPT_MAX_REASONS];

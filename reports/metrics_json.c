@@ -68,6 +68,7 @@ static json_t *rpt_mode_json(const struct rpt_mode_metrics *m)
 	rpt_put(d, "link_queue", rpt_u64(m->drops.link_queue), &ok);
 	rpt_put(d, "link_mtu", rpt_u64(m->drops.link_mtu), &ok);
 	rpt_put(d, "gateway", rpt_u64(m->drops.gateway), &ok);
+	rpt_put(d, "no_host", rpt_u64(m->drops.no_host), &ok);
 	if (ok) {
 		json_t *r = json_object();
 

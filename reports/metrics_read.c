@@ -136,6 +136,7 @@ static int rpt_rd_mode(struct rpt_rd *r, const json_t *o, struct rpt_mode_metric
 	rc = rc ? rc : rpt_get_u64(r, d, "link_queue", &m->drops.link_queue);
 	rc = rc ? rc : rpt_get_u64(r, d, "link_mtu", &m->drops.link_mtu);
 	rc = rc ? rc : rpt_get_u64(r, d, "gateway", &m->drops.gateway);
+	rc = rc ? rc : rpt_get_u64(r, d, "no_host", &m->drops.no_host);
 	if (rc)
 		return rc;
 	rc = rpt_rd_reasons(r, json_object_get(d, "by_reason"), &m->drops);

@@ -293,6 +293,7 @@ static void sim_run_collect(struct sim_run *r, enum scen_mode mode, struct rpt_m
 	/* Refusals by the gateway's own links are in link_* already. */
 	m->drops.gateway = gm.drops_total - gm.drop_link;
 	sim_run_reasons(&gm, &m->drops);
+	m->drops.no_host = r->net.sw_in.drops + r->net.sw_out.drops;
 	sim_run_xfers(r, mode, m);
 }
 

@@ -448,10 +448,33 @@ static void test_policy_limit_and_redirect(void)
 	CU_ASSERT(mode("proxy")->xfers[0].bytes == 2 * MB);
 }
 
+/* The proxy is sent to a server that does not exist: its connection fails
+ * (the driver reports it to the core), the client is refused, the run ends. */
+static void test_redirect_to_nowhere(void)
+{
+	struct sim_run_opts o;
+
+	load(1 * MB);
+	sc.policy.maps[0].from = sc.servers[0].addr[0];
+	CU_ASSERT_FATAL(net_addr_parse("198.51.100.99", &sc.policy.maps[0].to) == 0);
+	sc.policy.n_maps = 1;
+	sim_run_opts_default(&o);
+	o.modes_set = true;
+	o.modes[SCEN_MODE_PROXY] = o.modes[SCEN_MODE_FASTPATH] = true;
+	CU_ASSERT_FATAL(run(&o) == 0);
+	for (size_t i = 0; i < m.n_modes; i++) {
+		CU_ASSERT(m.modes[i].transfers_ok == 0 && m.modes[i].transfers_failed == 1);
+		CU_ASSERT(m.modes[i].drops.no_host > 0);
+		CU_ASSERT(m.modes[i].n_xfers == 0);
+		CU_ASSERT(m.modes[i].data_transitions == 0);
+	}
+}
+
 TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
 	TU_CASE(test_deterministic), TU_CASE(test_seed_with_loss),
 	TU_CASE(test_ipv6_upload_listing), TU_CASE(test_active), TU_CASE(test_policy_deny),
 	TU_CASE(test_bad_input), TU_CASE(test_pcaps), TU_CASE(test_multi_hosts),
 	TU_CASE(test_path_per_transfer),
 	TU_CASE(test_abort_then_retr), TU_CASE(test_congested_link),
-	TU_CASE(test_policy_limit_and_redirect))
+	TU_CASE(test_policy_limit_and_redirect),
+	TU_CASE(test_redirect_to_nowhere))

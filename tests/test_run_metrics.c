@@ -38,6 +38,7 @@ static void fill(struct rpt_metrics *m)
 		mm->drops.link_queue = 2 * i;
 		mm->drops.link_mtu = 3 * i;
 		mm->drops.gateway = 4 * i;
+		mm->drops.no_host = 5 * i;
 		mm->drops.n_reasons = 3;
 		strcpy(mm->drops.by_reason[0].name, "no_mapping");
 		strcpy(mm->drops.by_reason[1].name, "state");
