@@ -470,6 +470,25 @@ static void test_redirect_to_nowhere(void)
 	}
 }
 
+/* The virtual time budget ends a run that cannot finish in it: reported as
+ * such, with what happened until then (the session counts as failed). */
+static void test_time_limit(void)
+{
+	struct sim_run_opts o;
+	char err[512] = "";
+
+	load(4 * MB);
+	sim_run_opts_default(&o);
+	o.modes_set = true;
+	o.modes[SCEN_MODE_PROXY] = true;
+	o.time_limit_ns = 30000000ULL; /* 30 ms: the login alone takes longer */
+	CU_ASSERT(sim_run(&sc, &o, &m, err, sizeof(err)) == -ETIMEDOUT);
+	CU_ASSERT(strstr(err, "proxy: 1 of 1 sessions unfinished") != NULL);
+	CU_ASSERT_FATAL(m.n_modes == 1);
+	CU_ASSERT(m.modes[0].transfers_ok == 0 && m.modes[0].transfers_failed == 1);
+	CU_ASSERT(m.modes[0].sim_time_s <= 0.030 && m.modes[0].transitions > 0);
+}
+
 TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
 	TU_CASE(test_deterministic), TU_CASE(test_seed_with_loss),
 	TU_CASE(test_ipv6_upload_listing), TU_CASE(test_active), TU_CASE(test_policy_deny),
@@ -477,4 +496,4 @@ TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
 	TU_CASE(test_path_per_transfer),
 	TU_CASE(test_abort_then_retr), TU_CASE(test_congested_link),
 	TU_CASE(test_policy_limit_and_redirect),
-	TU_CASE(test_redirect_to_nowhere))
+	TU_CASE(test_redirect_to_nowhere), TU_CASE(test_time_limit))
