@@ -150,7 +150,7 @@ static void mismatch(struct sim_ftpc *c, int code, const char *what)
 		return;
 	}
 	sim_ftpc_fail(c, "step %zu (%s): unexpected reply %d \"%s\"", c->step, what, code,
-		  c->first_text);
+		      c->first_text);
 }
 
 static const char *xfer_verb(enum sim_ftpc_op op)
@@ -201,9 +201,9 @@ static void xfer_end(struct sim_ftpc *c)
 		mismatch(c, code, c->cur.cmd);
 		return;
 	}
-	if (c->res.n_xfers && c->res.xfers[c->res.n_xfers - 1].verified < 0 && !st->may_fail) {
-		sim_ftpc_fail(c, "step %zu: %s: content does not match the server's file", c->step,
-			  c->cur.cmd);
+	if (c->cur.verified < 0 && !st->may_fail) {
+		sim_ftpc_fail(c, "step %zu: %s: content does not match the server's file",
+			      c->step, c->cur.cmd);
 		return;
 	}
 	step_next(c);
@@ -407,7 +407,7 @@ static void ctl_readable(struct sim_sock *s, void *ctx)
 				finish(c, true); /* closed right after 221 */
 			else
 				sim_ftpc_fail(c, "server closed the control connection in step %zu",
-					  c->step);
+					      c->step);
 		}
 		if (n <= 0)
 			break;

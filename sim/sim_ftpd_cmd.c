@@ -124,7 +124,7 @@ static void c_feat(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	(void)arg;
 	(void)alen;
 	sim_ftpd_reply(s, 211, "Features:\n EPRT\n EPSV\n MDTM\n MLST type*;size*;modify*;perm*;\n"
-			   " PASV\n REST STREAM\n SIZE\n TVFS\n UTF8\nEnd");
+		       " PASV\n REST STREAM\n SIZE\n TVFS\n UTF8\nEnd");
 }
 
 static void c_opts(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -213,8 +213,8 @@ static void c_epsv(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	if ((alen && !(alen == 1 && arg[0] == (a.family == NET_AF_INET4 ? '1' : '2'))) ||
 	    (a.family == NET_AF_INET4 && !s->d->cfg.epsv_v4)) {
 		sim_ftpd_reply(s, 522, a.family == NET_AF_INET4
-					       ? "Network protocol not supported, use (1)"
-					       : "Network protocol not supported, use (2)");
+			       ? "Network protocol not supported, use (1)"
+			       : "Network protocol not supported, use (2)");
 		return;
 	}
 	if (sim_ftpd_pasv_open(s, &port) < 0 || (k = ftp_format_229(port, '|', f, sizeof(f))) < 0) {
@@ -283,7 +283,7 @@ static void c_list(struct sim_ftpd_sess *s, const char *verb, const char *arg, s
 	rc = sim_ftpd_list_text(s, verb, p, &text, &len);
 	if (rc < 0) {
 		sim_ftpd_reply(s, rc == -ENOTDIR ? 501 : 550,
-			   rc == -ENOTDIR ? "Not a directory." : "No such file or directory.");
+			       rc == -ENOTDIR ? "Not a directory." : "No such file or directory.");
 		return;
 	}
 	s->rest = 0;
@@ -543,10 +543,10 @@ static void c_help(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 	(void)arg;
 	(void)alen;
 	sim_ftpd_reply(s, 214, "The following commands are recognized.\n"
-			   " ABOR ACCT APPE CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD\n"
-			   " MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD  QUIT REST RETR\n"
-			   " RMD  RNFR RNTO SITE SIZE STAT STOR STOU STRU SYST TYPE USER\n"
-			   "Help OK.");
+		       " ABOR ACCT APPE CDUP CWD  DELE EPRT EPSV FEAT HELP LIST MDTM MKD\n"
+		       " MLSD MLST MODE NLST NOOP OPTS PASS PASV PORT PWD  QUIT REST RETR\n"
+		       " RMD  RNFR RNTO SITE SIZE STAT STOR STOU STRU SYST TYPE USER\n"
+		       "Help OK.");
 }
 
 static void c_stat(struct sim_ftpd_sess *s, const char *arg, size_t alen)
@@ -559,7 +559,7 @@ static void c_stat(struct sim_ftpd_sess *s, const char *arg, size_t alen)
 
 	if (!alen) {
 		sim_ftpd_replyf(s, 211, "FTP server status:\n Logged in, cwd %s\n TYPE: %s\n"
-					" Data connection: %s\nEnd of status",
+				" Data connection: %s\nEnd of status",
 				s->cwd, s->ascii ? "ASCII" : "BINARY",
 				s->xs != SIM_FTPD_X_IDLE ? "transferring" : "idle");
 		return;
@@ -645,6 +645,8 @@ void sim_ftpd_cmd(struct sim_ftpd_sess *s, const struct ftp_cmd *c)
 		return;
 	}
 	s->d->st.unknown_commands++;
-	sim_ftpd_reply(s, s->d->cfg.unknown_code == 502 ? 502 : 500,
-		   s->d->cfg.unknown_code == 502 ? "Command not implemented." : "Unknown command.");
+	if (s->d->cfg.unknown_code == 502)
+		sim_ftpd_reply(s, 502, "Command not implemented.");
+	else
+		sim_ftpd_reply(s, 500, "Unknown command.");
 }

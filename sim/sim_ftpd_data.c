@@ -195,7 +195,7 @@ static void start(struct sim_ftpd_sess *s)
 		sim_ftpd_replyf(s, 150, "Ok to send data.");
 	else
 		sim_ftpd_replyf(s, 150, "Opening BINARY mode data connection for %s (%llu bytes).",
-			    s->rec.path, (unsigned long long)s->x_total);
+				s->rec.path, (unsigned long long)s->x_total);
 	if (s->x_upload) {
 		struct sim_sock_sink sink = {.consume = consume, .ctx = s};
 		uint8_t buf[4096];

@@ -129,10 +129,10 @@ static bool transfer(struct sim_ftpd_sess *s, const struct sim_ftpd_step *st,
 		 st->text ? st->text : default_text(st->code));
 	if (is_down)
 		sim_ftpd_xfer_send(s, c->verb, path, arg_seed(c), NULL, st->size,
-			       st->final_code ? st->final_code : 226, st->final_text);
+				   st->final_code ? st->final_code : 226, st->final_text);
 	else
 		sim_ftpd_xfer_recv(s, c->verb, path, st->final_code ? st->final_code : 226,
-			       st->final_text);
+				   st->final_text);
 	return true;
 }
 
