@@ -191,8 +191,10 @@ static void start(struct sim_ftpd_sess *s)
 		sim_ftpd_reply(s, s->x_prelim_code, s->x_prelim_text);
 	else if (pc == 125)
 		sim_ftpd_reply(s, 125, "Data connection already open; transfer starting.");
+	else if (s->x_upload && strcmp(s->rec.verb, "STOU") == 0)
+		sim_ftpd_replyf(s, 150, "FILE: %s", strrchr(s->rec.path, '/') + 1); /* RFC 1123 */
 	else if (s->x_upload)
-		sim_ftpd_replyf(s, 150, "Ok to send data.");
+		sim_ftpd_reply(s, 150, "Ok to send data.");
 	else
 		sim_ftpd_replyf(s, 150, "Opening BINARY mode data connection for %s (%llu bytes).",
 				s->rec.path, (unsigned long long)s->x_total);

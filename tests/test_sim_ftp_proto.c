@@ -726,6 +726,31 @@ static void test_pasv_connect_refused(void)
 	pnet_free(&n);
 }
 
+/* STOU's preliminary reply names the file (RFC 1123 4.1.2.9); names do not
+ * repeat. */
+static void test_stou_names_the_file(void)
+{
+	struct pnet n;
+	struct sim_ftpc_step steps[] = {
+		{.op = SIM_FTPC_LOGIN},
+		{.op = SIM_FTPC_STOU, .size = 10},
+		{.op = SIM_FTPC_STOU, .size = 20},
+	};
+	const struct sim_ftpc_result *r;
+	const struct sim_ftpc_reply *a, *b;
+
+	pnet_init(&n, NULL);
+	r = run(&n, SIM_FTPC_PASV, steps, NSTEPS(steps), false);
+	check_ok(r);
+	a = reply_of(r, 1, 150);
+	b = reply_of(r, 2, 150);
+	CU_ASSERT_FATAL(a && b);
+	CU_ASSERT_STRING_EQUAL(a->text, "FILE: stou.1");
+	CU_ASSERT_STRING_EQUAL(b->text, "FILE: stou.2");
+	CU_ASSERT(sim_vfs_lookup(&n.vfs, "/stou.2")->size == 20);
+	pnet_free(&n);
+}
+
 TU_MAIN("sim_ftp_proto",
 	TU_CASE(test_227_paren), TU_CASE(test_227_bare), TU_CASE(test_227_equals),
 	TU_CASE(test_227_extra_text), TU_CASE(test_pasv_addr_followed),
@@ -737,4 +762,4 @@ TU_MAIN("sim_ftp_proto",
 	TU_CASE(test_epsv_refused_on_v4_when_configured), TU_CASE(test_scripted_reenactment),
 	TU_CASE(test_scripted_mismatch), TU_CASE(test_data_timeout_425),
 	TU_CASE(test_client_reply_timeout), TU_CASE(test_abor_at_the_end),
-	TU_CASE(test_pasv_connect_refused))
+	TU_CASE(test_pasv_connect_refused), TU_CASE(test_stou_names_the_file))
