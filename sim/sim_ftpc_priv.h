@@ -43,6 +43,7 @@ struct sim_ftpc {
 	size_t step;
 	char cwd[SIM_VFS_MAX_PATH];
 	struct sim_timer think_timer, watchdog;
+	uint64_t wd_mark;          /* data bytes acked when the watchdog last looked */
 
 	/* the transfer of the current step */
 	enum sim_ftpc_mode xmode;

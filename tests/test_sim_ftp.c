@@ -541,6 +541,42 @@ static void test_concurrent_sessions(void)
 	fnet_free(&n);
 }
 
+/* Transfers longer than the client's no-progress timeout still complete:
+ * arriving bytes (downloads) and acknowledged bytes (uploads) are progress. */
+static void test_long_transfers_not_timed_out(void)
+{
+	struct fnet n;
+	struct sim_link_params lp;
+	struct sim_ftpc_config cc;
+	struct sim_ftpc_step steps[] = {
+		{.op = SIM_FTPC_LOGIN},
+		{.op = SIM_FTPC_STOR, .arg = "/incoming/slow", .size = 4 * MB},
+		{.op = SIM_FTPC_RETR, .arg = "/pub/1m.bin"},
+	};
+	const struct sim_ftpc_result *r;
+
+	sim_link_params_default(&lp);
+	lp.bw_bps = 1000000ULL; /* 1 Mb/s: 4 MB take over 30 s */
+	lp.delay_ns = 10 * SIM_NS_PER_MS;
+	fnet_init(&n, 13, &lp, NULL);
+	sim_ftpc_config_default(&cc);
+	CU_ASSERT_FATAL(net_addr_parse("192.0.2.2", &cc.server) == 0);
+	cc.steps = steps;
+	cc.n_steps = NSTEPS(steps);
+	cc.verify = &n.vfs;
+	cc.xfer_timeout_ns = 2 * SIM_NS_PER_S;
+	cc.reply_timeout_ns = 2 * SIM_NS_PER_S;
+	CU_ASSERT_FATAL(sim_ftpc_start(&n.c, &cc, on_done, &n, &n.fc) == 0);
+	sim_sched_run(&n.w.sched, SIM_TIME_NEVER);
+	r = sim_ftpc_result(n.fc);
+	check_ok(r);
+	CU_ASSERT_FATAL(r->n_xfers == 2);
+	CU_ASSERT(r->xfers[0].t_end - r->xfers[0].t_start > 30 * SIM_NS_PER_S);
+	CU_ASSERT(r->xfers[1].verified == 1);
+	CU_ASSERT(r->throughput_bps > 0.5e6 && r->throughput_bps < 1e6);
+	fnet_free(&n);
+}
+
 TU_MAIN("sim_ftp",
 	TU_CASE(test_1mb_v4_pasv), TU_CASE(test_1mb_v4_port), TU_CASE(test_1mb_v4_epsv),
 	TU_CASE(test_1mb_v4_eprt), TU_CASE(test_1mb_v6_epsv), TU_CASE(test_1mb_v6_eprt),
@@ -549,4 +585,5 @@ TU_MAIN("sim_ftp",
 	TU_CASE(test_several_files_one_session), TU_CASE(test_rest_retr), TU_CASE(test_rest_stor_resume),
 	TU_CASE(test_abor_pasv), TU_CASE(test_abor_port), TU_CASE(test_listings),
 	TU_CASE(test_loss_1pct), TU_CASE(test_determinism), TU_CASE(test_think_time),
-	TU_CASE(test_verify_detects_mismatch), TU_CASE(test_concurrent_sessions))
+	TU_CASE(test_verify_detects_mismatch), TU_CASE(test_concurrent_sessions),
+	TU_CASE(test_long_transfers_not_timed_out))
