@@ -64,6 +64,13 @@ else fail "JSON contract checks (see above)"; fi
 "$GL" run scenarios/basic.yaml --json "$tmp/b.json" -q 2>/dev/null
 if cmp -s "$tmp/a.json" "$tmp/b.json"; then pass "same seed: byte-identical JSON"; else fail "same seed: JSON differs"; fi
 
+# --- the other shipped scenarios run clean
+for f in scenarios/*.yaml; do
+	[ "$f" = scenarios/basic.yaml ] && continue
+	"$GL" run "$f" -q >/dev/null 2>"$tmp/err"; rc=$?
+	[ "$rc" -eq 0 ] && pass "run $f: exit 0" || fail "run $f: exit $rc, $(head -c 300 "$tmp/err")"
+done
+
 # --- another seed on a lossy link: other timings, the same intact files
 sed 's/size: 100MB/size: 2MB/; s/loss: 0}/loss: 1%}/' scenarios/basic.yaml >"$tmp/lossy.yaml"
 "$GL" run "$tmp/lossy.yaml" --seed 1 --json "$tmp/l1.json" -q 2>/dev/null; r1=$?

@@ -2,6 +2,7 @@
  * key, the shipped scenarios, and a table of bad files, each with the exact
  * "file:line:column: message" it must produce. */
 #include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,26 @@ static void test_shipped(void)
 	CU_ASSERT(strncmp(err, "scenarios/does-not-exist.yaml: ", 31) == 0);
 }
 
+/* Every scenario shipped in scenarios/ parses. */
+static void test_all_shipped(void)
+{
+	static struct scen sc;
+	char err[SCEN_ERR_LEN];
+	glob_t g;
+
+	CU_ASSERT_FATAL(glob("scenarios/*.yaml", 0, NULL, &g) == 0);
+	CU_ASSERT(g.gl_pathc >= 2);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		int rc = scen_parse_file(g.gl_pathv[i], &sc, err, sizeof(err));
+
+		if (rc)
+			printf("\n%s\n", err);
+		CU_ASSERT(rc == 0);
+		CU_ASSERT(sc.n_sessions > 0);
+	}
+	globfree(&g);
+}
+
 struct bad_case {
 	const char *yaml;
 	const char *err; /* the whole message */
@@ -365,5 +386,5 @@ static void test_no_terminator(void)
 }
 
 TU_MAIN("scen", TU_CASE(test_units), TU_CASE(test_modes), TU_CASE(test_full),
-	TU_CASE(test_defaults), TU_CASE(test_shipped), TU_CASE(test_bad),
+	TU_CASE(test_defaults), TU_CASE(test_shipped), TU_CASE(test_all_shipped), TU_CASE(test_bad),
 	TU_CASE(test_err_truncated), TU_CASE(test_no_terminator))
