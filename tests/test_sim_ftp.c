@@ -6,6 +6,7 @@
 
 #include "../sim/sim_ftpc.h"
 #include "../sim/sim_ftpd.h"
+#include "../net/net_pkt.h"
 #include "../sim/sim_host.h"
 #include "../sim/sim_link.h"
 #include "../sim/sim_tcp.h"
@@ -577,6 +578,79 @@ static void test_long_transfers_not_timed_out(void)
 	fnet_free(&n);
 }
 
+/* ---- a middlebox on the client host: data connections leave from another
+ * address (192.0.2.9) than the control connection, as behind a NAT pool or a
+ * proxy. The server must take them; the client must not care. ---- */
+
+static bool is_data_conn(const struct net_pkt *p)
+{
+	return p->tuple.proto == 6 && p->tuple.sport != 21 && p->tuple.dport != 21;
+}
+
+static bool mb_egress(void *ctx, struct sim_host *h, int ifc, struct sim_pkt *pkt)
+{
+	struct net_addr from, to;
+	struct net_pkt p;
+	enum net_err err;
+
+	(void)ctx;
+	(void)h;
+	(void)ifc;
+	CU_ASSERT_FATAL(net_addr_parse("192.0.2.1", &from) == 0);
+	CU_ASSERT_FATAL(net_addr_parse("192.0.2.9", &to) == 0);
+	if (net_pkt_parse(pkt->data, pkt->len, &p, &err) == 0 && is_data_conn(&p) &&
+	    net_addr_eq(&p.tuple.src, &from))
+		CU_ASSERT(net_pkt_rewrite_src(&p, &to, p.tuple.sport) == 0);
+	return false;
+}
+
+static bool mb_ingress(void *ctx, struct sim_host *h, int ifc, struct net_pkt *p,
+		       struct sim_pkt *pkt)
+{
+	struct net_addr outside, inside;
+
+	(void)ctx;
+	(void)ifc;
+	CU_ASSERT_FATAL(net_addr_parse("192.0.2.9", &outside) == 0);
+	CU_ASSERT_FATAL(net_addr_parse("192.0.2.1", &inside) == 0);
+	if (!net_addr_eq(&p->tuple.dst, &outside))
+		return false;
+	CU_ASSERT(net_pkt_rewrite_dst(p, &inside, p->tuple.dport) == 0);
+	sim_host_deliver_local(h, p, pkt);
+	return true;
+}
+
+static void test_data_from_another_address(void)
+{
+	struct fnet n;
+	struct sim_ftpc_step steps[] = {
+		{.op = SIM_FTPC_LOGIN},
+		{.op = SIM_FTPC_RETR, .arg = "/pub/1m.bin"},
+		{.op = SIM_FTPC_STOR, .arg = "/incoming/mb", .size = 300000, .mode = SIM_FTPC_EPSV},
+		{.op = SIM_FTPC_LIST, .arg = "/pub"},
+	};
+	const struct sim_ftpc_result *r;
+	const struct sim_ftpd_xfer *dx;
+	struct net_addr nine;
+	size_t ndx;
+
+	fnet_init(&n, 14, NULL, NULL);
+	n.c.verify_csum = n.s.verify_csum = true; /* the rewrites keep checksums right */
+	n.c.egress.fn = mb_egress;
+	n.c.ingress.fn = mb_ingress;
+	r = run(&n, false, SIM_FTPC_PASV, steps, NSTEPS(steps));
+	check_ok(r);
+	CU_ASSERT_FATAL(r->n_xfers == 3);
+	CU_ASSERT(r->xfers[0].verified == 1);
+	CU_ASSERT(sim_vfs_lookup(&n.vfs, "/incoming/mb")->hash == r->xfers[1].hash);
+	CU_ASSERT_FATAL(net_addr_parse("192.0.2.9", &nine) == 0);
+	dx = sim_ftpd_xfers(n.d, &ndx);
+	CU_ASSERT_FATAL(ndx == 3);
+	for (size_t i = 0; i < ndx; i++)
+		CU_ASSERT(net_addr_eq(&dx[i].peer, &nine)); /* not the control peer */
+	fnet_free(&n);
+}
+
 TU_MAIN("sim_ftp",
 	TU_CASE(test_1mb_v4_pasv), TU_CASE(test_1mb_v4_port), TU_CASE(test_1mb_v4_epsv),
 	TU_CASE(test_1mb_v4_eprt), TU_CASE(test_1mb_v6_epsv), TU_CASE(test_1mb_v6_eprt),
@@ -586,4 +660,4 @@ TU_MAIN("sim_ftp",
 	TU_CASE(test_abor_pasv), TU_CASE(test_abor_port), TU_CASE(test_listings),
 	TU_CASE(test_loss_1pct), TU_CASE(test_determinism), TU_CASE(test_think_time),
 	TU_CASE(test_verify_detects_mismatch), TU_CASE(test_concurrent_sessions),
-	TU_CASE(test_long_transfers_not_timed_out))
+	TU_CASE(test_long_transfers_not_timed_out), TU_CASE(test_data_from_another_address))
