@@ -290,8 +290,10 @@ struct gnat_pkt {
 /* Translate n packets arriving from one side at one time. Outcomes, counters
  * and mapping state are exactly those of calling gnat_process on each packet
  * in order; the batch only lets memory accesses of later packets overlap
- * (their table lookups are prefetched ahead). Returns 0, or -EINVAL (NULL g,
- * NULL pkts with n > 0, or a packet with a NULL buf: nothing is processed). */
+ * (their table lookups are prefetched ahead). The packets' buffers must not
+ * overlap (each is parsed before earlier ones are translated). Returns 0, or
+ * -EINVAL (NULL g, NULL pkts with n > 0, or a packet with a NULL buf: then
+ * nothing is processed). */
 int gnat_process_batch(struct gnat *g, struct gnat_pkt *pkts, size_t n, enum gnat_side from,
 		       uint64_t now_ns);
 
