@@ -31,11 +31,62 @@ static bool magic_known(const uint8_t m[4])
 	return false;
 }
 
-/* Reads the magic and rewinds; *precision gets the file's timestamp
- * precision (pcapng: nano, which loses nothing whatever its if_tsresol).
- * Returns 0 or -EINVAL/-errno with err set. */
-static int check_magic(FILE *fp, int *precision, char *err, size_t errlen)
+/* A pipe cannot be rewound after its magic was read: this stream gives the
+ * magic back first, then the rest of the pipe, so libpcap sees the whole file. */
+struct replay_cookie {
+	FILE *fp;
+	uint8_t m[4];
+	size_t pos;
+};
+
+static ssize_t replay_read(void *c, char *buf, size_t len)
 {
+	struct replay_cookie *rc = c;
+	size_t n = 0;
+
+	while (n < len && rc->pos < sizeof(rc->m))
+		buf[n++] = (char)rc->m[rc->pos++];
+	if (n < len)
+		n += fread(buf + n, 1, len - n, rc->fp);
+	if (n == 0 && ferror(rc->fp))
+		return -1;
+	return (ssize_t)n;
+}
+
+static int replay_close(void *c)
+{
+	struct replay_cookie *rc = c;
+	int r = fclose(rc->fp);
+
+	free(rc);
+	return r;
+}
+
+/* Wraps a non-seekable fp so its first four bytes m are read again. On
+ * success the returned stream owns fp; on failure fp is left to the caller. */
+static FILE *replay_magic(FILE *fp, const uint8_t m[4])
+{
+	static const cookie_io_functions_t io = {.read = replay_read, .close = replay_close};
+	struct replay_cookie *c = calloc(1, sizeof(*c));
+	FILE *s;
+
+	if (!c)
+		return NULL;
+	c->fp = fp;
+	memcpy(c->m, m, sizeof(c->m));
+	s = fopencookie(c, "rb", io);
+	if (!s)
+		free(c);
+	return s;
+}
+
+/* Reads the magic and rewinds (a pipe is wrapped so the magic is read
+ * again: *fpp may change); *precision gets the file's timestamp precision
+ * (pcapng: nano, which loses nothing whatever its if_tsresol).
+ * Returns 0 or -EINVAL/-errno with err set. */
+static int check_magic(FILE **fpp, int *precision, char *err, size_t errlen)
+{
+	FILE *fp = *fpp, *wrapped;
 	uint8_t m[4];
 	size_t n = fread(m, 1, sizeof(m), fp);
 
@@ -54,10 +105,18 @@ static int check_magic(FILE *fp, int *precision, char *err, size_t errlen)
 	*precision = (m[0] == 0xa1 && m[2] == 0xc3) || (m[0] == 0xd4 && m[1] == 0xc3)
 			     ? PCAP_TSTAMP_PRECISION_MICRO
 			     : PCAP_TSTAMP_PRECISION_NANO;
-	if (fseek(fp, 0, SEEK_SET) != 0) {
+	if (fseek(fp, 0, SEEK_SET) == 0)
+		return 0;
+	if (errno != ESPIPE) {
 		snprintf(err, errlen, "cannot rewind: %s", strerror(errno));
 		return -EIO;
 	}
+	wrapped = replay_magic(fp, m);
+	if (!wrapped) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*fpp = wrapped;
 	return 0;
 }
 
@@ -81,7 +140,7 @@ int rep_reader_open(const char *path, struct rep_reader **out, char *err, size_t
 		snprintf(err, errlen, "cannot open: %s", strerror(errno));
 		goto out;
 	}
-	rc = check_magic(fp, &r->precision, err, errlen);
+	rc = check_magic(&fp, &r->precision, err, errlen);
 	if (rc)
 		goto out;
 	/* nanosecond precision keeps nanosecond files exact and scales micro */
