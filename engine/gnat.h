@@ -251,6 +251,9 @@ struct gnat_counters {
 	uint64_t editor_rewrites, editor_length_changes;
 	uint64_t fragments_translated;
 	uint64_t icmp_errors_translated;
+	/* TCP SYNs that ended a TIME_WAIT/CLOSED mapping on their 4-tuple and
+	 * opened a new session instead (see gnat_process.c) */
+	uint64_t tcp_reopened;
 };
 void gnat_counters_get(const struct gnat *g, struct gnat_counters *out);
 

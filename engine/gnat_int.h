@@ -121,6 +121,7 @@ struct gnat_pool {
 	uint16_t first;
 	uint32_t n;
 	uint64_t *used;           /* bitmap of acquired ports */
+	uint32_t next_fit;        /* where gnat_pool_acquire's search starts */
 };
 
 struct gnat_edreg {

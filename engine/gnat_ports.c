@@ -215,11 +215,17 @@ int gnat_pool_create(struct gnat *g, uint8_t proto, uint32_t nports, uint32_t *p
 	pl->pi = (uint8_t)pi;
 	pl->first = (uint16_t)first;
 	pl->n = nports;
+	pl->next_fit = 0;
 	pl->id = g->next_pool_id++;
 	*pool_id = pl->id;
 	return 0;
 }
 
+/* Next fit: the search starts after the run handed out last and wraps, so a
+ * released port is not handed out again at once. A data connection on the
+ * same 4-tuple as the one before would otherwise meet its predecessor's
+ * mapping still in TIME_WAIT; like an ephemeral range, ports rotate. Runs
+ * never wrap past the pool's end (they must be contiguous ports). */
 int gnat_pool_acquire(struct gnat *g, uint32_t pool_id, uint32_t n, uint16_t *first)
 {
 	struct gnat_pool *pl = g ? pool_find(g, pool_id) : NULL;
@@ -231,13 +237,19 @@ int gnat_pool_acquire(struct gnat *g, uint32_t pool_id, uint32_t n, uint16_t *fi
 		return -EINVAL;
 	if (n > pl->n)
 		return -ENOSPC;
-	for (uint32_t i = 0; i < pl->n; i++) {
-		run = bit_get(pl->used, i) ? 0 : run + 1;
-		if (run == n) {
-			uint32_t s = i + 1 - n;
+	/* n - 1 steps past a full turn find a run straddling the start */
+	for (uint32_t i = 0; i < pl->n + n - 1; i++) {
+		uint32_t pos = (pl->next_fit + i) % pl->n;
 
-			for (uint32_t k = s; k <= i; k++)
+		if (pos == 0)
+			run = 0;
+		run = bit_get(pl->used, pos) ? 0 : run + 1;
+		if (run == n) {
+			uint32_t s = pos + 1 - n;
+
+			for (uint32_t k = s; k <= pos; k++)
 				bit_set(pl->used, k, true);
+			pl->next_fit = (pos + 1) % pl->n;
 			*first = (uint16_t)(pl->first + s);
 			return 0;
 		}

@@ -229,6 +229,20 @@ static void untranslatable(struct gnat *g, struct net_pkt *p, enum gnat_side fro
 	gnat_count_drop(g, res, GNAT_DROP_UNSUPPORTED);
 }
 
+/* A SYN (without ACK) on the 4-tuple of a finished session, from either
+ * end, is a new connection reusing the ports, as Linux conntrack has it
+ * (RFC 1122 4.2.2.13: reopening from TIME-WAIT): the old mapping ends and the
+ * SYN is matched afresh - redirects and masquerade decide again. Reviving the
+ * old mapping instead would send the new connection to the old one's
+ * destination (e.g. an FTP data connection reaching the previous client). */
+static bool tcp_reopens(const struct gnat_mapping *m, uint8_t flags)
+{
+	enum gnat_tcp_state s = (enum gnat_tcp_state)m->tcp_state;
+
+	return (flags & (NET_TCP_SYN | NET_TCP_ACK | NET_TCP_RST)) == NET_TCP_SYN &&
+	       (s == GNAT_TCP_TIME_WAIT || s == GNAT_TCP_CLOSED);
+}
+
 static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum gnat_side from,
 			   uint64_t now_ns, const uint32_t *hash, struct gnat_result *res)
 {
@@ -262,6 +276,11 @@ static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum g
 	} else {
 		idx = hash ? gnat_map_lookup_hashed(g, &p->tuple, *hash, &dir)
 			   : gnat_map_lookup(g, &p->tuple, &dir);
+		if (idx != GNAT_NIL && proto == 6 && tcp_reopens(&g->maps[idx], p->tcp_flags)) {
+			gnat_map_free(g, idx);
+			g->c.tcp_reopened++;
+			idx = GNAT_NIL;
+		}
 		if (idx == GNAT_NIL)
 			idx = new_session(g, p, from, now_ns, res);
 		if (idx != GNAT_NIL)

@@ -68,7 +68,8 @@ static enum gnat_tcp_state tcp_next(const struct gnat_mapping *m, enum gnat_dir 
 		return dir == m->fin_dir && ack && !fin ? GNAT_TCP_TIME_WAIT : s;
 	case GNAT_TCP_TIME_WAIT:
 	case GNAT_TCP_CLOSED:
-		/* the same ports reopened: a new SYN starts over */
+		/* the same ports reopened: gnat_process ends the mapping before
+		 * it gets here; the inverse translation reuses it */
 		return dir == GNAT_DIR_ORIGINAL && syn && !ack ? GNAT_TCP_SYN_SENT : s;
 	}
 	return s;
