@@ -29,6 +29,7 @@ void cli_run_usage(void)
 	       "  --seed N       the run's seed (default: the scenario's)\n"
 	       "  --json FILE    write the metrics as JSON (gatelab.metrics/1, docs/METRICS.md)\n"
 	       "  --pcap DIR     write DIR/MODE-inside.pcap and DIR/MODE-outside.pcap\n"
+	       "  --xferlog DIR  write DIR/MODE.xferlog, one xferlog(5) line per transfer\n"
 	       "  --timing       add the wall-clock time under \"host\" in the JSON\n"
 	       "  -q, --quiet    no table on stdout\n"
 	       "  -h, --help     this text\n"
@@ -112,6 +113,7 @@ static double cli_run_wall(void)
 int cli_run_main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
+		{"xferlog", required_argument, NULL, 'x'},
 		{"modes", required_argument, NULL, 'm'}, {"seed", required_argument, NULL, 's'},
 		{"json", required_argument, NULL, 'j'},  {"pcap", required_argument, NULL, 'p'},
 		{"timing", no_argument, NULL, 't'},      {"quiet", no_argument, NULL, 'q'},
@@ -143,6 +145,9 @@ int cli_run_main(int argc, char **argv)
 			break;
 		case 'p':
 			o.pcap_dir = optarg;
+			break;
+		case 'x':
+			o.xferlog_dir = optarg;
 			break;
 		case 't':
 			timing = true;
@@ -176,6 +181,10 @@ int cli_run_main(int argc, char **argv)
 	}
 	if (o.pcap_dir && mkdir(o.pcap_dir, 0755) != 0 && errno != EEXIST) {
 		cli_error("run: --pcap %s: %s", o.pcap_dir, strerror(errno));
+		goto out;
+	}
+	if (o.xferlog_dir && mkdir(o.xferlog_dir, 0755) != 0 && errno != EEXIST) {
+		cli_error("run: --xferlog %s: %s", o.xferlog_dir, strerror(errno));
 		goto out;
 	}
 	t0 = cli_run_wall();

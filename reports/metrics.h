@@ -67,6 +67,9 @@ struct rpt_mode_metrics {
 	struct rpt_drops drops;
 	struct rpt_xfer xfers[RPT_MAX_XFERS];
 	size_t n_xfers;
+	/* Appended: transfers past the RPT_MAX_XFERS listed, counted here
+	 * (JSON "xfers_listed" is n_xfers, "xfers_omitted" this). */
+	uint64_t xfers_omitted;
 };
 
 struct rpt_metrics {

@@ -87,6 +87,9 @@ static json_t *rpt_mode_json(const struct rpt_mode_metrics *m)
 	d = NULL;
 	rpt_put(o, "transfers", xs, &ok);
 	xs = NULL;
+	/* Appended keys: how much of the run the "transfers" list shows. */
+	rpt_put(o, "xfers_listed", rpt_u64(m->n_xfers), &ok);
+	rpt_put(o, "xfers_omitted", rpt_u64(m->xfers_omitted), &ok);
 	if (ok)
 		return o;
 fail:

@@ -109,6 +109,24 @@ static int rpt_rd_reasons(struct rpt_rd *r, const json_t *o, struct rpt_drops *d
 	return 0;
 }
 
+/* Appended keys, absent from older documents (then 0); when present,
+ * "xfers_listed" must agree with the list it counts. */
+static int rpt_rd_listed(struct rpt_rd *r, const json_t *o, struct rpt_mode_metrics *m)
+{
+	uint64_t listed = 0;
+	int rc = 0;
+
+	if (json_object_get(o, "xfers_listed")) {
+		rc = rpt_get_u64(r, o, "xfers_listed", &listed);
+		if (rc == 0 && listed != m->n_xfers)
+			rc = rpt_rd_err(r, "\"xfers_listed\" is %llu but %zu transfers are listed",
+					(unsigned long long)listed, m->n_xfers);
+	}
+	if (rc == 0 && json_object_get(o, "xfers_omitted"))
+		rc = rpt_get_u64(r, o, "xfers_omitted", &m->xfers_omitted);
+	return rc;
+}
+
 static int rpt_rd_mode(struct rpt_rd *r, const json_t *o, struct rpt_mode_metrics *m)
 {
 	const json_t *d = json_object_get(o, "drops"), *xs = json_object_get(o, "transfers");
@@ -150,7 +168,7 @@ static int rpt_rd_mode(struct rpt_rd *r, const json_t *o, struct rpt_mode_metric
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return rpt_rd_listed(r, o, m);
 }
 
 int rpt_metrics_from_json(const json_t *doc, struct rpt_metrics *m, char *err, size_t errlen)

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sim_run_int.h"
+#include "sim_xferlog.h"
 
 struct sim_run_client {
 	struct sim_run *run;
@@ -24,6 +26,9 @@ struct sim_run {
 	struct sim_run_net net;
 	struct sim_run_client cl[SCEN_MAX_SESSIONS];
 	size_t n_done;
+	enum scen_mode mode;
+	struct sim_xferlog *xlog;        /* NULL: no transfer log */
+	int xlog_rc;                     /* first write error */
 };
 
 void sim_run_opts_default(struct sim_run_opts *o)
@@ -140,14 +145,83 @@ static int sim_run_client_cfg(struct sim_run *r, size_t i, uint64_t seed, char *
 	return 0;
 }
 
+/* ---- transfer log --------------------------------------------------------------- */
+
+/* The session's address as the server sees it: the client's own when
+ * nothing translates, else the gateway's public address (its masquerade,
+ * or the proxy's own connections out). */
+static void sim_run_xlog_host(const struct sim_run *r, size_t i, char *buf, size_t cap)
+{
+	const struct scen_session *ss = &r->sc->sessions[i];
+	const struct scen_host *cl = &r->sc->clients[ss->client];
+	const struct net_addr *a = ss->family == NET_AF_INET6 ? &r->sc->gw.public6
+							       : &r->sc->gw.public4;
+
+	if (r->mode == SCEN_MODE_DIRECT)
+		for (size_t k = 0; k < cl->n_addr; k++)
+			if (cl->addr[k].family == ss->family)
+				a = &cl->addr[k];
+	if (net_addr_format(a, buf, cap) < 0)
+		snprintf(buf, cap, "?");
+}
+
+/* The representation type in force at a step: the script's last TYPE
+ * before it (the simulated server starts in binary). */
+static bool sim_run_xlog_ascii(const struct sim_run_client *rc, uint32_t step)
+{
+	bool ascii = false;
+
+	for (uint32_t k = 0; k < step && k < rc->cfg.n_steps; k++) {
+		const struct sim_ftpc_step *st = &rc->steps[k];
+
+		if (st->op == SIM_FTPC_CMD && st->arg && strncasecmp(st->arg, "TYPE ", 5) == 0)
+			ascii = (st->arg[5] & ~0x20) == 'A';
+	}
+	return ascii;
+}
+
+/* A session's transfers, written when it ends: the client model keeps its
+ * records until then anyway, and nothing piles up across sessions. */
+static void sim_run_xlog_session(struct sim_run_client *rc, struct sim_ftpc *c)
+{
+	struct sim_run *r = rc->run;
+	const struct scen_session *ss = &r->sc->sessions[rc->idx];
+	const struct sim_ftpc_result *res;
+	char host[NET_ADDR_STRLEN];
+	bool anon = strcasecmp(ss->user, "anonymous") == 0 || strcasecmp(ss->user, "ftp") == 0;
+
+	if (!r->xlog || !c || r->xlog_rc)
+		return;
+	res = sim_ftpc_result(c);
+	sim_run_xlog_host(r, rc->idx, host, sizeof(host));
+	for (size_t k = 0; k < res->n_xfers; k++) {
+		const struct sim_ftpc_xfer *x = &res->xfers[k];
+		const char *f = x->step < rc->cfg.n_steps && rc->steps[x->step].arg
+					? rc->steps[x->step].arg : ".";
+		struct sim_xferlog_rec rec;
+
+		memset(&rec, 0, sizeof(rec));
+		sim_xferlog_rec_from_xfer(x, &rec);
+		rec.remote_host = host;
+		rec.filename = f;
+		rec.filename_len = strlen(f);
+		rec.ascii = sim_run_xlog_ascii(rc, x->step);
+		rec.anonymous = anon;
+		rec.user = anon ? ss->pass : ss->user;
+		rec.user_len = strlen(rec.user);
+		if ((r->xlog_rc = sim_xferlog_write(r->xlog, &rec)) < 0)
+			return;
+	}
+}
+
 static void sim_run_client_done(void *ctx, struct sim_ftpc *c)
 {
 	struct sim_run_client *rc = ctx;
 
-	(void)c;
 	if (rc->done)
 		return;
 	rc->done = true;
+	sim_run_xlog_session(rc, c);
 	if (++rc->run->n_done == rc->run->sc->n_sessions)
 		sim_sched_stop(&rc->run->net.w.sched);
 }
@@ -234,8 +308,10 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 				failed++;
 			bits += 8 * x->bytes;
 			ns += d;
-			if (m->n_xfers == RPT_MAX_XFERS)
+			if (m->n_xfers == RPT_MAX_XFERS) {
+				m->xfers_omitted++;
 				continue;
+			}
 			struct rpt_xfer *rx = &m->xfers[m->n_xfers++];
 
 			rx->session = (uint32_t)i;
@@ -299,6 +375,22 @@ static void sim_run_collect(struct sim_run *r, enum scen_mode mode, struct rpt_m
 
 /* ---- runs ----------------------------------------------------------------------- */
 
+static int sim_run_xlog_open(struct sim_run *r, const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	int rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.xferlog", dir, scen_mode_name(r->mode)) >=
+	    sizeof(path))
+		rc = -ENAMETOOLONG;
+	else
+		rc = sim_xferlog_open(path, &r->xlog);
+	if (rc)
+		snprintf(err, errlen, "%s/%s.xferlog: %s", dir, scen_mode_name(r->mode),
+			 strerror(-rc));
+	return rc;
+}
+
 int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_run_opts *o,
 		 struct rpt_mode_metrics *out, char *err, size_t errlen)
 {
@@ -312,8 +404,11 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 	if (!r)
 		return -ENOMEM;
 	r->sc = sc;
+	r->mode = mode;
 	rc = sim_run_net_build(&r->net, sc, mode, seed, o->pcap_dir, err, errlen);
 	if (rc)
+		goto out;
+	if (o->xferlog_dir && (rc = sim_run_xlog_open(r, o->xferlog_dir, err, errlen)) < 0)
 		goto out;
 	for (size_t i = 0; i < sc->n_sessions; i++) {
 		if ((rc = sim_run_client_cfg(r, i, seed, err, errlen)) < 0)
@@ -339,6 +434,13 @@ out:
 	if (rc == 0 && rc2) {
 		rc = rc2;
 		snprintf(err, errlen, "%s: writing the captures failed", scen_mode_name(mode));
+	}
+	/* Only a run that returns 0 leaves its log: no partial file. */
+	rc2 = sim_xferlog_close(r->xlog, rc == 0);
+	if (rc == 0 && rc2) {
+		rc = rc2;
+		snprintf(err, errlen, "%s: writing the transfer log failed: %s", scen_mode_name(mode),
+			 strerror(-rc2));
 	}
 	free(r);
 	return rc;

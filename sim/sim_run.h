@@ -18,6 +18,9 @@ struct sim_run_opts {
 	bool modes[SCEN_MODE__COUNT];
 	const char *pcap_dir;      /* NULL: no captures; else <dir>/<mode>-{inside,outside}.pcap */
 	uint64_t time_limit_ns;    /* virtual time budget per mode (0: 1 hour) */
+	/* NULL: no transfer log; else <dir>/<mode>.xferlog (sim_xferlog.h),
+	 * renamed into place only when the mode's run returns 0 */
+	const char *xferlog_dir;
 };
 
 void sim_run_opts_default(struct sim_run_opts *o);
