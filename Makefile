@@ -98,12 +98,12 @@ bench: deps
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := build/fuzz
-FUZZ_TARGETS := packet ftp capture
+FUZZ_TARGETS := packet ftp capture proxy scen
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c17 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_GNU_SOURCE -MMD -MP \
 		-O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 # Only the layers the targets exercise, so a half-written new layer cannot break them.
-FUZZ_LIB_SRC := $(foreach d,net ftp engine api replay,$(wildcard $(d)/*.c))
+FUZZ_LIB_SRC := $(foreach d,net ftp engine api proxy scen replay,$(wildcard $(d)/*.c))
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # Keep the objects the pattern rule below reaches through (make would delete them).

@@ -12,5 +12,7 @@
 int fuzz_packet_one(const uint8_t *data, size_t size);
 int fuzz_ftp_one(const uint8_t *data, size_t size);
 int fuzz_capture_one(const uint8_t *data, size_t size);
+int fuzz_proxy_one(const uint8_t *data, size_t size);
+int fuzz_scen_one(const uint8_t *data, size_t size);
 
 #endif

@@ -12,6 +12,8 @@
 #include "../fuzz/fuzz_capture_body.c"
 #include "../fuzz/fuzz_ftp_body.c"
 #include "../fuzz/fuzz_packet_body.c"
+#include "../fuzz/fuzz_proxy_body.c"
+#include "../fuzz/fuzz_scen_body.c"
 #include "tu.h"
 
 static char fr_current[1024];
@@ -86,6 +88,16 @@ static void test_capture_inputs(void)
 	fr_replay("capture", fuzz_capture_one);
 }
 
+static void test_proxy_inputs(void)
+{
+	fr_replay("proxy", fuzz_proxy_one);
+}
+
+static void test_scen_inputs(void)
+{
+	fr_replay("scen", fuzz_scen_one);
+}
+
 /* The bodies' own edge cases: inputs too short to choose anything. */
 static void test_tiny_inputs(void)
 {
@@ -97,7 +109,12 @@ static void test_tiny_inputs(void)
 	CU_ASSERT_EQUAL(fuzz_ftp_one(one, 1), 0);
 	CU_ASSERT_EQUAL(fuzz_capture_one(one, 0), 0);
 	CU_ASSERT_EQUAL(fuzz_capture_one(one, 1), 0);
+	CU_ASSERT_EQUAL(fuzz_proxy_one(one, 0), 0);
+	CU_ASSERT_EQUAL(fuzz_proxy_one(one, 1), 0);
+	CU_ASSERT_EQUAL(fuzz_scen_one(one, 0), 0);
+	CU_ASSERT_EQUAL(fuzz_scen_one(one, 1), 0);
 }
 
 TU_MAIN("fuzz_regress", TU_CASE(test_packet_inputs), TU_CASE(test_ftp_inputs),
-	TU_CASE(test_capture_inputs), TU_CASE(test_tiny_inputs))
+	TU_CASE(test_capture_inputs), TU_CASE(test_proxy_inputs), TU_CASE(test_scen_inputs),
+	TU_CASE(test_tiny_inputs))
