@@ -17,6 +17,7 @@
 #define SCEN_MAX_ADDRS 2      /* one per family */
 #define SCEN_MAX_FILES 32     /* per server */
 #define SCEN_MAX_SESSIONS 32
+#define SCEN_MAX_COPIES 100000 /* sessions run, all `count`s summed */
 #define SCEN_MAX_CMDS 16      /* per session */
 #define SCEN_CMD_LEN 200
 #define SCEN_ERR_LEN 256
@@ -65,6 +66,11 @@ struct scen_session {
 	uint64_t start_ns;
 	char cmds[SCEN_MAX_CMDS][SCEN_CMD_LEN];
 	size_t n_cmds;
+	/* Appended for policy and scale scenarios (docs/SCENARIOS.md). */
+	int expect[SCEN_MAX_CMDS]; /* per command: the exact reply code expected, 0 usual */
+	int refused;              /* the greeting code a refusing proxy answers, 0 none */
+	uint32_t count;           /* copies of the session run (1..SCEN_MAX_COPIES) */
+	uint64_t every_ns;        /* copy k starts at start_ns + k * every_ns */
 };
 
 struct scen_gateway {

@@ -102,14 +102,49 @@ static int scen_s_start(struct scen_ctx *c, yaml_node_t *v, void *o)
 	return scen_time(c, v, "start", &((struct scen_session *)o)->start_ns);
 }
 
+static int scen_s_line(struct scen_ctx *c, yaml_node_t *v, void *o)
+{
+	struct scen_session *s = o;
+
+	return scen_s_login(c, v, "command", s->cmds[s->n_cmds], SCEN_CMD_LEN);
+}
+
+/* A reply code a policy answers with: what a scenario may expect. */
+static int scen_s_code(struct scen_ctx *c, yaml_node_t *v, const char *what, int *out)
+{
+	uint64_t x;
+	int rc = scen_u64(c, v, what, 599, &x);
+
+	if (rc)
+		return rc;
+	if (x < 100)
+		return scen_err(c, v, "%s must be a reply code 100..599", what);
+	*out = (int)x;
+	return 0;
+}
+
+static int scen_s_expect(struct scen_ctx *c, yaml_node_t *v, void *o)
+{
+	struct scen_session *s = o;
+
+	return scen_s_code(c, v, "expect", &s->expect[s->n_cmds]);
+}
+
 static int scen_s_cmd1(struct scen_ctx *c, yaml_node_t *v, void *o)
 {
+	/* "LINE" or {cmd: LINE, expect: CODE} (e.g. a read-only policy's 550) */
+	static const struct scen_key keys[] = {
+		{"cmd", scen_s_line, true}, {"expect", scen_s_expect, false}, {NULL, NULL, false},
+	};
 	struct scen_session *s = o;
 	int rc;
 
 	if (s->n_cmds == SCEN_MAX_CMDS)
 		return scen_err(c, v, "more than %d commands in one session", SCEN_MAX_CMDS);
-	rc = scen_s_login(c, v, "command", s->cmds[s->n_cmds], SCEN_CMD_LEN);
+	if (v->type == YAML_MAPPING_NODE)
+		rc = scen_map(c, v, "command", keys, s);
+	else
+		rc = scen_s_line(c, v, s);
 	if (rc)
 		return rc;
 	if (!s->cmds[s->n_cmds][0])
@@ -127,6 +162,29 @@ static int scen_s_cmds(struct scen_ctx *c, yaml_node_t *v, void *o)
 	return rc;
 }
 
+static int scen_s_refused(struct scen_ctx *c, yaml_node_t *v, void *o)
+{
+	return scen_s_code(c, v, "refused", &((struct scen_session *)o)->refused);
+}
+
+static int scen_s_count(struct scen_ctx *c, yaml_node_t *v, void *o)
+{
+	uint64_t x;
+	int rc = scen_u64(c, v, "count", SCEN_MAX_COPIES, &x);
+
+	if (rc)
+		return rc;
+	if (x == 0)
+		return scen_err(c, v, "count must be at least 1");
+	((struct scen_session *)o)->count = (uint32_t)x;
+	return 0;
+}
+
+static int scen_s_every(struct scen_ctx *c, yaml_node_t *v, void *o)
+{
+	return scen_time(c, v, "every", &((struct scen_session *)o)->every_ns);
+}
+
 static int scen_session1(struct scen_ctx *c, yaml_node_t *v, void *o)
 {
 	static const struct scen_key keys[] = {
@@ -134,11 +192,14 @@ static int scen_session1(struct scen_ctx *c, yaml_node_t *v, void *o)
 		{"family", scen_s_family, false}, {"user", scen_s_user, false},
 		{"password", scen_s_pass, false}, {"data", scen_s_data, false},
 		{"extended", scen_s_ext, false}, {"start", scen_s_start, false},
-		{"commands", scen_s_cmds, true}, {NULL, NULL, false},
+		{"commands", scen_s_cmds, true}, {"refused", scen_s_refused, false},
+		{"count", scen_s_count, false}, {"every", scen_s_every, false},
+		{NULL, NULL, false},
 	};
 	struct scen *sc = c->sc;
 	struct scen_session *s;
 	bool cl = false, sv = false;
+	uint64_t copies = 0;
 	int rc;
 
 	(void)o;
@@ -149,9 +210,15 @@ static int scen_session1(struct scen_ctx *c, yaml_node_t *v, void *o)
 	s->family = NET_AF_INET4;
 	strcpy(s->user, "anonymous");
 	strcpy(s->pass, "gatelab@");
+	s->count = 1;
 	rc = scen_map(c, v, "session", keys, s);
 	if (rc)
 		return rc;
+	for (size_t i = 0; i <= sc->n_sessions; i++)
+		copies += sc->sessions[i].count;
+	if (copies > SCEN_MAX_COPIES)
+		return scen_err(c, v, "more than %d sessions counting every count",
+				SCEN_MAX_COPIES);
 	for (size_t i = 0; i < sc->clients[s->client].n_addr; i++)
 		cl |= sc->clients[s->client].addr[i].family == s->family;
 	for (size_t i = 0; i < sc->servers[s->server].n_addr; i++)

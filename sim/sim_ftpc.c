@@ -253,10 +253,17 @@ static void on_reply(struct sim_ftpc *c, int code)
 	case SIM_FTPC_P_GREETING:
 		if (code == 120)
 			break;
-		if (code != 220)
+		if (c->cfg.refused_code && code == c->cfg.refused_code) {
+			c->res.refused = true;
+			finish(c, true);
+		} else if (c->cfg.refused_code) {
+			sim_ftpc_fail(c, "greeting: %d \"%s\", expected the refusal %d", code,
+				      c->first_text, c->cfg.refused_code);
+		} else if (code != 220) {
 			sim_ftpc_fail(c, "greeting: %d \"%s\"", code, c->first_text);
-		else
+		} else {
 			step_begin(c);
+		}
 		break;
 	case SIM_FTPC_P_USER:
 		if (code == 331) {

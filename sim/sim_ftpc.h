@@ -78,6 +78,9 @@ struct sim_ftpc_config {
 	uint64_t reply_timeout_ns; /* per reply (default 60 s) */
 	uint64_t xfer_timeout_ns;  /* per transfer, no progress (default 120 s) */
 	bool quit_at_end;          /* QUIT after the last step (default true) */
+	/* A refusal the caller expects (e.g. a blocking policy's 550): a
+	 * greeting with this code ends the session ok, a 220 fails it. 0: none. */
+	int refused_code;
 };
 void sim_ftpc_config_default(struct sim_ftpc_config *c);
 
@@ -120,6 +123,7 @@ struct sim_ftpc_result {
 	uint64_t t_start, t_end;   /* virtual ns: connect .. end */
 	uint64_t bytes_down, bytes_up;
 	double throughput_bps;     /* transferred bits / summed transfer time */
+	bool refused;              /* ended by the expected refusal (refused_code) */
 };
 
 /* Connects to cfg->server and runs the steps; on_done (may be NULL) is

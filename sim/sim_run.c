@@ -24,7 +24,8 @@ struct sim_run_client {
 struct sim_run {
 	const struct scen *sc;
 	struct sim_run_net net;
-	struct sim_run_client cl[SCEN_MAX_SESSIONS];
+	struct sim_run_client *cl;    /* every copy of every session (`count`) */
+	size_t n_cl;
 	size_t n_done;
 	enum scen_mode mode;
 	struct sim_xferlog *xlog;        /* NULL: no transfer log */
@@ -110,12 +111,13 @@ static int sim_run_step(struct sim_run_client *rc, size_t k, const char *cmd, ch
 	return 0;
 }
 
-static int sim_run_client_cfg(struct sim_run *r, size_t i, uint64_t seed, char *err,
-			      size_t errlen)
+/* Copy `copy` (an index into r->cl) of the scenario's session i. */
+static int sim_run_client_cfg(struct sim_run *r, size_t copy, size_t i, uint64_t seed,
+			      char *err, size_t errlen)
 {
 	const struct scen_session *ss = &r->sc->sessions[i];
 	const struct scen_host *srv = &r->sc->servers[ss->server];
-	struct sim_run_client *rc = &r->cl[i];
+	struct sim_run_client *rc = &r->cl[copy];
 	bool v6 = ss->family == NET_AF_INET6;
 	int e;
 
@@ -135,13 +137,16 @@ static int sim_run_client_cfg(struct sim_run *r, size_t i, uint64_t seed, char *
 		rc->cfg.mode = ss->extended || v6 ? SIM_FTPC_EPRT : SIM_FTPC_PORT;
 	memset(&rc->steps[0], 0, sizeof(rc->steps[0]));
 	rc->steps[0].op = SIM_FTPC_LOGIN;
-	for (size_t k = 0; k < ss->n_cmds; k++)
+	for (size_t k = 0; k < ss->n_cmds; k++) {
 		if ((e = sim_run_step(rc, k, ss->cmds[k], err, errlen)) < 0)
 			return e;
+		rc->steps[k + 1].expect = ss->expect[k];
+	}
+	rc->cfg.refused_code = ss->refused;
 	rc->cfg.steps = rc->steps;
 	rc->cfg.n_steps = ss->n_cmds + 1;
 	rc->cfg.verify = &r->net.vfs[ss->server];
-	rc->cfg.upload_seed = seed ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+	rc->cfg.upload_seed = seed ^ (0x9e3779b97f4a7c15ULL * (copy + 1));
 	return 0;
 }
 
@@ -222,7 +227,7 @@ static void sim_run_client_done(void *ctx, struct sim_ftpc *c)
 		return;
 	rc->done = true;
 	sim_run_xlog_session(rc, c);
-	if (++rc->run->n_done == rc->run->sc->n_sessions)
+	if (++rc->run->n_done == rc->run->n_cl)
 		sim_sched_stop(&rc->run->net.w.sched);
 }
 
@@ -278,10 +283,14 @@ static const char *sim_run_path(const struct sim_run *r, enum scen_mode mode, si
 /* A transfer is intact when its reply says so and its bytes are the
  * file's; an ABOR step is intact when what arrived before the abort is the
  * file's beginning (the client model checks the prefix hash). */
-static bool sim_run_xfer_ok(const struct sim_ftpc_xfer *x)
+static bool sim_run_xfer_ok(const struct sim_run_client *rc, const struct sim_ftpc_xfer *x)
 {
 	bool final_ok = x->final_code >= 200 && x->final_code < 300;
+	int expect = x->step < SCEN_MAX_CMDS + 1 ? rc->steps[x->step].expect : 0;
 
+	/* the refusal the scenario asked for (e.g. a read-only policy's 550) */
+	if (expect >= 300 && x->final_code == expect)
+		return true;
 	if (x->op == SIM_FTPC_ABOR)
 		return x->verified == 1 && (x->aborted || final_ok);
 	return final_ok && x->verified != -1 && !x->aborted &&
@@ -292,7 +301,7 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 {
 	uint64_t bits = 0, ns = 0;
 
-	for (size_t i = 0; i < r->sc->n_sessions; i++) {
+	for (size_t i = 0; i < r->n_cl; i++) {
 		const struct sim_run_client *rc = &r->cl[i];
 		const struct sim_ftpc_result *res = rc->c ? sim_ftpc_result(rc->c) : NULL;
 		uint64_t failed = 0;
@@ -300,7 +309,7 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 		for (size_t k = 0; res && k < res->n_xfers; k++) {
 			const struct sim_ftpc_xfer *x = &res->xfers[k];
 			uint64_t d = x->t_end > x->t_start ? x->t_end - x->t_start : 0;
-			bool ok = sim_run_xfer_ok(x);
+			bool ok = sim_run_xfer_ok(rc, x);
 
 			if (ok)
 				m->transfers_ok++;
@@ -314,9 +323,9 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 			}
 			struct rpt_xfer *rx = &m->xfers[m->n_xfers++];
 
-			rx->session = (uint32_t)i;
+			rx->session = (uint32_t)rc->idx;
 			snprintf(rx->cmd, sizeof(rx->cmd), "%s", x->cmd);
-			snprintf(rx->path, sizeof(rx->path), "%s", sim_run_path(r, mode, i, x));
+			snprintf(rx->path, sizeof(rx->path), "%s", sim_run_path(r, mode, rc->idx, x));
 			rx->bytes = x->bytes;
 			rx->expected = x->expected;
 			rx->duration_s = (double)d / 1e9;
@@ -410,26 +419,38 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		goto out;
 	if (o->xferlog_dir && (rc = sim_run_xlog_open(r, o->xferlog_dir, err, errlen)) < 0)
 		goto out;
-	for (size_t i = 0; i < sc->n_sessions; i++) {
-		if ((rc = sim_run_client_cfg(r, i, seed, err, errlen)) < 0)
-			goto out;
-		rc = sim_sched_at(&r->net.w.sched, sc->sessions[i].start_ns, sim_run_client_start,
-				  &r->cl[i], NULL);
-		if (rc)
-			goto out;
+	for (size_t i = 0; i < sc->n_sessions; i++)
+		r->n_cl += sc->sessions[i].count ? sc->sessions[i].count : 1;
+	r->cl = calloc(r->n_cl, sizeof(*r->cl));
+	if (!r->cl) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0, k = 0; i < sc->n_sessions; i++) {
+		const struct scen_session *ss = &sc->sessions[i];
+
+		for (uint32_t n = 0; n < (ss->count ? ss->count : 1); n++, k++) {
+			if ((rc = sim_run_client_cfg(r, k, i, seed, err, errlen)) < 0)
+				goto out;
+			rc = sim_sched_at(&r->net.w.sched, ss->start_ns + n * ss->every_ns,
+					  sim_run_client_start, &r->cl[k], NULL);
+			if (rc)
+				goto out;
+		}
 	}
 	sim_sched_run(&r->net.w.sched, limit);
 	sim_run_collect(r, mode, out);
-	if (r->n_done < sc->n_sessions) {
+	if (r->n_done < r->n_cl) {
 		rc = -ETIMEDOUT;
 		snprintf(err, errlen, "%s: %zu of %zu sessions unfinished after %.0f s of virtual time",
-			 scen_mode_name(mode), sc->n_sessions - r->n_done, sc->n_sessions,
+			 scen_mode_name(mode), r->n_cl - r->n_done, r->n_cl,
 			 (double)sim_world_now(&r->net.w) / 1e9);
 	}
 out:
-	for (size_t i = 0; i < sc->n_sessions; i++)
+	for (size_t i = 0; r->cl && i < r->n_cl; i++)
 		if (r->cl[i].c)
 			sim_ftpc_destroy(r->cl[i].c);
+	free(r->cl);
 	rc2 = sim_run_net_free(&r->net);
 	if (rc == 0 && rc2) {
 		rc = rc2;
