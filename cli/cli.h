@@ -29,6 +29,13 @@ void cli_compare_usage(void);
 int cli_run_main(int argc, char **argv);
 void cli_run_usage(void);
 
+int cli_report_main(int argc, char **argv);
+void cli_report_usage(void);
+struct scen;
+struct rpt_metrics;
+/* Copies the scenario's hosts and links into m->topo (reports draw it). */
+void cli_report_topology(const struct scen *sc, struct rpt_metrics *m);
+
 /* "gatelab: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

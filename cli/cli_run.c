@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "../reports/metrics.h"
+#include "../reports/render.h"
 #include "../scen/scen.h"
 #include "../sim/sim_run.h"
 #include "cli.h"
@@ -30,6 +31,11 @@ void cli_run_usage(void)
 	       "  --json FILE    write the metrics as JSON (gatelab.metrics/1, docs/METRICS.md)\n"
 	       "  --pcap DIR     write DIR/MODE-inside.pcap and DIR/MODE-outside.pcap\n"
 	       "  --xferlog DIR  write DIR/MODE.xferlog, one xferlog(5) line per transfer\n"
+	       "  --report DIR   write a report into DIR: index.html, report.md, metrics.json,\n"
+	       "                 metrics.csv, SVG figures and plots (docs/REPORTS.md)\n"
+	       "  --trace        print each packet's journey through the gateway (the first\n"
+	       "                 12 of each flow); with --report also trace.md and trace.svg\n"
+	       "  --trace-limit N  at most N packets in the trace (default 200; implies --trace)\n"
 	       "  --timing       add the wall-clock time under \"host\" in the JSON\n"
 	       "  -q, --quiet    no table on stdout\n"
 	       "  -h, --help     this text\n"
@@ -117,8 +123,15 @@ int cli_run_main(int argc, char **argv)
 		{"modes", required_argument, NULL, 'm'}, {"seed", required_argument, NULL, 's'},
 		{"json", required_argument, NULL, 'j'},  {"pcap", required_argument, NULL, 'p'},
 		{"timing", no_argument, NULL, 't'},      {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+		{"help", no_argument, NULL, 'h'},
+		{"report", required_argument, NULL, 'R'}, {"trace", no_argument, NULL, 'T'},
+		{"trace-limit", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
 	};
+	const char *report = NULL;
+	struct rpt_trace trace;
+	bool tracing = false;
+	unsigned long trace_limit = 200;
+	char *tend = NULL;
 	struct scen *sc = NULL;
 	struct rpt_metrics *m = NULL;
 	struct sim_run_opts o;
@@ -129,6 +142,7 @@ int cli_run_main(int argc, char **argv)
 	int c, rc, status = CLI_EXIT_USAGE;
 
 	sim_run_opts_default(&o);
+	rpt_trace_init(&trace, 0, 0);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -158,6 +172,21 @@ int cli_run_main(int argc, char **argv)
 		case 'h':
 			cli_run_usage();
 			return CLI_EXIT_OK;
+		case 'R':
+			report = optarg;
+			break;
+		case 'T':
+			tracing = true;
+			break;
+		case 'L':
+			errno = 0;
+			trace_limit = strtoul(optarg, &tend, 10);
+			if (errno || *tend || optarg[0] < '0' || optarg[0] > '9' || trace_limit == 0) {
+				cli_error("run: --trace-limit '%s' is not a positive integer", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			tracing = true;
+			break;
 		default:
 			cli_error("run: see 'gatelab help run'");
 			return CLI_EXIT_USAGE;
@@ -187,6 +216,10 @@ int cli_run_main(int argc, char **argv)
 		cli_error("run: --xferlog %s: %s", o.xferlog_dir, strerror(errno));
 		goto out;
 	}
+	if (tracing) {
+		rpt_trace_init(&trace, trace_limit, 12);
+		o.trace = &trace;
+	}
 	t0 = cli_run_wall();
 	rc = sim_run(sc, &o, m, err, sizeof(err));
 	if (rc == -EINVAL) {
@@ -200,6 +233,9 @@ int cli_run_main(int argc, char **argv)
 	}
 	m->has_host = timing;
 	m->host_wall_s = cli_run_wall() - t0;
+	cli_report_topology(sc, m);
+	if (tracing)
+		rpt_trace_print(&trace, stdout);
 	if (!quiet)
 		cli_run_table(m);
 	for (size_t i = 0; i < m->n_modes; i++) {
@@ -213,7 +249,15 @@ int cli_run_main(int argc, char **argv)
 		cli_error("run: %s: %s", json, strerror(-rc));
 		status = CLI_EXIT_FAIL;
 	}
+	if (report && (rc = rpt_render_report(m, tracing ? &trace : NULL, report, err,
+					      sizeof(err))) != 0) {
+		cli_error("run: --report: %s", err);
+		status = CLI_EXIT_FAIL;
+	} else if (report && !quiet) {
+		printf("report: %s/index.html\n", report);
+	}
 out:
+	rpt_trace_free(&trace);
 	free(sc);
 	free(m);
 	return status;

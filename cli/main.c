@@ -18,6 +18,8 @@ const struct cli_cmd cli_cmds[] = {
 	 cli_calibrate_main, cli_calibrate_usage},
 	{"run", "run a scenario in the simulator: direct, nat, proxy and fastpath compared",
 	 cli_run_main, cli_run_usage},
+	{"report", "render a report (HTML, Markdown, CSV, SVG) from saved metrics JSON",
+	 cli_report_main, cli_report_usage},
 	{"help", "list the commands, or show one command's options", help_main, help_usage},
 	{NULL, NULL, NULL, NULL},
 };

@@ -72,6 +72,33 @@ struct rpt_mode_metrics {
 	uint64_t xfers_omitted;
 };
 
+#define RPT_MAX_HOSTS 33   /* clients, servers and the gateway */
+#define RPT_ADDR_LEN 48
+
+/* One node of the topology: "client", "server" or "gateway". */
+struct rpt_topo_host {
+	char name[RPT_NAME_LEN];
+	char role[8];
+	char addr[4][RPT_ADDR_LEN]; /* the gateway: public4/6 then inside4/6 */
+	size_t n_addr;
+};
+
+/* One of the gateway's two links, "inside" or "outside". */
+struct rpt_topo_link {
+	char name[8];
+	uint64_t bandwidth_bps;  /* 0 = unlimited */
+	double delay_s;
+	double loss;
+	uint32_t mtu;
+};
+
+struct rpt_topology {
+	struct rpt_topo_host hosts[RPT_MAX_HOSTS];
+	size_t n_hosts;
+	struct rpt_topo_link links[2];
+	size_t n_links;
+};
+
 struct rpt_metrics {
 	char scenario[RPT_NAME_LEN];
 	uint64_t seed;
@@ -81,6 +108,10 @@ struct rpt_metrics {
 	 * "host", which determinism checks ignore. */
 	bool has_host;
 	double host_wall_s;
+	/* Appended: the scenario's topology as run (optional in the JSON,
+	 * "topology"; reports draw it). has_topology false: absent. */
+	bool has_topology;
+	struct rpt_topology topo;
 };
 
 /* The document as a jansson object (keys in a fixed order). NULL on ENOMEM. */
@@ -94,5 +125,10 @@ int rpt_metrics_from_json(const json_t *doc, struct rpt_metrics *m, char *err,
 int rpt_metrics_write(const struct rpt_metrics *m, const char *path);
 /* Loads path into *m. Returns 0, -errno, -EINVAL (err filled). */
 int rpt_metrics_read(const char *path, struct rpt_metrics *m, char *err, size_t errlen);
+
+/* The "topology" object (report_topo.c): to JSON (NULL on ENOMEM) and
+ * back (0 or -EINVAL with err filled). */
+json_t *rpt_topo_to_json(const struct rpt_topology *t);
+int rpt_topo_from_json(const json_t *o, struct rpt_topology *t, char *err, size_t errlen);
 
 #endif

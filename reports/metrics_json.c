@@ -113,6 +113,8 @@ json_t *rpt_metrics_to_json(const struct rpt_metrics *m)
 		rpt_put(modes, m->modes[i].mode, rpt_mode_json(&m->modes[i]), &ok);
 	rpt_put(doc, "modes", modes, &ok);
 	modes = NULL;
+	if (ok && m->has_topology)
+		rpt_put(doc, "topology", rpt_topo_to_json(&m->topo), &ok);
 	if (ok && m->has_host) {
 		json_t *h = json_object();
 

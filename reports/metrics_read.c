@@ -204,6 +204,13 @@ int rpt_metrics_from_json(const json_t *doc, struct rpt_metrics *m, char *err, s
 		m->n_modes++;
 	}
 	r.where = "metrics";
+	v = json_object_get(doc, "topology");
+	if (v) {
+		m->has_topology = true;
+		rc = rpt_topo_from_json(v, &m->topo, err, errlen);
+		if (rc)
+			return rc;
+	}
 	host = json_object_get(doc, "host");
 	if (host) {
 		m->has_host = true;

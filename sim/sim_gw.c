@@ -176,3 +176,10 @@ void sim_gw_metrics_get(const struct sim_gw *gw, struct sim_gw_metrics *m)
 	for (int i = 0; i < GNAT_DROP__COUNT; i++)
 		m->drops_total += m->drops[i];
 }
+
+void sim_gw_set_trace(struct sim_gw *gw,
+		      void (*fn)(void *ctx, const struct sim_gw_trace_info *ti), void *ctx)
+{
+	gw->trace_fn = fn;
+	gw->trace_ctx = ctx;
+}

@@ -76,6 +76,19 @@ struct sim_gw_metrics {
 
 struct sim_gw;
 
+/* What the kernel did with one packet, for the trace hook (teaching:
+ * `gatelab run --trace`). Tuples are unset (parsed false) when the packet
+ * did not parse. In router mode (no gNAT) res carries FORWARD/LOCAL only. */
+struct sim_gw_trace_info {
+	uint64_t now_ns;
+	enum gnat_side side;            /* where it entered the kernel */
+	bool parsed_before, parsed_after;
+	struct net_tuple before, after; /* as it arrived / as it left */
+	uint32_t payload;               /* transport payload bytes as it arrived */
+	bool router;                    /* direct mode: no gNAT */
+	struct gnat_result res;
+};
+
 /* Per-socket crossing-hook context: which gateway, and whether the socket
  * carries data-connection bytes. */
 struct sim_gw_xfer_ctx {
@@ -99,6 +112,9 @@ struct sim_gw {
 	 * (accepted children share their listener's claim). */
 	struct sim_gw_claim { struct sim_sock *s; uint16_t port; } *claims;
 	size_t n_claims, cap_claims;
+	/* Appended: the per-packet trace hook (sim_gw_set_trace), NULL: off. */
+	void (*trace_fn)(void *ctx, const struct sim_gw_trace_info *ti);
+	void *trace_ctx;
 };
 
 /* Creates the host with its two interfaces, addresses (public4/6 on the
@@ -143,5 +159,10 @@ void sim_gw_cpu_charge(struct sim_gw *gw, uint64_t ns);
 
 /* A snapshot of the metrics (gNAT drops and natapi calls merged in). */
 void sim_gw_metrics_get(const struct sim_gw *gw, struct sim_gw_metrics *m);
+
+/* Appended: calls fn for every packet the gateway's kernel finished, after
+ * its verdict and before it is sent on (fn must not keep ti). NULL: off. */
+void sim_gw_set_trace(struct sim_gw *gw,
+		      void (*fn)(void *ctx, const struct sim_gw_trace_info *ti), void *ctx);
 
 #endif

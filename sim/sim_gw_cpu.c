@@ -23,6 +23,36 @@ void sim_gw_cpu_charge(struct sim_gw *gw, uint64_t ns)
 	gw->m.cpu_other_ns += ns;
 }
 
+/* The trace hook's view of the packet as it arrived (before the gNAT). */
+static void trace_before(const struct sim_gw *gw, struct sim_pkt *pkt, enum gnat_side side,
+			 struct sim_gw_trace_info *ti)
+{
+	struct net_pkt p;
+	enum net_err err;
+
+	memset(ti, 0, sizeof(*ti));
+	ti->now_ns = sim_world_now(gw->w);
+	ti->side = side;
+	ti->router = gw->gnat == NULL;
+	if (net_pkt_parse(pkt->data, pkt->len, &p, &err) == 0) {
+		ti->parsed_before = true;
+		ti->before = p.tuple;
+		ti->payload = (uint32_t)(p.len - p.payload_off);
+	}
+}
+
+static void trace_after(struct sim_gw *gw, struct sim_pkt *pkt, struct sim_gw_trace_info *ti)
+{
+	struct net_pkt p;
+	enum net_err err;
+
+	if (ti->res.verdict != GNAT_DROP && net_pkt_parse(pkt->data, pkt->len, &p, &err) == 0) {
+		ti->parsed_after = true;
+		ti->after = p.tuple;
+	}
+	gw->trace_fn(gw->trace_ctx, ti);
+}
+
 static void count_xmit(struct sim_gw *gw, int rc)
 {
 	if (rc == -ENETUNREACH || rc == -EINVAL)
@@ -52,7 +82,19 @@ static void route_one(struct sim_gw *gw, struct sim_pkt *pkt, enum gnat_side sid
 {
 	struct net_pkt p;
 	enum net_err err;
+	struct sim_gw_trace_info ti;
 
+	if (gw->trace_fn) {
+		trace_before(gw, pkt, side, &ti);
+		ti.res.verdict = GNAT_FORWARD;
+		ti.res.out_side = ifc == SIM_GW_IFC_INSIDE ? GNAT_SIDE_INSIDE : GNAT_SIDE_OUTSIDE;
+		if (side != GNAT_SIDE_LOCAL) {
+			ti.res.out_side = side == GNAT_SIDE_INSIDE ? GNAT_SIDE_OUTSIDE : GNAT_SIDE_INSIDE;
+			if (ti.parsed_before && sim_host_is_local(&gw->host, &ti.before.dst))
+				ti.res.verdict = GNAT_LOCAL;
+		}
+		trace_after(gw, pkt, &ti);
+	}
 	if (side == GNAT_SIDE_LOCAL) {
 		gw->m.packets_down++;
 		gw->m.proxied_packets++;
@@ -71,11 +113,18 @@ static void route_one(struct sim_gw *gw, struct sim_pkt *pkt, enum gnat_side sid
 static void translate_one(struct sim_gw *gw, struct sim_pkt *pkt, enum gnat_side side)
 {
 	struct gnat_result res;
+	struct sim_gw_trace_info ti;
 	size_t len = pkt->len;
 	int ifc;
 
+	if (gw->trace_fn)
+		trace_before(gw, pkt, side, &ti);
 	gnat_process(gw->gnat, pkt->data, &len, SIM_PKT_CAP, side, sim_world_now(gw->w), &res);
 	pkt->len = (uint32_t)len;
+	if (gw->trace_fn) {
+		ti.res = res;
+		trace_after(gw, pkt, &ti);
+	}
 	switch (res.verdict) {
 	case GNAT_FORWARD:
 		if (side == GNAT_SIDE_LOCAL) {

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "sim_run_int.h"
+#include "sim_trace.h"
 #include "sim_xferlog.h"
 
 struct sim_run_client {
@@ -335,6 +336,7 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 		}
 		/* A session that failed (or never ended) without a failed
 		 * transfer to show for it still counts once. */
+		if (getenv("NDBG") && res && !res->ok) fprintf(stderr, "DBG %zu %s\n", i, res->reason);
 		if (failed == 0 && (!res || !res->done || !res->ok))
 			failed = 1;
 		m->transfers_failed += failed;
@@ -406,6 +408,7 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 	uint64_t seed = o->seed_set ? o->seed : sc->seed;
 	uint64_t limit = o->time_limit_ns ? o->time_limit_ns : 3600ULL * SIM_NS_PER_S;
 	struct sim_run *r = calloc(1, sizeof(*r));
+	struct sim_trace st = {NULL, {0}, 0};
 	int rc, rc2;
 
 	memset(out, 0, sizeof(*out));
@@ -419,6 +422,10 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		goto out;
 	if (o->xferlog_dir && (rc = sim_run_xlog_open(r, o->xferlog_dir, err, errlen)) < 0)
 		goto out;
+	if (o->trace) {
+		st.out = o->trace;
+		sim_trace_attach(&r->net.gw, &st, scen_mode_name(mode));
+	}
 	for (size_t i = 0; i < sc->n_sessions; i++)
 		r->n_cl += sc->sessions[i].count ? sc->sessions[i].count : 1;
 	r->cl = calloc(r->n_cl, sizeof(*r->cl));
@@ -440,6 +447,11 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 	}
 	sim_sched_run(&r->net.w.sched, limit);
 	sim_run_collect(r, mode, out);
+	if (st.err) {
+		rc = st.err;
+		snprintf(err, errlen, "%s: recording the trace failed", scen_mode_name(mode));
+		goto out;
+	}
 	if (r->n_done < r->n_cl) {
 		rc = -ETIMEDOUT;
 		snprintf(err, errlen, "%s: %zu of %zu sessions unfinished after %.0f s of virtual time",

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "../reports/metrics.h"
+#include "../reports/report_trace.h"
 #include "../scen/scen.h"
 
 struct sim_run_opts {
@@ -21,6 +22,9 @@ struct sim_run_opts {
 	/* NULL: no transfer log; else <dir>/<mode>.xferlog (sim_xferlog.h),
 	 * renamed into place only when the mode's run returns 0 */
 	const char *xferlog_dir;
+	/* Appended: NULL, or where each mode's gateway records its packets
+	 * (bounded; `gatelab run --trace`, sim_trace.h). */
+	struct rpt_trace *trace;
 };
 
 void sim_run_opts_default(struct sim_run_opts *o);
