@@ -491,6 +491,41 @@ static void test_metrics_omitted(void)
 	free(back);
 }
 
+/* 1000 copies of a session: every transfer logged as its session ends,
+ * within the run's virtual time, while the JSON lists 64 and counts the rest. */
+static void test_many_sessions_stream(void)
+{
+	static const char yaml[] =
+		"name: copies\nmodes: [nat]\n"
+		"servers: [{name: s, addresses: 198.51.100.20, files: [{path: /f, size: 1KB}]}]\n"
+		"clients: [{name: c, addresses: 192.0.2.10}]\n"
+		"sessions: [{client: c, server: s, count: 1000, every: 1ms, commands: [RETR /f]}]\n";
+	char d[] = "/tmp/gatelab-xl-XXXXXX", p[160], *text = NULL, **lines, f[20][256];
+	size_t n;
+
+	lines = calloc(1100, sizeof(*lines));
+	CU_ASSERT_FATAL(lines != NULL);
+	CU_ASSERT_FATAL(mkdtemp(d) != NULL);
+	CU_ASSERT_FATAL(parse(yaml) == 0);
+	CU_ASSERT_FATAL(run_into(d, 0) == 0);
+	CU_ASSERT_FATAL(m.n_modes == 1);
+	CU_ASSERT(m.modes[0].transfers_ok == 1000);
+	CU_ASSERT(m.modes[0].n_xfers == 64 && m.modes[0].xfers_omitted == 936);
+	n = read_lines(d, "nat", &text, lines, 1100);
+	CU_ASSERT(n == 1000);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_FATAL(fields(lines[i], f, 20) == 18);
+		CU_ASSERT(strcmp(f[7], "1000") == 0 && strcmp(f[17], "c") == 0);
+		/* sessions start 1 ms apart: all end within the first few seconds */
+		CU_ASSERT(strcmp(f[3], "00:00:00") == 0 || strcmp(f[3], "00:00:01") == 0);
+	}
+	free(text);
+	free(lines);
+	snprintf(p, sizeof(p), "%s/nat.xferlog", d);
+	unlink(p);
+	rmdir(d);
+}
+
 /* The reader: the new keys are optional, but a wrong "xfers_listed" is refused. */
 static void test_reader_listed(void)
 {
@@ -530,4 +565,5 @@ TU_MAIN("xferlog", TU_CASE(test_time_from_epoch), TU_CASE(test_transfer_seconds)
 	TU_CASE(test_line_fields), TU_CASE(test_direction_and_completion),
 	TU_CASE(test_hostile_names), TU_CASE(test_temp_then_rename),
 	TU_CASE(test_run_logs_every_mode), TU_CASE(test_failed_run_leaves_no_file),
-	TU_CASE(test_metrics_omitted), TU_CASE(test_reader_listed))
+	TU_CASE(test_metrics_omitted), TU_CASE(test_many_sessions_stream),
+	TU_CASE(test_reader_listed))
