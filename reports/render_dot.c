@@ -82,38 +82,40 @@ int rpt_render_path_dot(const struct rpt_mode_metrics *mm, FILE *f)
 	/* Control goes up when a gateway process made crossings; data goes up
 	 * when crossings carried data bytes; otherwise the kernel forwards. */
 	bool ctl_up = mm->transitions > 0, data_up = mm->data_transitions > 0;
-	bool kernel_nat = mm->fastpath_packets > 0;
+	bool router = strcmp(mm->mode, "direct") == 0; /* the only mode without a gNAT */
 
-	fputs("digraph path {\n  rankdir=LR; newrank=true;\n"
+	fputs("digraph path {\n  rankdir=LR; newrank=true; splines=true; nodesep=0.5;\n"
 	      "  node [fontname=\"Helvetica\", fontsize=10, shape=box, style=filled];\n"
 	      "  edge [fontname=\"Helvetica\", fontsize=9];\n  label=\"", f);
 	rpt_dot_puts(f, mm->mode);
 	fputs("\"; labelloc=t;\n"
 	      "  client [fillcolor=\"#d8eaff\"];\n  server [fillcolor=\"#d8f5d8\"];\n"
-	      "  subgraph cluster_gw {\n    label=\"gateway\"; style=rounded;\n", f);
-	fprintf(f, "    user [label=\"user mode\\n(FTP proxy)\\n%" PRIu64 " transitions\\n%" PRIu64
+	      "  { rank=same;\n", f);
+	fprintf(f, "    user [label=\"gateway user mode\\n(FTP proxy)\\n%" PRIu64 " transitions\\n%" PRIu64
 		" bytes copied\", fillcolor=\"%s\"];\n", mm->transitions, mm->bytes_copied,
 		ctl_up ? "#ffd0c8" : "#eeeeee");
-	fprintf(f, "    kernel [label=\"kernel\\n(%s)\\n%" PRIu64 " fast-path pkts\", "
-		"fillcolor=\"#ffe8a8\"];\n  }\n", kernel_nat ? "gNAT" : "router", mm->fastpath_packets);
+	fprintf(f, "    kernel [label=\"gateway kernel\\n(%s)\\n%" PRIu64 " fast-path pkts\", "
+		"fillcolor=\"#ffe8a8\"];\n  }\n"
+		"  { rank=source; client; }\n"
+		"  { rank=sink; server; }\n", router ? "router" : "gNAT", mm->fastpath_packets);
 	if (ctl_up) {
-		fputs("  client -> kernel [label=\"control\", color=\"#1f5fbf\"];\n"
-		      "  kernel -> user [label=\"control up\", color=\"#1f5fbf\"];\n"
+		fputs("  client -> kernel [xlabel=\"control\", color=\"#1f5fbf\"];\n"
+		      "  kernel -> user [xlabel=\"control up\", color=\"#1f5fbf\"];\n"
 		      "  user -> kernel [color=\"#1f5fbf\"];\n"
 		      "  kernel -> server [color=\"#1f5fbf\"];\n", f);
 	} else {
-		fputs("  client -> kernel [label=\"control\", color=\"#1f5fbf\"];\n"
+		fputs("  client -> kernel [xlabel=\"control\", color=\"#1f5fbf\"];\n"
 		      "  kernel -> server [color=\"#1f5fbf\"];\n", f);
 	}
 	if (data_up)
-		fprintf(f, "  server -> kernel [label=\"data\", color=\"#c0392b\", penwidth=2];\n"
-			"  kernel -> user [label=\"data up: %" PRIu64 " transitions\", "
+		fprintf(f, "  server -> kernel [xlabel=\"data\", color=\"#c0392b\", penwidth=2];\n"
+			"  kernel -> user [xlabel=\"data up: %" PRIu64 " transitions\", "
 			"color=\"#c0392b\", penwidth=2];\n  user -> kernel [color=\"#c0392b\", "
 			"penwidth=2];\n  kernel -> client [color=\"#c0392b\", penwidth=2];\n",
 			mm->data_transitions);
 	else
-		fprintf(f, "  server -> kernel [label=\"data\", color=\"#c0392b\", penwidth=2];\n"
-			"  kernel -> client [label=\"data stays in the kernel\", "
+		fprintf(f, "  server -> kernel [xlabel=\"data\", color=\"#c0392b\", penwidth=2];\n"
+			"  kernel -> client [xlabel=\"data stays in the kernel\", "
 			"color=\"#c0392b\", penwidth=2];\n");
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
