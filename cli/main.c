@@ -20,6 +20,8 @@ const struct cli_cmd cli_cmds[] = {
 	 cli_run_main, cli_run_usage},
 	{"report", "render a report (HTML, Markdown, CSV, SVG) from saved metrics JSON",
 	 cli_report_main, cli_report_usage},
+	{"replay", "extract the FTP sessions of a capture and re-enact them under each mode",
+	 cli_replay_main, cli_replay_usage},
 	{"help", "list the commands, or show one command's options", help_main, help_usage},
 	{NULL, NULL, NULL, NULL},
 };

@@ -1,0 +1,373 @@
+/* rep_extract.c - the capture walk behind `gatelab replay`: frames to TCP
+ * segments, a flow table (control flows kept, data flows freed when they
+ * end) and reassembly; rep_extract_ftp.c reads what the streams carry. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../net/net_pkt.h"
+#include "rep_extract_int.h"
+#include "rep_reader.h"
+
+#define REP_HASH_BUCKETS 4096
+#define REP_PROGRESS_EVERY 65536
+
+struct rep_extract {
+	struct rep_capture *cap;
+	struct rep_flow *bucket[REP_HASH_BUCKETS];
+	struct rep_flow *ctl;    /* control flows, newest first */
+	uint8_t pkt[65536];
+};
+
+bool rep_xfer_is_upload(const char *verb)
+{
+	return strcmp(verb, "STOR") == 0 || strcmp(verb, "STOU") == 0 ||
+	       strcmp(verb, "APPE") == 0;
+}
+
+int rep_session_note(struct rep_session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->n_notes == REP_MAX_NOTES)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	vsnprintf(s->notes[s->n_notes++], REP_NOTE_LEN, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Direction-free key: the smaller end first. */
+static void rep_flow_key(const struct net_tuple *t, struct net_tuple *k)
+{
+	int c = memcmp(&t->src, &t->dst, sizeof(t->src));
+
+	if (c < 0 || (c == 0 && t->sport <= t->dport)) {
+		*k = *t;
+	} else {
+		net_tuple_reverse(t, k);
+	}
+}
+
+static size_t rep_flow_bucket(const struct net_tuple *t)
+{
+	struct net_tuple k;
+
+	rep_flow_key(t, &k);
+	return (size_t)(net_tuple_hash(&k, 0x7265706c6179ULL) % REP_HASH_BUCKETS);
+}
+
+/* The flow and the direction (index into st[]) the tuple travels in. */
+static struct rep_flow *rep_flow_find(struct rep_extract *x, const struct net_tuple *t, int *dir)
+{
+	for (struct rep_flow *f = x->bucket[rep_flow_bucket(t)]; f; f = f->next) {
+		if (net_tuple_eq(&f->t, t)) {
+			*dir = 0;
+			return f;
+		}
+		struct net_tuple r;
+
+		net_tuple_reverse(&f->t, &r);
+		if (net_tuple_eq(&r, t)) {
+			*dir = 1;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+static void rep_flow_unlink(struct rep_extract *x, struct rep_flow *f)
+{
+	struct rep_flow **pp = &x->bucket[rep_flow_bucket(&f->t)];
+
+	while (*pp && *pp != f)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = f->next;
+}
+
+static void rep_flow_free(struct rep_flow *f)
+{
+	rep_stream_free(&f->st[0]);
+	rep_stream_free(&f->st[1]);
+	free(f->reply_buf);
+	free(f);
+}
+
+static int rep_session_new(struct rep_extract *x, struct rep_flow *f, int client_dir,
+			   bool syn, uint64_t ts)
+{
+	struct rep_capture *c = x->cap;
+	struct rep_session *s;
+	const struct net_tuple *t = &f->t;
+
+	if (c->n_sessions == c->cap_sessions) {
+		size_t n = c->cap_sessions ? c->cap_sessions * 2 : 8;
+		struct rep_session **v = realloc(c->sessions, n * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->sessions = v;
+		c->cap_sessions = n;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->client = client_dir == 0 ? t->src : t->dst;
+	s->client_port = client_dir == 0 ? t->sport : t->dport;
+	s->server = client_dir == 0 ? t->dst : t->src;
+	s->server_port = client_dir == 0 ? t->dport : t->sport;
+	s->handshake = syn;
+	s->t0_ns = ts;
+	c->sessions[c->n_sessions++] = s;
+	f->kind = REP_FLOW_CONTROL;
+	f->sess = s;
+	f->client_dir = client_dir;
+	f->next_ctl = x->ctl;
+	x->ctl = f;
+	if (!syn)
+		rep_session_note(s, "handshake not captured: the capture starts mid-session");
+	return 0;
+}
+
+static int rep_flow_new(struct rep_extract *x, const struct net_pkt *p, struct rep_flow **out)
+{
+	struct rep_flow *f = calloc(1, sizeof(*f));
+	const struct net_tuple *t = &p->tuple;
+	bool syn = p->tcp_flags & NET_TCP_SYN;
+	size_t b;
+	int rc = 0;
+
+	if (!f)
+		return -ENOMEM;
+	f->t = *t;
+	f->xfer = -1;
+	b = rep_flow_bucket(t);
+	f->next = x->bucket[b];
+	x->bucket[b] = f;
+	if (t->dport == 21 || t->sport == 21) {
+		/* The port decides; with 21 at both ends, the SYN's sender is the client. */
+		int client_dir = t->dport == 21 ? 0 : 1;
+
+		if (t->dport == 21 && t->sport == 21 && syn && (p->tcp_flags & NET_TCP_ACK))
+			client_dir = 1;
+		rep_stream_init(&f->st[0], true);
+		rep_stream_init(&f->st[1], true);
+		rc = rep_session_new(x, f, client_dir, syn, 0);
+	} else {
+		rep_stream_init(&f->st[0], false);
+		rep_stream_init(&f->st[1], false);
+		if (rep_ftp_pair_data(x->ctl, f)) {
+			f->kind = REP_FLOW_DATA;
+		} else {
+			f->kind = REP_FLOW_OTHER;
+			if (x->cap->unannounced_flows++ == 0)
+				net_tuple_format(t, x->cap->first_unannounced,
+						 sizeof(x->cap->first_unannounced));
+		}
+	}
+	*out = f;
+	return rc;
+}
+
+struct rep_deliver_ctx {
+	struct rep_flow *f;
+	int dir;
+	int rc;
+};
+
+static void rep_deliver(void *ctx, const uint8_t *data, size_t len, bool gap)
+{
+	struct rep_deliver_ctx *d = ctx;
+	int rc;
+
+	if (d->f->kind != REP_FLOW_CONTROL)
+		return;
+	rc = rep_ftp_control_bytes(d->f, d->dir, data, len, gap);
+	if (rc < 0 && d->rc == 0)
+		d->rc = rc;
+}
+
+static void rep_flow_finish(struct rep_extract *x, struct rep_flow *f)
+{
+	struct rep_deliver_ctx d = {f, 0, 0};
+
+	if (f->finished)
+		return;
+	f->finished = true;
+	for (d.dir = 0; d.dir < 2; d.dir++)
+		rep_stream_flush(&f->st[d.dir], rep_deliver, &d);
+	if (f->kind == REP_FLOW_DATA)
+		rep_ftp_data_done(f);
+	else if (f->kind == REP_FLOW_OTHER)
+		x->cap->unannounced_bytes += f->st[0].delivered + f->st[1].delivered;
+}
+
+static int rep_segment(struct rep_extract *x, const struct net_pkt *p, uint64_t ts)
+{
+	struct rep_flow *f;
+	int dir = 0, rc = 0;
+	struct rep_deliver_ctx d;
+	bool syn = p->tcp_flags & NET_TCP_SYN, fin = p->tcp_flags & NET_TCP_FIN;
+
+	f = rep_flow_find(x, &p->tuple, &dir);
+	if (f && f->finished && syn && !(p->tcp_flags & NET_TCP_ACK) && dir == 0) {
+		/* the same ports again: a new connection */
+		rep_flow_unlink(x, f);
+		if (f->kind != REP_FLOW_CONTROL)
+			rep_flow_free(f);
+		f = NULL;
+	}
+	if (!f) {
+		/* A connection's trailing ACKs and FINs after it ended start nothing. */
+		if (!syn && p->payload_len == 0)
+			return 0;
+		rc = rep_flow_new(x, p, &f);
+		if (rc)
+			return rc;
+		if (f->kind == REP_FLOW_CONTROL)
+			f->sess->t0_ns = ts;
+	}
+	if (f->finished)
+		return 0;
+	f->ts_ns = ts;
+	d.f = f;
+	d.dir = dir;
+	d.rc = 0;
+	rc = rep_stream_add(&f->st[dir], p->seq, syn, fin, p->buf + p->payload_off,
+			    p->payload_len, rep_deliver, &d);
+	if (rc == 0)
+		rc = d.rc;
+	if (fin)
+		f->fin[dir] = true;
+	if (p->tcp_flags & NET_TCP_RST)
+		f->rst = true;
+	if (f->kind == REP_FLOW_CONTROL && (fin || f->rst))
+		f->sess->closed = true;
+	if (f->kind != REP_FLOW_CONTROL && (f->rst || (f->fin[0] && f->fin[1]))) {
+		rep_flow_finish(x, f);
+		rep_flow_unlink(x, f);
+		rep_flow_free(f);
+	}
+	return rc;
+}
+
+static int rep_frame(struct rep_extract *x, const struct rep_frame *fr)
+{
+	struct net_pkt p;
+	enum net_err ne;
+
+	if (fr->kind != REP_FRAME_IP)
+		return 0;
+	if (fr->cut) {
+		x->cap->unreadable_frames++;
+		return 0;
+	}
+	memcpy(x->pkt, fr->data + fr->ip_off, fr->ip_len);
+	if (net_pkt_parse(x->pkt, fr->ip_len, &p, &ne) != 0) {
+		x->cap->unreadable_frames++;
+		return 0;
+	}
+	if (p.tuple.proto != 6 || p.is_fragment)
+		return 0;
+	x->cap->tcp_frames++;
+	return rep_segment(x, &p, fr->ts_ns);
+}
+
+/* End of capture: data flows first (their bytes belong to transfers the
+ * control flows then judge), then the control flows. */
+static void rep_extract_end(struct rep_extract *x)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t b = 0; b < REP_HASH_BUCKETS; b++) {
+			for (struct rep_flow *f = x->bucket[b]; f; f = f->next)
+				if ((f->kind == REP_FLOW_CONTROL) == (pass == 1))
+					rep_flow_finish(x, f);
+		}
+	}
+	for (struct rep_flow *f = x->ctl; f; f = f->next_ctl)
+		rep_ftp_session_end(f);
+}
+
+static void rep_extract_free(struct rep_extract *x)
+{
+	struct rep_flow *f, *n;
+
+	for (size_t b = 0; b < REP_HASH_BUCKETS; b++) {
+		for (f = x->bucket[b]; f; f = n) {
+			n = f->next;
+			if (f->kind != REP_FLOW_CONTROL)
+				rep_flow_free(f);
+		}
+	}
+	for (f = x->ctl; f; f = n) {
+		n = f->next_ctl;
+		rep_flow_free(f);
+	}
+	free(x);
+}
+
+int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
+		     void *fn_ctx, char *err, size_t errlen)
+{
+	struct rep_reader *r = NULL;
+	struct rep_extract *x = NULL;
+	struct rep_frame fr;
+	uint64_t bytes = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = rep_reader_open(path, &r, err, errlen);
+	if (rc)
+		goto out;
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	x->cap = out;
+	while ((rc = rep_reader_next(r, &fr)) == 0) {
+		out->frames++;
+		bytes += fr.caplen;
+		if (fn && out->frames % REP_PROGRESS_EVERY == 0)
+			fn(fn_ctx, out->frames, bytes);
+		rc = rep_frame(x, &fr);
+		if (rc)
+			goto out;
+	}
+	if (rc == -EIO) {
+		out->read_error = true;
+		snprintf(out->error, sizeof(out->error), "packet %llu: %s",
+			 (unsigned long long)(out->frames + 1), rep_reader_error(r));
+	}
+	rc = 0;
+	rep_extract_end(x);
+out:
+	if (x)
+		rep_extract_free(x);
+	if (r)
+		rep_reader_close(r);
+	if (rc == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (rc)
+		rep_capture_free(out);
+	return rc;
+}
+
+void rep_capture_free(struct rep_capture *c)
+{
+	for (size_t i = 0; i < c->n_sessions; i++) {
+		struct rep_session *s = c->sessions[i];
+
+		for (size_t k = 0; k < s->n_cmds; k++)
+			free(s->cmds[k].reply_text);
+		free(s->cmds);
+		free(s->replies);
+		free(s->xfers);
+		free(s);
+	}
+	free(c->sessions);
+	memset(c, 0, sizeof(*c));
+}

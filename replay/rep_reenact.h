@@ -1,0 +1,59 @@
+/* rep_reenact.h - extracted sessions played again in the simulator: a
+ * scenario built in memory (capture addresses mapped into the documentation
+ * ranges), a scripted server answering as the capture did, a client sending
+ * the captured commands, and a per-session verdict for each mode. */
+#ifndef GATELAB_REP_REENACT_H
+#define GATELAB_REP_REENACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../reports/metrics.h"
+#include "../scen/scen.h"
+#include "rep_extract.h"
+
+#define REP_REASON_LEN 240
+
+/* One capture address and the simulator address it became. */
+struct rep_map {
+	struct net_addr captured, sim;
+	bool server;
+};
+
+/* The scenario a capture becomes. Capture session k is scenario session
+ * slot[k] (clients[slot], servers[slot]) or not re-enacted (slot -1, why). */
+struct rep_plan {
+	struct scen sc;
+	long *slot;                     /* per capture session */
+	char (*why)[REP_REASON_LEN];    /* per capture session, when slot is -1 */
+	size_t n_capture;
+	struct rep_map map[2 * SCEN_MAX_HOSTS];
+	size_t n_map;
+};
+
+struct rep_verdict {
+	bool reenacted;
+	bool reproduced;
+	char reason[REP_REASON_LEN];    /* when not reproduced */
+};
+
+/* Builds the plan (heap-allocated: the scenario is large). Returns 0 or
+ * -ENOMEM. The scenario's sessions hold the first SCEN_MAX_CMDS commands (the
+ * export's view); the re-enactment itself sends every command. */
+int rep_plan_build(const struct rep_capture *c, struct rep_plan **out);
+void rep_plan_free(struct rep_plan *p);
+
+/* Re-enacts every planned session under mode; v has one entry per capture
+ * session, m gets the mode's metrics (the gateway's counters and the
+ * transfers as the client saw them, session = scenario slot). max_gap_ns caps the captured pause between two commands (0: the
+ * captured timing as is). Returns 0 (the verdicts say what differed),
+ * -EINVAL with err for a network the simulator cannot build, -ENOMEM. */
+int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum scen_mode mode,
+		     uint64_t max_gap_ns, struct rep_verdict *v, struct rpt_mode_metrics *m,
+		     char *err, size_t errlen);
+
+/* Why a session's capture itself is not a complete record ("" if it is). */
+void rep_session_broken(const struct rep_session *s, char *why, size_t len);
+
+#endif

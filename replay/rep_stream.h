@@ -1,0 +1,44 @@
+/* rep_stream.h - one direction of a captured TCP connection put back in
+ * order: retransmissions and overlaps delivered once, holes skipped and
+ * counted, with a bounded out-of-order store (data kept only if asked). */
+#ifndef GATELAB_REP_STREAM_H
+#define GATELAB_REP_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REP_STREAM_MAX_PEND 16          /* out-of-order segments held */
+#define REP_STREAM_MAX_PEND_BYTES 65536 /* and their bytes (data kept) */
+
+struct rep_stream_seg {
+	uint32_t seq, len;
+	uint8_t *data; /* NULL when the stream only counts */
+};
+
+/* Called for in-order bytes; data is NULL for counting streams. gap is true
+ * when bytes were lost right before these. */
+typedef void (*rep_stream_fn)(void *ctx, const uint8_t *data, size_t len, bool gap);
+
+struct rep_stream {
+	bool init, keep_data, fin;
+	bool gap_pending;        /* the next delivery follows lost bytes */
+	uint32_t next;           /* next sequence number expected */
+	uint64_t delivered;      /* unique bytes handed on */
+	uint64_t lost;           /* bytes skipped over as holes */
+	struct rep_stream_seg pend[REP_STREAM_MAX_PEND];
+	size_t n_pend, pend_bytes;
+};
+
+void rep_stream_init(struct rep_stream *s, bool keep_data);
+/* One segment (payload p may be NULL for counting streams). SYN sets the
+ * start; a stream seen without SYN starts at its first segment. Returns 0 or
+ * -ENOMEM (a segment that could not be held is counted as lost). */
+int rep_stream_add(struct rep_stream *s, uint32_t seq, bool syn, bool fin, const uint8_t *p,
+		   size_t len, rep_stream_fn fn, void *ctx);
+/* End of capture (or of the connection): holes before held segments are
+ * lost, the held segments delivered. */
+void rep_stream_flush(struct rep_stream *s, rep_stream_fn fn, void *ctx);
+void rep_stream_free(struct rep_stream *s);
+
+#endif
