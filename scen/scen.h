@@ -76,6 +76,9 @@ struct scen_session {
 struct scen_gateway {
 	struct net_addr public4, public6;  /* outside, masquerade source */
 	struct net_addr inside4, inside6;  /* inside-facing, proxy listen address */
+	/* Appended for scale scenarios: 0 keeps the component's default. */
+	uint32_t max_mappings;    /* the gNAT's mapping table (gnat_config) */
+	uint32_t proxy_ports;     /* the proxy's data-port reservation (ftpp_config) */
 };
 
 struct scen {

@@ -129,11 +129,40 @@ static int scen_gw_in6(struct scen_ctx *c, yaml_node_t *v, void *o)
 	return scen_gw_addr(c, v, "gateway.inside6", NET_AF_INET6, &c->sc->gw.inside6);
 }
 
+/* Table sizes a scenario of thousands of sessions must raise. */
+static int scen_gw_limit(struct scen_ctx *c, yaml_node_t *v, const char *what, uint64_t min,
+			 uint64_t max, uint32_t *out)
+{
+	uint64_t x;
+	int rc = scen_u64(c, v, what, max, &x);
+
+	if (rc)
+		return rc;
+	if (x < min)
+		return scen_err(c, v, "%s must be %llu..%llu", what, (unsigned long long)min,
+				(unsigned long long)max);
+	*out = (uint32_t)x;
+	return 0;
+}
+
+static int scen_gw_maps(struct scen_ctx *c, yaml_node_t *v, void *o)
+{
+	(void)o;
+	return scen_gw_limit(c, v, "gateway.max_mappings", 16, 4000000, &c->sc->gw.max_mappings);
+}
+
+static int scen_gw_ports(struct scen_ctx *c, yaml_node_t *v, void *o)
+{
+	(void)o;
+	return scen_gw_limit(c, v, "gateway.proxy_ports", 1, 32768, &c->sc->gw.proxy_ports);
+}
+
 int scen_parse_gateway(struct scen_ctx *c, yaml_node_t *n, void *obj)
 {
 	static const struct scen_key keys[] = {
 		{"public4", scen_gw_pub4, false}, {"public6", scen_gw_pub6, false},
 		{"inside4", scen_gw_in4, false},  {"inside6", scen_gw_in6, false},
+		{"max_mappings", scen_gw_maps, false}, {"proxy_ports", scen_gw_ports, false},
 		{NULL, NULL, false},
 	};
 	return scen_map(c, n, "gateway", keys, obj);

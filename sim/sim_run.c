@@ -336,7 +336,6 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 		}
 		/* A session that failed (or never ended) without a failed
 		 * transfer to show for it still counts once. */
-		if (getenv("NDBG") && res && !res->ok) fprintf(stderr, "DBG %zu %s\n", i, res->reason);
 		if (failed == 0 && (!res || !res->done || !res->ok))
 			failed = 1;
 		m->transfers_failed += failed;

@@ -136,6 +136,8 @@ static int sim_run_gw(struct sim_run_net *n, const struct scen *sc, enum scen_mo
 	/* nat: the kernel's FTP editor does the job; proxy modes: the proxy does
 	 * (both rewriting the same PORT would break it). */
 	gc.nat.ftp_editor = mode == SCEN_MODE_NAT;
+	if (sc->gw.max_mappings)
+		gc.nat.max_mappings = sc->gw.max_mappings;
 	gc.inside4 = sc->gw.inside4;
 	gc.inside6 = sc->gw.inside6;
 	rc = sim_cost_load(sc->cost_profile, &gc.cost);
@@ -167,6 +169,8 @@ static int sim_run_proxy(struct sim_run_net *n, const struct scen *sc, enum scen
 	pc.inside4 = sc->gw.inside4;
 	pc.inside6 = sc->gw.inside6;
 	pc.policy = sc->policy;
+	if (sc->gw.proxy_ports)
+		pc.reserve_ports = sc->gw.proxy_ports;
 	if (mode == SCEN_MODE_PROXY) { /* every transfer through user space */
 		pc.policy.default_mode = FTPP_MODE_PROXY;
 		pc.policy.file_path = FTPP_PATH_PROXY;
