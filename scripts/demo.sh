@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# demo.sh BUILD - `make demo`: shows the gateway at work on a real capture until the
-# simulator lands: translates the kernel-NAT oracle's inside capture with `gatelab
-# translate`, then shows each PORT line as the client sent it, as gatelab rewrote it
-# and as the Linux kernel rewrote it on the same traffic.
+# demo.sh BUILD - `make demo`: runs scenarios/basic.yaml (100 MB through the gateway)
+# in all four modes with a report in BUILD/demo (index.html), then, briefly, translates
+# the kernel-NAT oracle's capture with `gatelab translate` and compares PORT rewrites.
 set -euo pipefail
 
 BUILD=${1:-build}
 IN=pcaps/kernel-nat/lftp-port-inside.pcap
 KERNEL=pcaps/kernel-nat/lftp-port-outside.pcap
-DIR=$BUILD/demo
+REPORT=$BUILD/demo
+DIR=$BUILD/demo-translate
 OUT=$DIR/lftp-port-outside.pcap
 JSON=$DIR/lftp-port-translate.json
 GATELAB=$BUILD/gatelab
@@ -21,9 +21,27 @@ if [ ! -f "$IN" ]; then
 	echo "demo: $IN is missing (run from the repository root)" >&2
 	exit 1
 fi
+# An earlier demo kept its translate outputs in BUILD/demo: they now live beside it,
+# and the report may only replace an empty directory or an earlier report.
+if [ -d "$REPORT" ] && [ ! -f "$REPORT/report.md" ]; then
+	rm -f "$REPORT"/lftp-port-outside.pcap "$REPORT"/lftp-port-translate.json
+	rmdir "$REPORT" 2>/dev/null || true
+fi
+
+echo "== gatelab run: one client fetches 100 MB through the gateway, four ways"
+echo "\$ $GATELAB run scenarios/basic.yaml --report $REPORT"
+"$GATELAB" run scenarios/basic.yaml --report "$REPORT"
+echo
+echo "direct: no gateway process; nat: the kernel translates; proxy: every byte goes up to the"
+echo "FTP proxy and back down (transitions, copies); fastpath: the proxy commands the gNAT, so"
+echo "data stays in the kernel (data_tr 0) at NAT cost. Report: $REPORT/index.html"
+echo "(also report.md, metrics.json, metrics.csv and the SVGs there; docs/REPORTS.md)"
+echo
+
 mkdir -p "$DIR"
 rm -f "$OUT" "$JSON"
 
+echo "== second part: gatelab translate on a real capture, against the Linux kernel"
 echo "== gatelab translate: the client's side of an active-mode FTP session (lftp -> vsftpd),"
 echo "   as the gateway would send it out (inside 192.0.2.0/24, public 203.0.113.1)"
 echo "\$ $GATELAB translate $IN $OUT --inside 192.0.2.0/24 --public 203.0.113.1 --json $JSON"
@@ -62,3 +80,5 @@ echo
 echo "translated capture: $OUT"
 echo "summary as JSON:    $JSON"
 echo "the Linux kernel's: $KERNEL (same traffic through nftables masquerade + nf_nat_ftp)"
+echo
+echo "report of the run:  $REPORT/index.html"

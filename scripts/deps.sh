@@ -7,7 +7,7 @@ PKGS=(
   build-essential pkg-config
   libpcap-dev libnet1-dev libcunit1-dev libyaml-dev libjansson-dev libnftables-dev
   clang libclang-rt-14-dev lcov valgrind
-  tshark wireshark-common tcpreplay graphviz gnuplot-nox jq libxml2-utils
+  tshark wireshark-common tcpreplay graphviz gnuplot-nox jq libxml2-utils python3-jsonschema
   iproute2 nftables vsftpd lftp curl
   chromium
 )
