@@ -31,11 +31,21 @@ static bool rep_is_setup(const char *v)
 static void rep_plan_file(struct scen_host *h, const struct rep_xfer *x)
 {
 	struct scen_file *f;
+	char path[SCEN_PATH_LEN];
 
+	snprintf(path, sizeof(path), "%s%s", x->arg[0] == '/' ? "" : "/", x->arg);
+	/* a file downloaded twice is one file (the largest size the capture showed) */
+	for (size_t i = 0; i < h->n_files; i++) {
+		if (strcmp(h->files[i].path, path) == 0) {
+			if (x->bytes > h->files[i].size)
+				h->files[i].size = x->bytes;
+			return;
+		}
+	}
 	if (h->n_files == SCEN_MAX_FILES)
 		return;
 	f = &h->files[h->n_files++];
-	snprintf(f->path, sizeof(f->path), "%s%s", x->arg[0] == '/' ? "" : "/", x->arg);
+	memcpy(f->path, path, sizeof(f->path));
 	f->size = x->bytes;
 }
 
