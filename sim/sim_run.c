@@ -11,6 +11,8 @@
 #include "sim_trace.h"
 #include "sim_xferlog.h"
 
+#define SIM_RUN_COPY_PORT0 10000 /* copies' active ports: 2500 ranges of 8 from here */
+
 struct sim_run_client {
 	struct sim_run *run;
 	size_t idx;
@@ -220,6 +222,16 @@ static void sim_run_xlog_session(struct sim_run_client *rc, struct sim_ftpc *c)
 	}
 }
 
+/* Copies of a session share a client host: each copy announces PORT/EPRT
+ * ports of its own, as real clients' ephemeral ports differ. With one range
+ * for all, the server's data connection for the next copy would have the
+ * 4-tuple of the previous one, still in TIME-WAIT at the server. */
+static void sim_run_copy_ports(struct sim_ftpc_config *cfg, uint32_t nth)
+{
+	cfg->active_port_min = (uint16_t)(SIM_RUN_COPY_PORT0 + (nth % 2500) * 8);
+	cfg->active_port_max = (uint16_t)(cfg->active_port_min + 7);
+}
+
 static void sim_run_client_done(void *ctx, struct sim_ftpc *c)
 {
 	struct sim_run_client *rc = ctx;
@@ -407,6 +419,7 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 	uint64_t seed = o->seed_set ? o->seed : sc->seed;
 	uint64_t limit = o->time_limit_ns ? o->time_limit_ns : 3600ULL * SIM_NS_PER_S;
 	struct sim_run *r = calloc(1, sizeof(*r));
+	uint32_t host_copies[SCEN_MAX_HOSTS];
 	struct sim_trace st = {NULL, {0}, 0};
 	int rc, rc2;
 
@@ -427,6 +440,7 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 	}
 	for (size_t i = 0; i < sc->n_sessions; i++)
 		r->n_cl += sc->sessions[i].count ? sc->sessions[i].count : 1;
+	memset(host_copies, 0, sizeof(host_copies));
 	r->cl = calloc(r->n_cl, sizeof(*r->cl));
 	if (!r->cl) {
 		rc = -ENOMEM;
@@ -438,6 +452,8 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		for (uint32_t n = 0; n < (ss->count ? ss->count : 1); n++, k++) {
 			if ((rc = sim_run_client_cfg(r, k, i, seed, err, errlen)) < 0)
 				goto out;
+			if (ss->count > 1)
+				sim_run_copy_ports(&r->cl[k].cfg, host_copies[ss->client]++);
 			rc = sim_sched_at(&r->net.w.sched, ss->start_ns + n * ss->every_ns,
 					  sim_run_client_start, &r->cl[k], NULL);
 			if (rc)
