@@ -44,12 +44,17 @@ int rpt_run_tool(char *const argv[], const char *in_path, const char *out_path, 
 	rc = 0;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		rc = -EIO;
-		/* The shell convention: 127 means exec failed in the child. */
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		/* 127: exec failed in the child (how a missing tool shows where
+		 * posix_spawn cannot report it, e.g. under valgrind). */
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 			rc = -ENOENT;
-		snprintf(err, errlen, "%s failed (%s %d) on %s", argv[0],
-			 WIFEXITED(st) ? "exit status" : "signal",
-			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), in_path);
+			snprintf(err, errlen, "%s: cannot be run (install graphviz and "
+				 "gnuplot-nox: scripts/deps.sh)", argv[0]);
+		} else {
+			snprintf(err, errlen, "%s failed (%s %d) on %s", argv[0],
+				 WIFEXITED(st) ? "exit status" : "signal",
+				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), in_path);
+		}
 	}
 out:
 	posix_spawn_file_actions_destroy(&fa);
