@@ -92,7 +92,9 @@ static void rep_flow_free(struct rep_flow *f)
 {
 	rep_stream_free(&f->st[0]);
 	rep_stream_free(&f->st[1]);
-	free(f->reply_buf);
+	if (f->c)
+		free(f->c->reply_buf);
+	free(f->c);
 	free(f);
 }
 
@@ -112,6 +114,9 @@ static int rep_session_new(struct rep_extract *x, struct rep_flow *f, int client
 		c->sessions = v;
 		c->cap_sessions = n;
 	}
+	f->c = calloc(1, sizeof(*f->c));
+	if (!f->c)
+		return -ENOMEM;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -205,6 +210,34 @@ static void rep_flow_finish(struct rep_extract *x, struct rep_flow *f)
 		x->cap->unannounced_bytes += f->st[0].delivered + f->st[1].delivered;
 }
 
+/* A closed control flow whose data flows have all ended: its session is
+ * judged and its state freed, so a capture of many sessions stays small. */
+static void rep_ctl_release(struct rep_extract *x, struct rep_flow *f)
+{
+	struct rep_flow **pp = &x->ctl;
+
+	rep_flow_finish(x, f);
+	rep_ftp_session_end(f);
+	while (*pp && *pp != f)
+		pp = &(*pp)->next_ctl;
+	if (*pp)
+		*pp = f->next_ctl;
+	rep_flow_unlink(x, f);
+	rep_flow_free(f);
+}
+
+/* A data flow ended: its control flow may now go. */
+static void rep_data_release(struct rep_extract *x, struct rep_flow *f)
+{
+	struct rep_flow *ctl = f->ctl;
+
+	rep_flow_finish(x, f);
+	rep_flow_unlink(x, f);
+	rep_flow_free(f);
+	if (ctl && --ctl->n_data == 0 && ctl->closing)
+		rep_ctl_release(x, ctl);
+}
+
 static int rep_segment(struct rep_extract *x, const struct net_pkt *p, uint64_t ts)
 {
 	struct rep_flow *f;
@@ -246,10 +279,14 @@ static int rep_segment(struct rep_extract *x, const struct net_pkt *p, uint64_t 
 		f->rst = true;
 	if (f->kind == REP_FLOW_CONTROL && (fin || f->rst))
 		f->sess->closed = true;
-	if (f->kind != REP_FLOW_CONTROL && (f->rst || (f->fin[0] && f->fin[1]))) {
-		rep_flow_finish(x, f);
-		rep_flow_unlink(x, f);
-		rep_flow_free(f);
+	if (!f->rst && !(f->fin[0] && f->fin[1]))
+		return rc;
+	if (f->kind != REP_FLOW_CONTROL) {
+		rep_data_release(x, f);
+	} else if (!f->closing) {
+		f->closing = true;
+		if (f->n_data == 0)
+			rep_ctl_release(x, f);
 	}
 	return rc;
 }

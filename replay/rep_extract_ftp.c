@@ -28,7 +28,7 @@ static int rep_grow(void **v, size_t *cap, size_t n, size_t elem)
 
 	if (n < *cap)
 		return 0;
-	ncap = *cap ? *cap * 2 : 16;
+	ncap = *cap ? *cap * 2 : 4;
 	nv = realloc(*v, ncap * elem);
 	if (!nv)
 		return -ENOMEM;
@@ -51,11 +51,11 @@ static void rep_add_announce(struct rep_flow *f, const struct ftp_endpoint *ep, 
 {
 	struct rep_announce *a;
 
-	if (f->n_ann == REP_MAX_ANNOUNCED) {
-		memmove(&f->ann[0], &f->ann[1], (REP_MAX_ANNOUNCED - 1) * sizeof(f->ann[0]));
-		f->n_ann--;
+	if (f->c->n_ann == REP_MAX_ANNOUNCED) {
+		memmove(&f->c->ann[0], &f->c->ann[1], (REP_MAX_ANNOUNCED - 1) * sizeof(f->c->ann[0]));
+		f->c->n_ann--;
 	}
-	a = &f->ann[f->n_ann++];
+	a = &f->c->ann[f->c->n_ann++];
 	memset(a, 0, sizeof(*a));
 	a->addr = ep->has_addr ? ep->addr : f->sess->server;
 	a->port = ep->port;
@@ -113,8 +113,8 @@ static int rep_command(struct rep_flow *f, const uint8_t *line, size_t len)
 		rep_copy_text(x->arg, sizeof(x->arg), c.arg ? c.arg : line, c.arg ? c.arg_len : 0);
 		x->cmd_idx = s->n_cmds - 1;
 		x->setup_cmd = -1;
-		if (f->n_ann > 0 && f->ann[f->n_ann - 1].xfer < 0) {
-			struct rep_announce *a = &f->ann[f->n_ann - 1];
+		if (f->c->n_ann > 0 && f->c->ann[f->c->n_ann - 1].xfer < 0) {
+			struct rep_announce *a = &f->c->ann[f->c->n_ann - 1];
 
 			a->xfer = (long)s->n_xfers;
 			x->announced = true;
@@ -154,7 +154,7 @@ static void rep_reply_size(struct rep_xfer *x, const char *text)
 static int rep_reply(struct rep_flow *f, int code)
 {
 	struct rep_session *s = f->sess;
-	const char *text = f->reply_buf ? f->reply_buf : "";
+	const char *text = f->c->reply_buf ? f->c->reply_buf : "";
 	int e;
 
 	if (code >= 200) {
@@ -168,17 +168,17 @@ static int rep_reply(struct rep_flow *f, int code)
 
 		if (ftp_find_addr((const uint8_t *)text, strlen(text), true, &span) == 1)
 			rep_add_announce(f, &span.ep, true,
-					 f->cursor < s->n_cmds ? (long)f->cursor : -1);
+					 f->c->cursor < s->n_cmds ? (long)f->c->cursor : -1);
 	}
-	if (s->n_cmds == 0 && f->cursor == 0) {
+	if (s->n_cmds == 0 && f->c->cursor == 0) {
 		if (code >= 200 && s->greeting == 0)
 			s->greeting = code;
 		return 0;
 	}
-	if (f->cursor >= s->n_cmds)
+	if (f->c->cursor >= s->n_cmds)
 		return 0; /* answers a command sent before the capture started */
-	struct rep_cmd *c = &s->cmds[f->cursor];
-	struct rep_xfer *x = rep_xfer_of(s, f->cursor);
+	struct rep_cmd *c = &s->cmds[f->c->cursor];
+	struct rep_xfer *x = rep_xfer_of(s, f->c->cursor);
 
 	if (code < 200) {
 		if (x) {
@@ -201,25 +201,25 @@ static int rep_reply(struct rep_flow *f, int code)
 		rep_session_note(s, "control channel became unreadable after AUTH (TLS): "
 				 "extraction stopped");
 	}
-	f->cursor++;
+	f->c->cursor++;
 	return 0;
 }
 
 static int rep_reply_append(struct rep_flow *f, const uint8_t *line, size_t len)
 {
-	size_t add = len + (f->reply_len ? 1 : 0);
+	size_t add = len + (f->c->reply_len ? 1 : 0);
 
-	if (!f->reply_buf) {
-		f->reply_buf = malloc(REP_REPLY_TEXT_MAX);
-		if (!f->reply_buf)
+	if (!f->c->reply_buf) {
+		f->c->reply_buf = malloc(REP_REPLY_TEXT_MAX);
+		if (!f->c->reply_buf)
 			return -ENOMEM;
 	}
-	if (f->reply_len + add + 1 > REP_REPLY_TEXT_MAX)
+	if (f->c->reply_len + add + 1 > REP_REPLY_TEXT_MAX)
 		return 0; /* the reply text is only kept up to the limit */
-	if (f->reply_len)
-		f->reply_buf[f->reply_len++] = '\n';
-	rep_copy_text(f->reply_buf + f->reply_len, len + 1, line, len);
-	f->reply_len += len;
+	if (f->c->reply_len)
+		f->c->reply_buf[f->c->reply_len++] = '\n';
+	rep_copy_text(f->c->reply_buf + f->c->reply_len, len + 1, line, len);
+	f->c->reply_len += len;
 	return 0;
 }
 
@@ -228,26 +228,26 @@ static int rep_reply_line(struct rep_flow *f, const uint8_t *line, size_t len)
 	struct ftp_reply_line rl;
 	int e;
 
-	if (ftp_reply_line_parse(line, len, f->in_multiline, &rl) != 0) {
+	if (ftp_reply_line_parse(line, len, f->c->in_multiline, &rl) != 0) {
 		f->sess->bad_lines++;
 		return 0;
 	}
-	if (!f->in_multiline)
-		f->reply_len = 0;
+	if (!f->c->in_multiline)
+		f->c->reply_len = 0;
 	if ((e = rep_reply_append(f, line, len)) < 0)
 		return e;
-	if (!f->in_multiline) {
+	if (!f->c->in_multiline) {
 		if (rl.code == 0)
 			return 0;
 		if (rl.more) {
-			f->in_multiline = true;
-			f->ml_code = rl.code;
+			f->c->in_multiline = true;
+			f->c->ml_code = rl.code;
 			return 0;
 		}
 		return rep_reply(f, rl.code);
 	}
-	if (rl.code == f->ml_code && !rl.more) {
-		f->in_multiline = false;
+	if (rl.code == f->c->ml_code && !rl.more) {
+		f->c->in_multiline = false;
 		return rep_reply(f, rl.code);
 	}
 	return 0;
@@ -268,7 +268,7 @@ static int rep_line(struct rep_flow *f, int dir, struct rep_lines *l)
 
 int rep_ftp_control_bytes(struct rep_flow *f, int dir, const uint8_t *p, size_t len, bool gap)
 {
-	struct rep_lines *l = &f->lines[dir];
+	struct rep_lines *l = &f->c->lines[dir];
 	int rc = 0;
 
 	if (f->sess->tls)
@@ -278,7 +278,7 @@ int rep_ftp_control_bytes(struct rep_flow *f, int dir, const uint8_t *p, size_t 
 		l->truncated = false;
 		l->resync = true;
 		if (dir != f->client_dir)
-			f->in_multiline = false;
+			f->c->in_multiline = false;
 	}
 	for (size_t i = 0; i < len && !f->sess->tls; i++) {
 		uint8_t b = p[i];
@@ -310,8 +310,8 @@ bool rep_ftp_pair_data(struct rep_flow *ctl, struct rep_flow *d)
 	const struct net_tuple *t = &d->t;
 
 	for (struct rep_flow *f = ctl; f; f = f->next_ctl) {
-		for (size_t i = f->n_ann; i-- > 0;) {
-			struct rep_announce *a = &f->ann[i];
+		for (size_t i = f->c->n_ann; i-- > 0;) {
+			struct rep_announce *a = &f->c->ann[i];
 			int ep_dir;
 
 			if (a->flow)
@@ -324,6 +324,7 @@ bool rep_ftp_pair_data(struct rep_flow *ctl, struct rep_flow *d)
 				continue;
 			a->flow = d;
 			d->ctl = f;
+			f->n_data++;
 			d->ep_dir = ep_dir;
 			d->xfer = a->xfer;
 			return true;
@@ -336,9 +337,9 @@ void rep_ftp_data_done(struct rep_flow *d)
 {
 	struct rep_flow *f = d->ctl;
 
-	for (size_t i = 0; i < f->n_ann; i++)
-		if (f->ann[i].flow == d)
-			f->ann[i].flow = NULL, f->ann[i].port = 0;
+	for (size_t i = 0; i < f->c->n_ann; i++)
+		if (f->c->ann[i].flow == d)
+			f->c->ann[i].flow = NULL, f->c->ann[i].port = 0;
 	if (d->xfer >= 0) {
 		rep_xfer_fill(d);
 	} else {

@@ -29,6 +29,18 @@ struct rep_lines {
 	bool resync;             /* bytes lost: drop until the next line end */
 };
 
+/* What only a control flow needs (kept out of data and other flows). */
+struct rep_ctl {
+	struct rep_lines lines[2];
+	size_t cursor;           /* oldest command without a final reply */
+	bool in_multiline;
+	int ml_code;
+	char *reply_buf;         /* the reply being read, lines joined */
+	size_t reply_len;
+	struct rep_announce ann[REP_MAX_ANNOUNCED];
+	size_t n_ann;
+};
+
 struct rep_flow {
 	struct rep_flow *next;   /* hash chain */
 	struct net_tuple t;      /* as first seen */
@@ -39,14 +51,9 @@ struct rep_flow {
 	/* control */
 	struct rep_session *sess;
 	int client_dir;          /* index of st[] the client sends on */
-	struct rep_lines lines[2];
-	size_t cursor;           /* oldest command without a final reply */
-	bool in_multiline;
-	int ml_code;
-	char *reply_buf;         /* the reply being read, lines joined */
-	size_t reply_len;
-	struct rep_announce ann[REP_MAX_ANNOUNCED];
-	size_t n_ann;
+	struct rep_ctl *c;       /* control flows only */
+	size_t n_data;           /* data flows paired with it and not yet ended */
+	bool closing;            /* both FINs or a RST: released once n_data is 0 */
 	/* data */
 	struct rep_flow *ctl;    /* control flow whose announcement it matched */
 	int ep_dir;              /* index of st[] the announced endpoint sends on */

@@ -315,7 +315,10 @@ static void rep_metrics(struct sim_run_net *net, const struct rep_run_sess *rs, 
 			uint64_t d = x->t_end > x->t_start ? x->t_end - x->t_start : 0;
 			bool ok = x->final_code >= 200 && x->final_code < 300 && !x->aborted;
 
-			ok ? m->transfers_ok++ : m->transfers_failed++;
+			if (ok)
+				m->transfers_ok++;
+			else
+				m->transfers_failed++;
 			bits += 8 * x->bytes;
 			ns += d;
 			if (m->n_xfers == RPT_MAX_XFERS)
