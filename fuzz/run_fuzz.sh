@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for a fixed time on a work copy of its seed corpus
 # and regression inputs (the repo is never written), and prints per target the
-# executions and coverage reached. Usage: run_fuzz.sh FUZZ_DIR SECONDS TARGET...
+# executions and coverage reached. Usage: run_fuzz.sh FUZZ_DIR SECONDS [TARGET...]
+# (no target: all five).
 set -u
 dir=$1; secs=$2; shift 2
+[ "$#" -gt 0 ] || set -- packet ftp capture proxy scen
 failed=()
 for t in "$@"; do
   work=$dir/corpus/$t; art=$dir/artifacts/$t/; log=$dir/$t.log
