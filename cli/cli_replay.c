@@ -140,7 +140,7 @@ static void cli_replay_progress(void *ctx, uint64_t frames, uint64_t bytes)
 {
 	struct cli_replay_progress *p = ctx;
 	/* file bytes run ahead of frame bytes by the record headers only */
-	double pct = p->size ? 100.0 * (double)bytes / (double)p->size : 0.0;
+	double pct = p->size ? 100.0 * (double)bytes / (double)p->size : 100.0;
 	int bar = (int)(pct > 100.0 ? 40 : pct * 0.4);
 
 	fprintf(stderr, "\rreplay: [%-40.*s] %5.1f%% %" PRIu64 " packets", bar,
@@ -284,8 +284,10 @@ int cli_replay_main(int argc, char **argv)
 		prog.size = (uint64_t)stt.st_size;
 	rc = rep_extract_file(o.capture, &cap, isatty(2) ? cli_replay_progress : NULL, &prog, err,
 			      sizeof(err));
-	if (prog.shown)
-		fputc('\n', stderr);
+	if (prog.shown) {
+		fprintf(stderr, "\rreplay: [%s] 100.0%% %" PRIu64 " packets\n",
+			"########################################", cap.frames);
+	}
 	if (rc) {
 		cli_error("replay: %s: %s", o.capture, err);
 		return rc == -ENOMEM ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;

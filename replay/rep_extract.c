@@ -367,7 +367,7 @@ int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_prog
 	x->cap = out;
 	while ((rc = rep_reader_next(r, &fr)) == 0) {
 		out->frames++;
-		bytes += fr.caplen;
+		bytes += fr.caplen + 16; /* + a pcap record header: near the file offset */
 		if (fn && out->frames % REP_PROGRESS_EVERY == 0)
 			fn(fn_ctx, out->frames, bytes);
 		rc = rep_frame(x, &fr);

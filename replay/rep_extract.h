@@ -74,7 +74,8 @@ struct rep_capture {
 	char error[256];
 };
 
-/* Progress callback: frames read so far (called every 65536 frames). */
+/* Progress callback: frames and (about) file bytes read so far, every 65536
+ * frames. */
 typedef void (*rep_extract_progress_fn)(void *ctx, uint64_t frames, uint64_t bytes_read);
 
 /* Reads the capture at path and fills *out. Returns 0 (out->read_error set

@@ -1,7 +1,6 @@
 /* rep_reenact.c - one mode of a re-enactment: the scenario runner's network
- * (sim/sim_run_int.h) with a scripted server per session in place of the
- * VFS one, the captured commands sent by the client model, and the replies
- * and transfer sizes it saw compared with the capture's. */
+ * with a scripted server per session, the captured commands sent by the client
+ * model, and the replies and transfer sizes it saw compared with the capture's. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

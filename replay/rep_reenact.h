@@ -1,7 +1,6 @@
-/* rep_reenact.h - extracted sessions played again in the simulator: a
- * scenario built in memory (capture addresses mapped into the documentation
- * ranges), a scripted server answering as the capture did, a client sending
- * the captured commands, and a per-session verdict for each mode. */
+/* rep_reenact.h - extracted sessions played again in the simulator: the
+ * scenario a capture becomes (addresses mapped into the documentation ranges)
+ * and, per mode, whether each session reproduced the capture. */
 #ifndef GATELAB_REP_REENACT_H
 #define GATELAB_REP_REENACT_H
 

@@ -1,7 +1,6 @@
-/* rep_reenact_plan.c - the scenario a capture becomes: one client and one
- * server host per session (capture addresses mapped into the documentation
- * ranges), the downloaded files with their sizes, the commands in the
- * scenario's own vocabulary (what --export-scenario writes). */
+/* rep_reenact_plan.c - the scenario a capture becomes: a client and a server
+ * host per session at mapped addresses, the downloaded files with their sizes,
+ * the commands in the scenario's vocabulary (what --export-scenario writes). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* rep_stream.c - TCP reassembly of one direction for the session extractor:
- * sequence arithmetic modulo 2^32, a small sorted-free out-of-order store, and
+ * sequence arithmetic modulo 2^32, a small unsorted out-of-order store, and
  * the rule that a full store gives up on the hole before it (bounded memory). */
 #include <errno.h>
 #include <stdlib.h>
