@@ -117,8 +117,25 @@ int rpt_dir_commit(struct rpt_dir *d)
 	rc = rpt_dir_replaceable(d->final);
 	if (rc)
 		return rc;
-	if (renameat2(AT_FDCWD, d->tmp, AT_FDCWD, d->final, RENAME_EXCHANGE) != 0)
-		return -errno;
+	if (renameat2(AT_FDCWD, d->tmp, AT_FDCWD, d->final, RENAME_EXCHANGE) != 0) {
+		char old[sizeof(d->tmp) + 8];
+
+		/* No exchange on this file system: two renames, the old report
+		 * moved aside first (a reader may find DIR missing for a moment). */
+		if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+			return -errno;
+		snprintf(old, sizeof(old), "%s.old", d->tmp);
+		if (rename(d->final, old) != 0)
+			return -errno;
+		if (rename(d->tmp, d->final) != 0) {
+			rc = -errno;
+			rename(old, d->final);
+			return rc;
+		}
+		rpt_rm_tree(old);
+		d->tmp[0] = '\0';
+		return 0;
+	}
 	rpt_rm_tree(d->tmp); /* now the old report */
 	d->tmp[0] = '\0';
 	return 0;
