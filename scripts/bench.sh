@@ -27,5 +27,16 @@ if ! bash bench/bench_translate.sh "$BUILD"; then
 fi
 
 echo
+echo "== sim: events/s, one 1 GB transfer end to end, 10,000 sessions (wall time, peak RSS)"
+if [ -x "$B/bench_sim" ]; then
+	if ! "$B/bench_sim" "$B/sim.json"; then
+		echo "bench: bench_sim failed" >&2
+		rc=1
+	fi
+else
+	echo "skipped: $B/bench_sim is not built"
+fi
+
+echo
 bash scripts/bench_html.sh "$B" || rc=1
 exit "$rc"
