@@ -267,8 +267,13 @@ static int rep_segment(struct rep_extract *x, const struct net_pkt *p, uint64_t 
 		return 0;
 	f->ts_ns = ts;
 	d.f = f;
-	d.dir = dir;
+	d.dir = 1 - dir;
 	d.rc = 0;
+	/* what this segment acknowledges first: a hole in the other direction
+	 * it proves lost is given up before this segment's own bytes are read */
+	if (p->tcp_flags & NET_TCP_ACK)
+		rep_stream_acked(&f->st[1 - dir], p->ack, rep_deliver, &d);
+	d.dir = dir;
 	rc = rep_stream_add(&f->st[dir], p->seq, syn, fin, p->buf + p->payload_off,
 			    p->payload_len, rep_deliver, &d);
 	if (rc == 0)

@@ -113,6 +113,8 @@ static int rep_command(struct rep_flow *f, const uint8_t *line, size_t len)
 		rep_copy_text(x->arg, sizeof(x->arg), c.arg ? c.arg : line, c.arg ? c.arg_len : 0);
 		x->cmd_idx = s->n_cmds - 1;
 		x->setup_cmd = -1;
+		if (!strcmp(c.verb, "RETR") && f->c->size_val && !strcmp(x->arg, f->c->size_arg))
+			x->announced_size = f->c->size_val; /* a 150 "(N bytes)" may still say */
 		if (f->c->n_ann > 0 && f->c->ann[f->c->n_ann - 1].xfer < 0) {
 			struct rep_announce *a = &f->c->ann[f->c->n_ann - 1];
 
@@ -150,6 +152,52 @@ static void rep_reply_size(struct rep_xfer *x, const char *text)
 		x->announced_size = n;
 }
 
+/* Whether a command can get this reply code: used only to realign replies
+ * with commands after a hole in the capture. */
+static bool rep_plausible(const char *v, int code)
+{
+	static const struct { int code; const char *verbs; } t[] = {
+		{226, " RETR STOR STOU APPE LIST NLST MLSD ABOR "},
+		{250, " CWD XCWD CDUP XCUP DELE RMD XRMD RNTO MLST SITE RETR STOR STOU APPE LIST "
+		      "NLST MLSD "},
+		{227, " PASV "}, {229, " EPSV "}, {228, " LPSV "}, {213, " SIZE MDTM STAT "},
+		{257, " PWD XPWD MKD XMKD "}, {331, " USER "}, {332, " USER PASS "},
+		{230, " USER PASS ACCT "}, {221, " QUIT "}, {215, " SYST "}, {234, " AUTH "},
+		{211, " FEAT STAT HELP "}, {214, " HELP "}, {350, " REST RNFR "},
+	};
+	char key[8];
+
+	if (code >= 400)
+		return true;
+	if (code / 100 == 1)
+		return rep_is_xfer_verb(v);
+	snprintf(key, sizeof(key), " %s ", v);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].code == code)
+			return strstr(t[i].verbs, key) != NULL;
+	return code != 200 || !rep_is_xfer_verb(v);
+}
+
+/* After a hole, which command a reply answers: a reply implausible for the
+ * oldest waiting command answers a later one (a reply was lost) or a lost
+ * command (it answers none: returns false). */
+static bool rep_realign(struct rep_flow *f, int code)
+{
+	struct rep_session *s = f->sess;
+	bool lost_c = f->st[f->client_dir].lost > 0, lost_s = f->st[1 - f->client_dir].lost > 0;
+	size_t k = f->c->cursor;
+
+	if ((!lost_c && !lost_s) || rep_plausible(s->cmds[k].verb, code))
+		return true;
+	for (size_t i = k + 1; lost_s && i < s->n_cmds && i <= k + 3; i++) {
+		if (rep_plausible(s->cmds[i].verb, code)) {
+			f->c->cursor = i;
+			return true;
+		}
+	}
+	return !lost_c;
+}
+
 /* A whole reply (its last line read): code and the joined text in f. */
 static int rep_reply(struct rep_flow *f, int code)
 {
@@ -163,20 +211,24 @@ static int rep_reply(struct rep_flow *f, int code)
 			return e;
 		s->replies[s->n_replies++] = code;
 	}
+	/* which command it answers: none before the first one (the greeting),
+	 * none for one sent before the capture started or lost in a hole */
+	bool answers = !(s->n_cmds == 0 && f->c->cursor == 0) && f->c->cursor < s->n_cmds &&
+		       rep_realign(f, code);
+
 	if (code == 227 || code == 229) {
 		struct ftp_addr_span span;
 
 		if (ftp_find_addr((const uint8_t *)text, strlen(text), true, &span) == 1)
-			rep_add_announce(f, &span.ep, true,
-					 f->c->cursor < s->n_cmds ? (long)f->c->cursor : -1);
+			rep_add_announce(f, &span.ep, true, answers ? (long)f->c->cursor : -1);
 	}
 	if (s->n_cmds == 0 && f->c->cursor == 0) {
 		if (code >= 200 && s->greeting == 0)
 			s->greeting = code;
 		return 0;
 	}
-	if (f->c->cursor >= s->n_cmds)
-		return 0; /* answers a command sent before the capture started */
+	if (!answers)
+		return 0;
 	struct rep_cmd *c = &s->cmds[f->c->cursor];
 	struct rep_xfer *x = rep_xfer_of(s, f->c->cursor);
 
@@ -196,6 +248,15 @@ static int rep_reply(struct rep_flow *f, int code)
 		return -ENOMEM;
 	if (x)
 		x->final = code;
+	if (strcmp(c->verb, "SIZE") == 0 && code == 213) {
+		const char *arg = strchr(c->line, ' ');
+		unsigned long long n;
+
+		if (sscanf(text, "213 %llu", &n) == 1) {
+			f->c->size_val = n;
+			snprintf(f->c->size_arg, sizeof(f->c->size_arg), "%s", arg ? arg + 1 : "");
+		}
+	}
 	if (strcmp(c->verb, "AUTH") == 0 && code == 234) {
 		s->tls = true;
 		rep_session_note(s, "control channel became unreadable after AUTH (TLS): "
@@ -253,12 +314,29 @@ static int rep_reply_line(struct rep_flow *f, const uint8_t *line, size_t len)
 	return 0;
 }
 
+/* After a hole the first line may be the tail of a lost one: kept only if it
+ * reads as a whole command or reply line (segments usually start lines). */
+static bool rep_line_starts(const struct rep_flow *f, int dir, const uint8_t *p, size_t len)
+{
+	struct ftp_cmd c;
+	struct ftp_reply_line rl;
+
+	if (dir == f->client_dir)
+		return ftp_cmd_parse(p, len, &c) == 0;
+	return ftp_reply_line_parse(p, len, false, &rl) == 0 && rl.code != 0;
+}
+
 static int rep_line(struct rep_flow *f, int dir, struct rep_lines *l)
 {
 	size_t len = l->len;
 
 	while (len > 0 && (l->buf[len - 1] == '\n' || l->buf[len - 1] == '\r'))
 		len--;
+	if (l->resync) {
+		l->resync = false;
+		if (!rep_line_starts(f, dir, l->buf, len))
+			return 0;
+	}
 	if (l->truncated)
 		f->sess->truncated_lines++;
 	if (dir == f->client_dir)
@@ -283,11 +361,6 @@ int rep_ftp_control_bytes(struct rep_flow *f, int dir, const uint8_t *p, size_t 
 	for (size_t i = 0; i < len && !f->sess->tls; i++) {
 		uint8_t b = p[i];
 
-		if (l->resync) {
-			if (b == '\n')
-				l->resync = false;
-			continue;
-		}
 		if (l->len < REP_LINE_LIMIT)
 			l->buf[l->len++] = b;
 		else
@@ -367,6 +440,10 @@ void rep_ftp_session_end(struct rep_flow *f)
 	for (size_t i = 0; i < s->n_xfers; i++) {
 		struct rep_xfer *x = &s->xfers[i];
 		bool size_ok = x->announced_size == 0 || x->announced_size == x->bytes;
+
+		/* holes are measured modulo 2^32; an announced size knows better */
+		if (x->connected && x->announced_size > x->bytes + x->lost)
+			x->lost = x->announced_size - x->bytes;
 
 		x->complete = x->connected && x->fin && x->lost == 0 && size_ok &&
 			      (x->final == 226 || x->final == 250);

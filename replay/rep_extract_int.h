@@ -26,7 +26,7 @@ struct rep_lines {
 	uint8_t buf[REP_LINE_LIMIT + 2];
 	size_t len;
 	bool truncated;          /* the current line overflowed */
-	bool resync;             /* bytes lost: drop until the next line end */
+	bool resync;             /* bytes lost before this line: it may be a tail */
 };
 
 /* What only a control flow needs (kept out of data and other flows). */
@@ -39,6 +39,8 @@ struct rep_ctl {
 	size_t reply_len;
 	struct rep_announce ann[REP_MAX_ANNOUNCED];
 	size_t n_ann;
+	char size_arg[200];      /* the file the last 213 answered SIZE for */
+	uint64_t size_val;
 };
 
 struct rep_flow {

@@ -20,6 +20,8 @@ struct rep_run_sess {
 	long *step_cmd;          /* captured command of each client step */
 	size_t n_steps;
 	size_t stop_k;           /* first command not re-enacted (n_cmds: none) */
+	size_t n_unanswered;     /* commands skipped: their reply was not captured */
+	size_t first_unanswered;
 	struct sim_ftpc_config cfg;
 	struct sim_host *host;
 	struct sim_ftpc *c;
@@ -89,8 +91,16 @@ static const struct rep_xfer *rep_xfer_at(const struct rep_session *s, size_t k)
 	return NULL;
 }
 
+static bool rep_is_setup_verb(const char *v)
+{
+	return rep_verb_is(v, "PORT") || rep_verb_is(v, "EPRT") || rep_verb_is(v, "PASV") ||
+	       rep_verb_is(v, "EPSV");
+}
+
 static bool rep_is_setup_of_xfer(const struct rep_session *s, size_t k)
 {
+	if (!rep_is_setup_verb(s->cmds[k].verb))
+		return false;
 	for (size_t i = 0; i < s->n_xfers; i++)
 		if (s->xfers[i].setup_cmd == (long)k)
 			return true;
@@ -144,6 +154,16 @@ static int rep_run_build(struct rep_run_sess *r, uint64_t max_gap)
 		const char *arg = strchr(c->line, ' ');
 
 		if (c->reply == 0) {
+			bool later = false;
+
+			for (size_t i = k + 1; i < n && !later; i++)
+				later = s->cmds[i].reply != 0;
+			if (later) {
+				/* its reply fell in a hole of the capture: not sent */
+				if (r->n_unanswered++ == 0)
+					r->first_unanswered = k;
+				continue;
+			}
 			r->stop_k = k;
 			break;
 		}
@@ -160,6 +180,9 @@ static int rep_run_build(struct rep_run_sess *r, uint64_t max_gap)
 		r->step_cmd[r->n_steps++] = (long)k;
 		if (x) {
 			const struct rep_cmd *sc = x->setup_cmd >= 0 ? &s->cmds[x->setup_cmd] : NULL;
+
+			if (sc && !rep_is_setup_verb(sc->verb))
+				sc = NULL; /* the capture lost it: the client model's own */
 			struct sim_ftpd_step *ft;
 
 			st->mode = sc ? rep_mode(sc->verb) : SIM_FTPC_MODE_DEFAULT;
@@ -169,7 +192,9 @@ static int rep_run_build(struct rep_run_sess *r, uint64_t max_gap)
 				rep_script_add(r, "EPSV", 229, NULL);
 			else
 				rep_script_add(r, "PASV", 227, NULL);
-			ft = rep_script_add(r, c->verb, x->prelim ? x->prelim : c->reply,
+			/* a 2xx final without a 1xx: the capture lost the 150 */
+			ft = rep_script_add(r, c->verb, x->prelim ? x->prelim
+							  : c->reply / 100 == 2 ? 150 : c->reply,
 					    x->prelim_text[0] ? x->prelim_text : NULL);
 			if (ft->text)
 				*strchrnul((char *)ft->text, '\n') = '\0';
@@ -236,56 +261,70 @@ static int rep_step_code(const struct sim_ftpc_result *res, size_t j)
 	return code;
 }
 
-static void rep_judge(const struct rep_run_sess *r, struct rep_verdict *v)
+/* The first difference between the client's view and the capture's, or
+ * "" (commands up to where the capture stops showing replies). */
+static void rep_first_diff(const struct rep_run_sess *r, const struct sim_ftpc_result *res,
+			   char *why, size_t len)
 {
 	const struct rep_session *s = r->s;
-	const struct sim_ftpc_result *res = r->c ? sim_ftpc_result(r->c) : NULL;
-	char broken[REP_REASON_LEN - 24];
 
-	v->reenacted = true;
-	v->reproduced = false;
-	if (!res || !res->done) {
-		snprintf(v->reason, sizeof(v->reason), "the re-enacted session did not finish%s%s",
-			 res && res->reason[0] ? ": " : "", res ? res->reason : "");
-		return;
-	}
+	why[0] = '\0';
 	for (size_t j = 0; j < r->n_steps; j++) {
 		const struct rep_cmd *c = &s->cmds[r->step_cmd[j]];
 		const struct rep_xfer *x = rep_xfer_at(s, (size_t)r->step_cmd[j]);
 		int got = rep_step_code(res, j);
 
 		if (got != c->reply) {
-			snprintf(v->reason, sizeof(v->reason),
-				 "command %ld (%s): the capture's reply %d, the re-enactment's %d",
-				 r->step_cmd[j] + 1, c->verb, c->reply, got);
+			snprintf(why, len, "command %ld (%s): the capture's reply %d, the "
+				 "re-enactment's %d", r->step_cmd[j] + 1, c->verb, c->reply, got);
 			return;
 		}
-		if (!x || x->prelim / 100 != 1)
+		if (!x || (x->prelim / 100 != 1 && c->reply / 100 != 2))
 			continue;
 		for (size_t i = 0; i < res->n_xfers; i++) {
-			if (res->xfers[i].step != j)
-				continue;
-			if (res->xfers[i].bytes != x->bytes) {
-				snprintf(v->reason, sizeof(v->reason),
-					 "%s %.60s: the capture's %" PRIu64 " bytes, the re-enactment's %"
-					 PRIu64, x->cmd, x->arg, x->bytes, res->xfers[i].bytes);
+			if (res->xfers[i].step == j && res->xfers[i].bytes != x->bytes) {
+				snprintf(why, len, "%s %.60s: the capture's %" PRIu64 " bytes, the "
+					 "re-enactment's %" PRIu64, x->cmd, x->arg, x->bytes,
+					 res->xfers[i].bytes);
 				return;
 			}
 		}
 	}
-	if (r->stop_k < s->n_cmds) {
-		snprintf(v->reason, sizeof(v->reason),
-			 "capture incomplete: no reply to command %zu (%s); %zu of %zu commands "
-			 "re-enacted", r->stop_k + 1, s->cmds[r->stop_k].verb, r->stop_k,
+}
+
+/* A broken capture is reported as such first (its own record is what
+ * differs), then the first difference the mode showed. */
+static void rep_judge(const struct rep_run_sess *r, struct rep_verdict *v)
+{
+	const struct rep_session *s = r->s;
+	const struct sim_ftpc_result *res = r->c ? sim_ftpc_result(r->c) : NULL;
+	char broken[REP_REASON_LEN / 2], diff[REP_REASON_LEN / 2];
+
+	v->reenacted = true;
+	v->reproduced = false;
+	if (!res || !res->done) {
+		snprintf(v->reason, sizeof(v->reason), "the re-enacted session did not finish%s%.160s",
+			 res && res->reason[0] ? ": " : "", res ? res->reason : "");
+		return;
+	}
+	rep_first_diff(r, res, diff, sizeof(diff));
+	if (r->stop_k < s->n_cmds)
+		snprintf(broken, sizeof(broken), "no reply to command %zu (%s), %zu of %zu "
+			 "commands re-enacted", r->stop_k + 1, s->cmds[r->stop_k].verb, r->stop_k,
 			 s->n_cmds);
-		return;
-	}
-	rep_session_broken(s, broken, sizeof(broken));
-	if (broken[0]) {
-		snprintf(v->reason, sizeof(v->reason), "capture incomplete: %s", broken);
-		return;
-	}
-	v->reproduced = true;
+	else if (r->n_unanswered)
+		snprintf(broken, sizeof(broken), "no reply captured to %zu command(s), the "
+			 "first command %zu (%s): not re-enacted", r->n_unanswered,
+			 r->first_unanswered + 1, s->cmds[r->first_unanswered].verb);
+	else
+		rep_session_broken(s, broken, sizeof(broken));
+	if (broken[0])
+		snprintf(v->reason, sizeof(v->reason), "capture incomplete: %s%s%s", broken,
+			 diff[0] ? "; then " : "", diff);
+	else if (diff[0])
+		snprintf(v->reason, sizeof(v->reason), "%s", diff);
+	else
+		v->reproduced = true;
 }
 
 /* The contract counters of the gateway, the transfers the clients made. */

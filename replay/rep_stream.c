@@ -85,6 +85,15 @@ static void rep_stream_skip_hole(struct rep_stream *s, rep_stream_fn fn, void *c
 	rep_stream_drain(s, fn, ctx);
 }
 
+/* Neither in order, reordered nor retransmitted: more than REP_STREAM_FAR
+ * away either way (sequence numbers may have wrapped in between). */
+static bool rep_stream_far(const struct rep_stream *s, uint32_t seq)
+{
+	uint32_t ahead = seq - s->next;
+
+	return ahead > REP_STREAM_FAR && ahead < 0u - REP_STREAM_FAR;
+}
+
 int rep_stream_add(struct rep_stream *s, uint32_t seq, bool syn, bool fin, const uint8_t *p,
 		   size_t len, rep_stream_fn fn, void *ctx)
 {
@@ -101,6 +110,14 @@ int rep_stream_add(struct rep_stream *s, uint32_t seq, bool syn, bool fin, const
 		s->fin = true;
 	if (len == 0)
 		return 0;
+	if (rep_stream_far(s, seq)) {
+		rep_stream_flush(s, fn, ctx);
+		if (rep_stream_far(s, seq)) {
+			s->lost += seq - s->next;
+			s->next = seq;
+			s->gap_pending = true;
+		}
+	}
 	if (rep_stream_take(s, seq, p, len, fn, ctx)) {
 		rep_stream_drain(s, fn, ctx);
 		return 0;
@@ -129,6 +146,20 @@ int rep_stream_add(struct rep_stream *s, uint32_t seq, bool syn, bool fin, const
 	s->pend_bytes += len;
 out:
 	return rc;
+}
+
+void rep_stream_acked(struct rep_stream *s, uint32_t ack, rep_stream_fn fn, void *ctx)
+{
+	while (s->n_pend > 0) {
+		uint32_t first = s->pend[0].seq;
+
+		for (size_t i = 1; i < s->n_pend; i++)
+			if ((int32_t)(s->pend[i].seq - first) < 0)
+				first = s->pend[i].seq;
+		if ((int32_t)(ack - first) <= 0)
+			break;
+		rep_stream_skip_hole(s, fn, ctx);
+	}
 }
 
 void rep_stream_flush(struct rep_stream *s, rep_stream_fn fn, void *ctx)

@@ -10,6 +10,9 @@
 
 #define REP_STREAM_MAX_PEND 16          /* out-of-order segments held */
 #define REP_STREAM_MAX_PEND_BYTES 65536 /* and their bytes (data kept) */
+/* A segment further ahead than this is past a hole in the capture, not
+ * reordered: the hole is given up at once (sparse captures of huge streams). */
+#define REP_STREAM_FAR (16u << 20)
 
 struct rep_stream_seg {
 	uint32_t seq, len;
@@ -36,6 +39,10 @@ void rep_stream_init(struct rep_stream *s, bool keep_data);
  * -ENOMEM (a segment that could not be held is counted as lost). */
 int rep_stream_add(struct rep_stream *s, uint32_t seq, bool syn, bool fin, const uint8_t *p,
 		   size_t len, rep_stream_fn fn, void *ctx);
+/* The peer acknowledged up to ack: a hole before a held segment the peer
+ * has acknowledged past was received but not captured, so it is given up
+ * at once (the replies that follow then meet the commands after it). */
+void rep_stream_acked(struct rep_stream *s, uint32_t ack, rep_stream_fn fn, void *ctx);
 /* End of capture (or of the connection): holes before held segments are
  * lost, the held segments delivered. */
 void rep_stream_flush(struct rep_stream *s, rep_stream_fn fn, void *ctx);

@@ -219,8 +219,10 @@ static void test_control_gap_and_reorder(void)
 	CU_ASSERT_EQUAL(se->lost_s2c, 6);
 	CU_ASSERT_EQUAL(se->lost_c2s, 0);
 	CU_ASSERT_TRUE(has_note(se, "control bytes lost"));
-	/* the lost reply shifts the rest: the 257 answers the CWD */
-	CU_ASSERT_EQUAL(se->cmds[2].reply, 257);
+	/* the CWD's reply was lost: the 257 is realigned with the PWD it answers */
+	CU_ASSERT_EQUAL(se->cmds[2].reply, 0);
+	CU_ASSERT_EQUAL(se->cmds[3].reply, 257);
+	CU_ASSERT_EQUAL(se->cmds[4].reply, 200);
 	rep_capture_free(&c);
 }
 
