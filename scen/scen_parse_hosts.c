@@ -84,9 +84,15 @@ static int scen_file_path(struct scen_ctx *c, yaml_node_t *v, void *o)
 	struct scen_file *f = o;
 	int rc = scen_str(c, v, "path", f->path, sizeof(f->path));
 
-	if (rc == 0 && f->path[0] != '/')
+	if (rc)
+		return rc;
+	if (f->path[0] != '/')
 		return scen_err(c, v, "file path must be absolute (/pub/file.bin)");
-	return rc;
+	/* A path is named in commands and listing lines: no breaks or controls. */
+	for (const char *p = f->path; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return scen_err(c, v, "file path contains a control character");
+	return 0;
 }
 
 static int scen_file_size(struct scen_ctx *c, yaml_node_t *v, void *o)
