@@ -17,7 +17,8 @@ complete="kernel-nat/curl-pasv-inside kernel-nat/curl-pasv-outside kernel-nat/lf
 kernel-nat/lftp-port-outside suricata/ftp-download-active suricata/ftp-download-passive
 suricata/ftp-upload-active zeek/ipv4 zeek/ipv6 zeek/retr"
 # Captures that are not a complete record: every mode says "capture incomplete".
-broken="zeek/ftp-many-port-expected zeek/ftp-with-numbers-in-filename-first200"
+broken="zeek/ftp-many-port-expected zeek/ftp-with-numbers-in-filename-first200 zeek/ftp-auth-tls
+zeek/bigtransfer zeek/cwd-navigation suricata/ftp-epsv"
 
 for f in pcaps/*/*.pcap; do
 	name=${f#pcaps/}
@@ -87,6 +88,24 @@ jq -e '[.modes.proxy.replay[0].reproduced, .modes.direct.replay[0].reproduced] =
 	"$T/ftp-active-dynamic_port-02.json" >/dev/null &&
 	pass "IPv6 EPRT on IPv4: the proxy's refusal is the reported difference" ||
 	fail "IPv6 EPRT on IPv4: verdicts $(jq -c '[.modes[].replay[0]]' "$T/ftp-active-dynamic_port-02.json")"
+
+jq -e '.capture.unannounced_flows == 18 and all(.modes[]; .replay[0].reproduced) and
+	all(.modes[].replay[1:][]; (.reproduced | not) and
+	    (.reason | contains("data connection not captured")))' \
+	"$T/ftp-ippair-leak-5204.json" >/dev/null &&
+	pass "ippair-leak: session 1 reproduced, the 9 whose data went elsewhere say why" ||
+	fail "ippair-leak: $(jq -c '[.modes.direct.replay[]]' "$T/ftp-ippair-leak-5204.json")"
+jq -e '.capture.sessions[0].transfers[1] | .bytes == 23822 and .announced_size == 5416666670
+	and (.complete | not)' "$T/bigtransfer.json" >/dev/null &&
+	pass "bigtransfer: 23822 of 5416666670 announced bytes, incomplete" ||
+	fail "bigtransfer: $(jq -c '.capture.sessions[0].transfers' "$T/bigtransfer.json")"
+jq -e '.capture.sessions[0] | .tls and (.notes | any(contains("AUTH")))' \
+	"$T/ftp-auth-tls.json" >/dev/null && pass "auth-tls: reported unreadable after AUTH" ||
+	fail "auth-tls: not reported"
+jq -e '.capture.sessions[0].truncated_lines == 1 and .modes.direct.replay[0].reproduced' \
+	"$T/ftp-too-long-command.json" >/dev/null &&
+	pass "too-long-command: line truncated and counted, direct mode reproduces it" ||
+	fail "too-long-command: $(jq -c '[.capture.sessions[0].truncated_lines, .modes.direct.replay]' "$T/ftp-too-long-command.json")"
 
 # --modes and --report
 if "$GL" replay pcaps/zeek/retr.pcap -q --modes nat --json "$T/nat.json" --report "$T/rep" \
