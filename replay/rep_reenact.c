@@ -3,6 +3,7 @@
  * model, and the replies and transfer sizes it saw compared with the capture's. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,17 @@ struct rep_run_sess {
 	size_t *n_done, n_total;
 	struct sim_sched *sched;
 };
+
+/* A reason's text: cut at the buffer's end if it must be (it is read by people). */
+__attribute__((format(printf, 3, 4)))
+static void rep_say(char *dst, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, len, fmt, ap);
+	va_end(ap);
+}
 
 static bool rep_verb_is(const char *v, const char *a)
 {
@@ -275,7 +287,7 @@ static void rep_first_diff(const struct rep_run_sess *r, const struct sim_ftpc_r
 		int got = rep_step_code(res, j);
 
 		if (got != c->reply) {
-			snprintf(why, len, "command %ld (%s): the capture's reply %d, the "
+			rep_say(why, len, "command %ld (%s): the capture's reply %d, the "
 				 "re-enactment's %d", r->step_cmd[j] + 1, c->verb, c->reply, got);
 			return;
 		}
@@ -283,7 +295,7 @@ static void rep_first_diff(const struct rep_run_sess *r, const struct sim_ftpc_r
 			continue;
 		for (size_t i = 0; i < res->n_xfers; i++) {
 			if (res->xfers[i].step == j && res->xfers[i].bytes != x->bytes) {
-				snprintf(why, len, "%s %.60s: the capture's %" PRIu64 " bytes, the "
+				rep_say(why, len, "%s %.60s: the capture's %" PRIu64 " bytes, the "
 					 "re-enactment's %" PRIu64, x->cmd, x->arg, x->bytes,
 					 res->xfers[i].bytes);
 				return;
@@ -298,31 +310,31 @@ static void rep_judge(const struct rep_run_sess *r, struct rep_verdict *v)
 {
 	const struct rep_session *s = r->s;
 	const struct sim_ftpc_result *res = r->c ? sim_ftpc_result(r->c) : NULL;
-	char broken[REP_REASON_LEN / 2], diff[REP_REASON_LEN / 2];
+	char broken[112], diff[112]; /* both fit in a reason with the words around */
 
 	v->reenacted = true;
 	v->reproduced = false;
 	if (!res || !res->done) {
-		snprintf(v->reason, sizeof(v->reason), "the re-enacted session did not finish%s%.160s",
+		rep_say(v->reason, sizeof(v->reason), "the re-enacted session did not finish%s%.160s",
 			 res && res->reason[0] ? ": " : "", res ? res->reason : "");
 		return;
 	}
 	rep_first_diff(r, res, diff, sizeof(diff));
 	if (r->stop_k < s->n_cmds)
-		snprintf(broken, sizeof(broken), "no reply to command %zu (%s), %zu of %zu "
+		rep_say(broken, sizeof(broken), "no reply to command %zu (%s), %zu of %zu "
 			 "commands re-enacted", r->stop_k + 1, s->cmds[r->stop_k].verb, r->stop_k,
 			 s->n_cmds);
 	else if (r->n_unanswered)
-		snprintf(broken, sizeof(broken), "no reply captured to %zu command(s), the "
+		rep_say(broken, sizeof(broken), "no reply captured to %zu command(s), the "
 			 "first command %zu (%s): not re-enacted", r->n_unanswered,
 			 r->first_unanswered + 1, s->cmds[r->first_unanswered].verb);
 	else
 		rep_session_broken(s, broken, sizeof(broken));
 	if (broken[0])
-		snprintf(v->reason, sizeof(v->reason), "capture incomplete: %s%s%s", broken,
+		rep_say(v->reason, sizeof(v->reason), "capture incomplete: %s%s%s", broken,
 			 diff[0] ? "; then " : "", diff);
 	else if (diff[0])
-		snprintf(v->reason, sizeof(v->reason), "%s", diff);
+		rep_say(v->reason, sizeof(v->reason), "%s", diff);
 	else
 		v->reproduced = true;
 }

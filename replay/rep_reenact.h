@@ -12,7 +12,7 @@
 #include "../scen/scen.h"
 #include "rep_extract.h"
 
-#define REP_REASON_LEN 240
+#define REP_REASON_LEN 256
 
 /* One capture address and the simulator address it became. */
 struct rep_map {
