@@ -395,6 +395,7 @@ int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum
 {
 	struct sim_run_net *net = calloc(1, sizeof(*net));
 	struct rep_run_sess *rs = calloc(p->sc.n_sessions + 1, sizeof(*rs));
+	struct scen *sc = NULL;
 	size_t n_done = 0;
 	int rc = 0;
 
@@ -409,7 +410,16 @@ int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((rc = sim_run_net_build(net, &p->sc, mode, p->sc.seed, NULL, err, errlen)) < 0)
+	/* the scripted servers serve no files: the exported ones are for editing */
+	sc = malloc(sizeof(*sc));
+	if (!sc) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	*sc = p->sc;
+	for (size_t i = 0; i < sc->n_servers; i++)
+		sc->servers[i].n_files = 0;
+	if ((rc = sim_run_net_build(net, sc, mode, sc->seed, NULL, err, errlen)) < 0)
 		goto out;
 	for (size_t k = 0; k < c->n_sessions; k++) {
 		struct rep_run_sess *r;
@@ -459,6 +469,7 @@ out:
 		(void)sim_run_net_free(net);
 	free(rs);
 	free(net);
+	free(sc);
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	return rc;

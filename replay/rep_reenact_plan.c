@@ -33,6 +33,8 @@ static void rep_plan_file(struct scen_host *h, const struct rep_xfer *x)
 	char path[SCEN_PATH_LEN];
 
 	snprintf(path, sizeof(path), "%s%s", x->arg[0] == '/' ? "" : "/", x->arg);
+	if (path[strlen(path) - 1] == '/')
+		return; /* a directory: nothing a scenario file can be */
 	/* a file downloaded twice is one file (the largest size the capture showed) */
 	for (size_t i = 0; i < h->n_files; i++) {
 		if (strcmp(h->files[i].path, path) == 0) {
