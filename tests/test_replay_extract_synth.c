@@ -333,7 +333,45 @@ static void test_stream_overlap_and_wrap(void)
 	rep_stream_free(&st);
 }
 
+/* A hole the peer acknowledged past is given up at once; a segment 16 MiB+
+ * ahead (even past a sequence wrap) is a hole, not reordering. */
+static void test_stream_acked_and_far(void)
+{
+	struct rep_stream st;
+	struct sink k = {{0}, 0, 0};
+
+	rep_stream_init(&st, true);
+	rep_stream_add(&st, 100, true, false, NULL, 0, sink_fn, &k);
+	rep_stream_add(&st, 101, false, false, (const uint8_t *)"AB", 2, sink_fn, &k);
+	rep_stream_add(&st, 107, false, false, (const uint8_t *)"GH", 2, sink_fn, &k);
+	CU_ASSERT_EQUAL(k.len, 2);
+	rep_stream_acked(&st, 105, sink_fn, &k); /* not past the held segment's start */
+	CU_ASSERT_EQUAL(k.len, 2);
+	rep_stream_acked(&st, 109, sink_fn, &k);
+	CU_ASSERT_EQUAL(k.len, 4);
+	CU_ASSERT_EQUAL(memcmp(k.buf, "ABGH", 4), 0);
+	CU_ASSERT_EQUAL(st.lost, 4);
+	CU_ASSERT_EQUAL(k.gaps, 1);
+	rep_stream_free(&st);
+
+	rep_stream_init(&st, false); /* counting only */
+	rep_stream_add(&st, 0xfff00000u, true, false, NULL, 0, sink_fn, &k);
+	rep_stream_add(&st, 0xfff00001u, false, false, NULL, 1000, sink_fn, &k);
+	rep_stream_add(&st, 0xfff00001u + 5000, false, false, NULL, 10, sink_fn, &k); /* held */
+	CU_ASSERT_EQUAL(st.delivered, 1000);
+	/* 3 GB further on, past the wrap: the held segment and this one both count */
+	rep_stream_add(&st, 0xfff00001u + 3000000000u, false, false, NULL, 100, sink_fn, &k);
+	CU_ASSERT_EQUAL(st.delivered, 1110);
+	CU_ASSERT_EQUAL(st.n_pend, 0);
+	/* a retransmission just behind is still one */
+	rep_stream_add(&st, 0xfff00001u + 3000000000u + 50, false, false, NULL, 50, sink_fn, &k);
+	CU_ASSERT_EQUAL(st.delivered, 1110);
+	CU_ASSERT_EQUAL(st.lost, 4000 + (3000000000u - 5010));
+	rep_stream_free(&st);
+}
+
 TU_MAIN("replay_extract_synth", TU_CASE(test_complete_retr_retransmitted),
 	TU_CASE(test_data_hole_incomplete), TU_CASE(test_announced_size_larger),
 	TU_CASE(test_control_gap_and_reorder), TU_CASE(test_mid_session_and_tls),
-	TU_CASE(test_long_line_and_unannounced), TU_CASE(test_stream_overlap_and_wrap))
+	TU_CASE(test_long_line_and_unannounced), TU_CASE(test_stream_overlap_and_wrap),
+	TU_CASE(test_stream_acked_and_far))
