@@ -339,10 +339,31 @@ static void rep_judge(const struct rep_run_sess *r, struct rep_verdict *v)
 		v->reproduced = true;
 }
 
-/* The contract counters of the gateway, the transfers the clients made. */
-static void rep_metrics(struct sim_run_net *net, const struct rep_run_sess *rs, size_t n,
-			struct rpt_mode_metrics *m)
+/* Which path a transfer took (docs/METRICS.md): the kernel's without a proxy;
+ * with one, "proxy" if the driver spliced a transfer for this client that
+ * ended while the transfer ran, else "fast" (as the scenario runner says). */
+static const char *rep_xfer_path(struct sim_run_net *net, enum scen_mode mode,
+				 const struct net_addr *client, const struct sim_ftpc_xfer *x)
 {
+	const struct sim_pxd_splice *sp;
+	size_t n = 0;
+
+	if (mode == SCEN_MODE_DIRECT || mode == SCEN_MODE_NAT || !net->pxd)
+		return "kernel";
+	sp = sim_pxd_splices(net->pxd, &n);
+	for (size_t i = 0; i < n; i++)
+		if (net_addr_eq(&sp[i].client, client) && sp[i].t_done >= x->t_start &&
+		    sp[i].t_done <= x->t_end)
+			return "proxy";
+	return "fast";
+}
+
+/* The contract counters of the gateway, the transfers the clients made. */
+static void rep_metrics(struct sim_run_net *net, const struct scen *sc, enum scen_mode mode,
+			const struct rep_run_sess *rs, struct rpt_mode_metrics *m)
+{
+	size_t n = sc->n_sessions;
+
 	struct sim_gw_metrics gm;
 	uint64_t bits = 0, ns = 0;
 
@@ -371,13 +392,16 @@ static void rep_metrics(struct sim_run_net *net, const struct rep_run_sess *rs, 
 				m->transfers_failed++;
 			bits += 8 * x->bytes;
 			ns += d;
-			if (m->n_xfers == RPT_MAX_XFERS)
+			if (m->n_xfers == RPT_MAX_XFERS) {
+				m->xfers_omitted++;
 				continue;
+			}
 			struct rpt_xfer *rx = &m->xfers[m->n_xfers++];
 
 			rx->session = (uint32_t)i;
 			snprintf(rx->cmd, sizeof(rx->cmd), "%s", x->cmd);
-			snprintf(rx->path, sizeof(rx->path), "%s", "scripted");
+			snprintf(rx->path, sizeof(rx->path), "%s",
+				 rep_xfer_path(net, mode, &sc->clients[i].addr[0], x));
 			rx->bytes = x->bytes;
 			rx->expected = x->expected;
 			rx->duration_s = (double)d / 1e9;
@@ -458,7 +482,7 @@ int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum
 			goto out;
 	}
 	sim_sched_run(&net->w.sched, 3600ULL * SIM_NS_PER_S);
-	rep_metrics(net, rs, p->sc.n_sessions, m);
+	rep_metrics(net, sc, mode, rs, m);
 	for (size_t k = 0; k < c->n_sessions; k++)
 		if (p->slot[k] >= 0)
 			rep_judge(&rs[p->slot[k]], &v[k]);
