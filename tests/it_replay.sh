@@ -39,7 +39,8 @@ for f in pcaps/*/*.pcap; do
 		(.capture.mapping | length) >= 2 and
 		(.modes | keys | sort) == ["direct", "fastpath", "nat", "proxy"] and
 		all(.modes[]; (.replay | length) == $n) and
-		all(.modes[].replay[]; .reproduced or ((.reason | length) > 0))' \
+		all(.modes[].replay[]; .reproduced or ((.reason | length) > 0)) and
+		all(.modes[].transfers[]; .path == "kernel" or .path == "fast" or .path == "proxy")' \
 		"$j" >/dev/null; then
 		pass "$name: capture object and a verdict (or its reason) per session and mode"
 	else

@@ -61,6 +61,10 @@ static void test_kernel_nat_reproduced_everywhere(void)
 		CU_ASSERT_EQUAL(m[md].xfers[1].bytes, 1048576);
 		CU_ASSERT_PTR_NOT_NULL(strstr(m[md].xfers[1].cmd, "STOR"));
 	}
+	CU_ASSERT_STRING_EQUAL(m[SCEN_MODE_DIRECT].xfers[0].path, "kernel");
+	CU_ASSERT_STRING_EQUAL(m[SCEN_MODE_NAT].xfers[0].path, "kernel");
+	CU_ASSERT_STRING_EQUAL(m[SCEN_MODE_PROXY].xfers[0].path, "proxy");
+	CU_ASSERT_STRING_EQUAL(m[SCEN_MODE_FASTPATH].xfers[0].path, "fast");
 	/* the proxy modes put the gateway's user space in the path, direct does not */
 	CU_ASSERT_EQUAL(m[SCEN_MODE_DIRECT].api_calls, 0);
 	CU_ASSERT_TRUE(m[SCEN_MODE_PROXY].transitions > 0);
