@@ -410,9 +410,13 @@ void rep_ftp_data_done(struct rep_flow *d)
 {
 	struct rep_flow *f = d->ctl;
 
-	for (size_t i = 0; i < f->c->n_ann; i++)
-		if (f->c->ann[i].flow == d)
-			f->c->ann[i].flow = NULL, f->c->ann[i].port = 0;
+	/* the endpoint served its connection: it pairs no other */
+	for (size_t i = 0; i < f->c->n_ann; i++) {
+		if (f->c->ann[i].flow == d) {
+			f->c->ann[i].flow = NULL;
+			f->c->ann[i].port = 0;
+		}
+	}
 	if (d->xfer >= 0) {
 		rep_xfer_fill(d);
 	} else {
