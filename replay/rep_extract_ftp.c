@@ -10,7 +10,7 @@
 #include "../ftp/ftp.h"
 #include "rep_extract_int.h"
 
-static bool rep_is_xfer_verb(const char *v)
+bool rep_ftp_is_xfer_verb(const char *v)
 {
 	static const char *const verbs[] = {"RETR", "STOR", "STOU", "APPE", "LIST", "NLST",
 					    "MLSD"};
@@ -101,7 +101,7 @@ static int rep_command(struct rep_flow *f, const uint8_t *line, size_t len)
 	rc->t_ns = f->ts_ns - s->t0_ns;
 	if (ftp_find_addr(line, len, false, &span) == 1)
 		rep_add_announce(f, &span.ep, false, (long)s->n_cmds - 1);
-	if (rep_is_xfer_verb(c.verb)) {
+	if (rep_ftp_is_xfer_verb(c.verb)) {
 		struct rep_xfer *x;
 
 		if ((e = rep_grow((void **)&s->xfers, &s->cap_xfers, s->n_xfers,
@@ -152,52 +152,6 @@ static void rep_reply_size(struct rep_xfer *x, const char *text)
 		x->announced_size = n;
 }
 
-/* Whether a command can get this reply code: used only to realign replies
- * with commands after a hole in the capture. */
-static bool rep_plausible(const char *v, int code)
-{
-	static const struct { int code; const char *verbs; } t[] = {
-		{226, " RETR STOR STOU APPE LIST NLST MLSD ABOR "},
-		{250, " CWD XCWD CDUP XCUP DELE RMD XRMD RNTO MLST SITE RETR STOR STOU APPE LIST "
-		      "NLST MLSD "},
-		{227, " PASV "}, {229, " EPSV "}, {228, " LPSV "}, {213, " SIZE MDTM STAT "},
-		{257, " PWD XPWD MKD XMKD "}, {331, " USER "}, {332, " USER PASS "},
-		{230, " USER PASS ACCT "}, {221, " QUIT "}, {215, " SYST "}, {234, " AUTH "},
-		{211, " FEAT STAT HELP "}, {214, " HELP "}, {350, " REST RNFR "},
-	};
-	char key[8];
-
-	if (code >= 400)
-		return true;
-	if (code / 100 == 1)
-		return rep_is_xfer_verb(v);
-	snprintf(key, sizeof(key), " %s ", v);
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].code == code)
-			return strstr(t[i].verbs, key) != NULL;
-	return code != 200 || !rep_is_xfer_verb(v);
-}
-
-/* After a hole, which command a reply answers: a reply implausible for the
- * oldest waiting command answers a later one (a reply was lost) or a lost
- * command (it answers none: returns false). */
-static bool rep_realign(struct rep_flow *f, int code)
-{
-	struct rep_session *s = f->sess;
-	bool lost_c = f->st[f->client_dir].lost > 0, lost_s = f->st[1 - f->client_dir].lost > 0;
-	size_t k = f->c->cursor;
-
-	if ((!lost_c && !lost_s) || rep_plausible(s->cmds[k].verb, code))
-		return true;
-	for (size_t i = k + 1; lost_s && i < s->n_cmds && i <= k + 3; i++) {
-		if (rep_plausible(s->cmds[i].verb, code)) {
-			f->c->cursor = i;
-			return true;
-		}
-	}
-	return !lost_c;
-}
-
 /* A whole reply (its last line read): code and the joined text in f. */
 static int rep_reply(struct rep_flow *f, int code)
 {
@@ -214,7 +168,7 @@ static int rep_reply(struct rep_flow *f, int code)
 	/* which command it answers: none before the first one (the greeting),
 	 * none for one sent before the capture started or lost in a hole */
 	bool answers = !(s->n_cmds == 0 && f->c->cursor == 0) && f->c->cursor < s->n_cmds &&
-		       rep_realign(f, code);
+		       rep_ftp_realign(f, code);
 
 	if (code == 227 || code == 229) {
 		struct ftp_addr_span span;

@@ -73,6 +73,12 @@ bool rep_ftp_pair_data(struct rep_flow *ctl_list, struct rep_flow *f);
 void rep_ftp_data_done(struct rep_flow *f);
 /* End of capture: replies still open, completeness of every transfer. */
 void rep_ftp_session_end(struct rep_flow *f);
+/* A transfer command (RETR, STOR, STOU, APPE, LIST, NLST, MLSD). */
+bool rep_ftp_is_xfer_verb(const char *v);
+/* rep_extract_align.c: false when the reply answers a command the capture
+ * lost; else true, the cursor moved to the command it answers. Only acts
+ * once a direction had a hole. */
+bool rep_ftp_realign(struct rep_flow *f, int code);
 int rep_session_note(struct rep_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
