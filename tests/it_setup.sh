@@ -136,8 +136,15 @@ if [ -x "$BUILD/gatelab" ]; then
 		rows=$(grep -cE '^[0-9]+ +192,0,2,10,[0-9,]+ +203,0,113,1,[0-9,]+ +203,0,113,1,' "$tmp/demo.out")
 		[ "$rows" -eq 3 ] && pass "demo: 3 PORT lines, rewritten by gatelab and by Linux to 203.0.113.1" ||
 			fail "demo: $rows PORT rows rewritten as expected, want 3"
-		[ -s "$BUILD/demo/lftp-port-outside.pcap" ] && pass "demo: wrote $BUILD/demo/lftp-port-outside.pcap" ||
+		[ -s "$BUILD/demo-translate/lftp-port-outside.pcap" ] &&
+			pass "demo: wrote $BUILD/demo-translate/lftp-port-outside.pcap" ||
 			fail "demo: no output capture"
+		[ -s "$BUILD/demo/index.html" ] && grep -q 'fastpath' "$BUILD/demo/index.html" &&
+			pass "demo: wrote the report $BUILD/demo/index.html" || fail "demo: no report"
+		for m in direct nat proxy fastpath; do
+			grep -qE "^$m +[0-9]+ .* 1/0\$" "$tmp/demo.out" && pass "demo: $m row, 1 transfer ok" ||
+				fail "demo: no $m row with 1 transfer ok"
+		done
 	else
 		fail "scripts/demo.sh $BUILD: $(tail -3 "$tmp/demo.out")"
 	fi
