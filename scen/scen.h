@@ -79,6 +79,9 @@ struct scen_gateway {
 	/* Appended for scale scenarios: 0 keeps the component's default. */
 	uint32_t max_mappings;    /* the gNAT's mapping table (gnat_config) */
 	uint32_t proxy_ports;     /* the proxy's data-port reservation (ftpp_config) */
+	/* Appended: the gateway's own sockets' local port range, `local_ports:
+	 * LO-HI` (0, 0: the simulator's default 49152..65535). */
+	uint16_t local_port_min, local_port_max;
 };
 
 struct scen {

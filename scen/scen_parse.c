@@ -157,12 +157,40 @@ static int scen_gw_ports(struct scen_ctx *c, yaml_node_t *v, void *o)
 	return scen_gw_limit(c, v, "gateway.proxy_ports", 1, 32768, &c->sc->gw.proxy_ports);
 }
 
+/* "LO-HI": the range the gateway's own sockets take local ports from. */
+static int scen_gw_local(struct scen_ctx *c, yaml_node_t *v, void *o)
+{
+	char buf[32], *dash, *end;
+	unsigned long lo, hi;
+	int rc = scen_str(c, v, "gateway.local_ports", buf, sizeof(buf));
+
+	(void)o;
+	if (rc)
+		return rc;
+	dash = strchr(buf, '-');
+	if (!dash || dash == buf || buf[0] < '0' || buf[0] > '9' || dash[1] < '0' || dash[1] > '9')
+		goto bad;
+	*dash = '\0';
+	lo = strtoul(buf, &end, 10);
+	if (*end)
+		goto bad;
+	hi = strtoul(dash + 1, &end, 10);
+	if (*end || lo < 1024 || hi > 65535 || lo > hi)
+		goto bad;
+	c->sc->gw.local_port_min = (uint16_t)lo;
+	c->sc->gw.local_port_max = (uint16_t)hi;
+	return 0;
+bad:
+	return scen_err(c, v, "gateway.local_ports must be LO-HI within 1024-65535");
+}
+
 int scen_parse_gateway(struct scen_ctx *c, yaml_node_t *n, void *obj)
 {
 	static const struct scen_key keys[] = {
 		{"public4", scen_gw_pub4, false}, {"public6", scen_gw_pub6, false},
 		{"inside4", scen_gw_in4, false},  {"inside6", scen_gw_in6, false},
 		{"max_mappings", scen_gw_maps, false}, {"proxy_ports", scen_gw_ports, false},
+		{"local_ports", scen_gw_local, false},
 		{NULL, NULL, false},
 	};
 	return scen_map(c, n, "gateway", keys, obj);

@@ -83,9 +83,10 @@ int sim_gw_init(struct sim_gw *gw, struct sim_world *w, const char *name,
 	gw->xctl.gw = gw;
 	gw->xdata.gw = gw;
 	gw->xdata.data = true;
-	gw->next_port = SIM_GW_PORT_FIRST;
 	if ((rc = sim_host_init(&gw->host, w, name ? name : "gw")) < 0)
 		return rc; /* the host cleaned up after itself */
+	if ((rc = sim_gw_ports_init(gw)) < 0)
+		goto out;
 	if ((rc = sim_host_add_iface(&gw->host)) < 0 || (rc = sim_host_add_iface(&gw->host)) < 0)
 		goto out;
 	if ((rc = add_addr(gw, SIM_GW_IFC_OUTSIDE, &cfg->nat.public4)) < 0 ||
@@ -125,6 +126,7 @@ void sim_gw_free(struct sim_gw *gw)
 	gw->gnat = NULL;
 	free(gw->claims);
 	gw->claims = NULL;
+	sim_gw_ports_free(gw);
 	gw->n_claims = gw->cap_claims = 0;
 	gw->w = NULL;
 }

@@ -38,6 +38,10 @@ struct sim_gw_config {
 	/* A packet that would wait longer than this for the CPU is dropped
 	 * (counted as cpu_overload); 0 = never (unbounded backlog). */
 	uint64_t cpu_backlog_max_ns;
+	/* Appended: the local port range of the gateway's own connections and
+	 * port-0 listeners (Linux's ip_local_port_range); 0, 0: 49152..65535.
+	 * Ports reserved through the NAT API are skipped (ip_local_reserved_ports). */
+	uint16_t local_port_min, local_port_max;
 };
 /* translate = true, gnat_config_default, sim_cost_default, no backlog limit. */
 void sim_gw_config_default(struct sim_gw_config *c);
@@ -115,6 +119,13 @@ struct sim_gw {
 	/* Appended: the per-packet trace hook (sim_gw_set_trace), NULL: off. */
 	void (*trace_fn)(void *ctx, const struct sim_gw_trace_info *ti);
 	void *trace_ctx;
+	/* Appended: local port use (sim_gw_ports.c). port_use[p]: how many
+	 * connected sockets share p (a port is reused towards other remote
+	 * endpoints, as Linux's connect), or SIM_GW_PORT_EXCL for a listener;
+	 * reserved: a bitmap of the ports the NAT API's reservations hold. */
+	uint16_t *port_use;
+	uint64_t *reserved;
+	uint16_t port_lo, port_hi;
 };
 
 /* Creates the host with its two interfaces, addresses (public4/6 on the

@@ -61,32 +61,10 @@ static void claim_drop(struct sim_gw *gw, struct sim_sock *s)
 	for (size_t i = gw->n_claims; i-- > 0;) {
 		if (gw->claims[i].s != s)
 			continue;
-		if (gw->gnat)
-			gnat_port_unclaim(gw->gnat, 6, gw->claims[i].port);
+		sim_gw_port_put(gw, gw->claims[i].port);
 		gw->claims[i] = gw->claims[--gw->n_claims];
 		return;
 	}
-}
-
-/* Next port of the ephemeral range free in the gNAT, claimed. */
-static int pick_port(struct sim_gw *gw, uint16_t *port)
-{
-	for (unsigned tries = 0; tries < 65536 - SIM_GW_PORT_FIRST; tries++) {
-		uint16_t p = gw->next_port;
-
-		gw->next_port = p == 65535 ? SIM_GW_PORT_FIRST : (uint16_t)(p + 1);
-		if (!gw->gnat || gnat_port_claim(gw->gnat, 6, p) == 0) {
-			*port = p;
-			return 0;
-		}
-	}
-	return -EADDRINUSE;
-}
-
-static void unclaim(struct sim_gw *gw, uint16_t port)
-{
-	if (gw->gnat)
-		gnat_port_unclaim(gw->gnat, 6, port);
 }
 
 int sim_gw_listen(struct sim_gw *gw, uint16_t port, const struct sim_sock_ops *ops, void *ctx,
@@ -95,11 +73,7 @@ int sim_gw_listen(struct sim_gw *gw, uint16_t port, const struct sim_sock_ops *o
 	struct sim_sock *s = NULL;
 	int rc;
 
-	if (port == 0)
-		rc = pick_port(gw, &port);
-	else
-		rc = gw->gnat ? gnat_port_claim(gw->gnat, 6, port) : 0;
-	if (rc < 0)
+	if ((rc = sim_gw_port_excl(gw, &port)) < 0)
 		return rc;
 	if ((rc = sim_sock_listen(&gw->host, port, ops, ctx, &s)) < 0)
 		goto out;
@@ -111,7 +85,7 @@ int sim_gw_listen(struct sim_gw *gw, uint16_t port, const struct sim_sock_ops *o
 	*out = s;
 out:
 	if (rc < 0)
-		unclaim(gw, port);
+		sim_gw_port_put(gw, port);
 	return rc;
 }
 
@@ -120,22 +94,13 @@ int sim_gw_connect(struct sim_gw *gw, const struct net_addr *src, const struct n
 {
 	struct sim_sock *s = NULL;
 	uint16_t lport = 0;
-	int rc = -EADDRINUSE;
+	int rc;
 
-	/* A port free in the gNAT may still be taken in the stack towards
-	 * this peer (TIME-WAIT): try the next one. */
-	for (int tries = 0; tries < 64 && rc == -EADDRINUSE; tries++) {
-		if ((rc = pick_port(gw, &lport)) < 0)
-			return rc; /* nothing claimed */
-		rc = sim_sock_connect_from(&gw->host, src, lport, dst, port, ops, ctx, &s);
-		if (rc < 0)
-			unclaim(gw, lport);
-	}
-	if (rc < 0)
-		goto out;
+	if ((rc = sim_gw_port_connect(gw, src, dst, port, ops, ctx, &s, &lport)) < 0)
+		return rc; /* nothing claimed */
 	if ((rc = claim_add(gw, s, lport)) < 0) {
 		sim_sock_abort(s);
-		unclaim(gw, lport);
+		sim_gw_port_put(gw, lport);
 		goto out;
 	}
 	sim_gw_sock_set_data(gw, s, false);
@@ -158,10 +123,16 @@ void sim_gw_abort(struct sim_gw *gw, struct sim_sock *s)
 
 /* ---- the NAT API, charged per call ---- */
 
+/* The reservations made through the API and their ports, so the gateway's
+ * own sockets skip them (Linux's ip_local_reserved_ports). */
+#define GW_API_MAX_RES 64
+
 struct gw_api {
 	struct sim_gw *gw;
 	const struct natapi_backend *in;
 	void *ist;
+	struct gw_api_res { uint32_t id; uint16_t first; uint32_t n; } res[GW_API_MAX_RES];
+	size_t n_res;
 };
 
 static void *charge(void *state)
@@ -212,16 +183,52 @@ static int api_lookup_original(void *st, const struct net_tuple *t, struct net_t
 	return ((struct gw_api *)st)->in->lookup_original(in, t, o);
 }
 
+/* A fresh reservation hands out its whole block from its first port and
+ * takes it back unchanged (next fit starts at the first port again): that
+ * is how its ports are learnt through the API without another call into
+ * the engine (the probe is not charged: it is the simulator's, not the
+ * proxy's). Only TCP reservations matter to the gateway's TCP sockets. */
+static void api_res_learn(struct gw_api *a, uint8_t proto, uint32_t nports, uint32_t id)
+{
+	uint16_t first;
+
+	if (proto != 6 || a->n_res == GW_API_MAX_RES)
+		return;
+	if (a->in->acquire(a->ist, id, nports, &first) < 0)
+		return;
+	(void)a->in->release(a->ist, id, first, nports);
+	a->res[a->n_res].id = id;
+	a->res[a->n_res].first = first;
+	a->res[a->n_res].n = nports;
+	a->n_res++;
+	sim_gw_ports_reserved(a->gw, first, nports, true);
+}
+
 static int api_reserve(void *st, uint8_t proto, uint32_t nports, uint32_t *res_id)
 {
+	struct gw_api *a = st;
 	void *in = charge(st);
-	return ((struct gw_api *)st)->in->reserve(in, proto, nports, res_id);
+	int rc = a->in->reserve(in, proto, nports, res_id);
+
+	if (rc == 0)
+		api_res_learn(a, proto, nports, *res_id);
+	return rc;
 }
 
 static int api_unreserve(void *st, uint32_t res_id)
 {
+	struct gw_api *a = st;
 	void *in = charge(st);
-	return ((struct gw_api *)st)->in->unreserve(in, res_id);
+	int rc = a->in->unreserve(in, res_id);
+
+	for (size_t i = 0; rc == 0 && i < a->n_res; i++) {
+		if (a->res[i].id != res_id)
+			continue;
+		sim_gw_ports_reserved(a->gw, a->res[i].first, a->res[i].n, false);
+		a->res[i] = a->res[--a->n_res];
+		break;
+	}
+	return rc;
 }
 
 static int api_acquire(void *st, uint32_t res_id, uint32_t n, uint16_t *first)
