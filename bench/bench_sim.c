@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 	mach = json_object();
 	doc = json_pack("{s:s, s:s, s:o, s:o}", "benchmark", "sim", "note",
 			"each run in a child process (peak_rss_mb is its own ru_maxrss); one_GB_*: one "
-			"1 GB RETR end to end in one mode; scale: scenarios/scale.yaml in its three "
+			"1 GB RETR end to end in one mode; scale: scenarios/scale.yaml in its four "
 			"modes, 10,000 sessions each",
 			"deterministic", det, "machine", mach);
 	if (!doc || !det || !mach) {

@@ -3,7 +3,6 @@
  * a gNAT with the proxy (proxy, fastpath); FTP servers; optional captures. */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "sim_run_int.h"
@@ -69,52 +68,6 @@ static void sim_run_sw_init(struct sim_run_sw *sw, struct sim_world *w, const st
 }
 
 /* ---- building --------------------------------------------------------------------- */
-
-#define SIM_RUN_BUF_MIN (64u * 1024)   /* Linux's initial receive window order */
-#define SIM_RUN_LIST_LINE 128          /* a listing line, generously */
-
-/* The most one transfer of the scenario can carry: its largest file, upload
- * or listing (control replies are far smaller). */
-static uint64_t sim_run_largest(const struct scen *sc)
-{
-	uint64_t big = 0, sz;
-
-	for (size_t i = 0; i < sc->n_servers; i++) {
-		const struct scen_host *h = &sc->servers[i];
-		uint64_t list = (uint64_t)(h->n_files + 2) * SIM_RUN_LIST_LINE;
-
-		big = list > big ? list : big;
-		for (size_t k = 0; k < h->n_files; k++)
-			big = h->files[k].size > big ? h->files[k].size : big;
-	}
-	for (size_t i = 0; i < sc->n_sessions; i++)
-		for (size_t k = 0; k < sc->sessions[i].n_cmds; k++) {
-			const char *sp = strrchr(sc->sessions[i].cmds[k], ' ');
-
-			if (sp && scen_parse_size(sp + 1, &sz) == 0 && sz > big)
-				big = sz;
-		}
-	return big;
-}
-
-/* Socket buffers: the stack's default (256 KiB, enough for the bandwidth-delay
- * products the scenarios use) unless no transfer of the scenario can fill
- * one: then the largest transfer rounded up to a power of two (at least
- * 64 KiB), so every byte can still be in flight at once and the windows
- * never limit a transfer, while 10,000 sessions do not each get buffers
- * they could never use. */
-static void sim_run_bufs(struct sim_host *h, uint64_t largest)
-{
-	struct sim_tcp_config *c = &h->tcp->cfg;
-	uint32_t b = SIM_RUN_BUF_MIN;
-
-	while (b < largest && b < c->rcvbuf)
-		b *= 2;
-	if (b < c->rcvbuf)
-		c->rcvbuf = b;
-	if (b < c->sndbuf)
-		c->sndbuf = b;
-}
 
 static void sim_run_link_params(const struct scen_link *l, struct sim_link_params *p)
 {
@@ -327,14 +280,6 @@ int sim_run_net_build(struct sim_run_net *n, const struct scen *sc, enum scen_mo
 			goto fail;
 	if (pcap_dir && (rc = sim_run_pcaps(n, mode, pcap_dir, err, errlen)) < 0)
 		return rc;
-	if (!getenv("NOBUF")) {
-	uint64_t big = sim_run_largest(sc);
-	sim_run_bufs(&n->gw.host, big);
-	for (size_t i = 0; i < n->n_clients; i++)
-		sim_run_bufs(&n->clients[i], big);
-	for (size_t i = 0; i < n->n_servers; i++)
-		sim_run_bufs(&n->servers[i], big);
-	}
 	if ((rc = sim_run_servers(n, sc, err, errlen)) < 0)
 		return rc;
 	if (mode == SCEN_MODE_PROXY || mode == SCEN_MODE_FASTPATH)
