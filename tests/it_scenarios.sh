@@ -133,7 +133,7 @@ sed 's/count: 500/count: 25/' scenarios/scale.yaml >"$tmp/scale500.yaml"
 run scale500 "$tmp/scale500.yaml"
 [ "$rc" -eq 0 ] && pass "scale cut to 500 sessions: exit 0" || fail "scale 500: exit $rc $(head -c 300 "$tmp/scale500.err")"
 check scale500 "500 sessions ok in each mode" <<'PY'
-assert list(d["modes"]) == ["direct", "nat", "fastpath"]
+assert list(d["modes"]) == ["direct", "nat", "proxy", "fastpath"]
 for name, m in d["modes"].items():
     assert m["transfers_ok"] == 500 and m["transfers_failed"] == 0, (name, m)
 PY
