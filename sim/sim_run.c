@@ -16,12 +16,18 @@
 
 #define SIM_RUN_COPY_PORT0 10000 /* copies' active ports: 2500 ranges of 8 from here */
 
+/* A scenario entry's client script, shared by all its copies (`count`):
+ * 10,000 copies of one would otherwise carry 47 MB of identical steps. */
+struct sim_run_script {
+	struct sim_ftpc_step steps[SCEN_MAX_CMDS + 1];
+	char args[SCEN_MAX_CMDS][SCEN_CMD_LEN];
+};
+
 struct sim_run_client {
 	struct sim_run *run;
 	size_t idx;
 	struct sim_ftpc_config cfg;
-	struct sim_ftpc_step steps[SCEN_MAX_CMDS + 1];
-	char args[SCEN_MAX_CMDS][SCEN_CMD_LEN];
+	struct sim_run_script *sp;     /* its entry's, in run->scripts */
 	struct sim_ftpc *c;
 	bool started, done;
 	int start_rc;
@@ -31,6 +37,7 @@ struct sim_run {
 	const struct scen *sc;
 	struct sim_run_net net;
 	struct sim_run_client *cl;    /* every copy of every session (`count`) */
+	struct sim_run_script *scripts; /* one per scenario entry */
 	size_t n_cl;
 	size_t n_done;
 	enum scen_mode mode;
@@ -66,19 +73,19 @@ static const char *sim_run_verb(const char *cmd, char *verb, size_t cap)
 static int sim_run_step(struct sim_run_client *rc, size_t k, const char *cmd, char *err,
 			size_t errlen)
 {
-	struct sim_ftpc_step *st = &rc->steps[k + 1];
+	struct sim_ftpc_step *st = &rc->sp->steps[k + 1];
 	char verb[8];
 	const char *arg = sim_run_verb(cmd, verb, sizeof(verb));
 	char *sp;
 
 	memset(st, 0, sizeof(*st));
-	snprintf(rc->args[k], sizeof(rc->args[k]), "%s", arg);
-	st->arg = rc->args[k][0] ? rc->args[k] : NULL;
+	snprintf(rc->sp->args[k], sizeof(rc->sp->args[k]), "%s", arg);
+	st->arg = rc->sp->args[k][0] ? rc->sp->args[k] : NULL;
 	if (strcmp(verb, "RETR") == 0) {
 		st->op = SIM_FTPC_RETR;
 	} else if (strcmp(verb, "STOR") == 0 || strcmp(verb, "APPE") == 0) {
 		st->op = verb[0] == 'S' ? SIM_FTPC_STOR : SIM_FTPC_APPE;
-		sp = strrchr(rc->args[k], ' ');
+		sp = strrchr(rc->sp->args[k], ' ');
 		if (!sp || scen_parse_size(sp + 1, &st->size) != 0) {
 			snprintf(err, errlen, "session %zu: '%s': uploads are '%s PATH SIZE'",
 				 rc->idx + 1, cmd, verb);
@@ -88,7 +95,7 @@ static int sim_run_step(struct sim_run_client *rc, size_t k, const char *cmd, ch
 	} else if (strcmp(verb, "ABOR") == 0) {
 		/* "ABOR PATH BYTES": download PATH, abort after BYTES arrived */
 		st->op = SIM_FTPC_ABOR;
-		sp = strrchr(rc->args[k], ' ');
+		sp = strrchr(rc->sp->args[k], ' ');
 		if (!sp || scen_parse_size(sp + 1, &st->abort_after) != 0) {
 			snprintf(err, errlen, "session %zu: '%s': aborts are 'ABOR PATH BYTES'",
 				 rc->idx + 1, cmd);
@@ -106,8 +113,8 @@ static int sim_run_step(struct sim_run_client *rc, size_t k, const char *cmd, ch
 		st->arg = NULL;
 	} else {
 		st->op = SIM_FTPC_CMD;
-		snprintf(rc->args[k], sizeof(rc->args[k]), "%s", cmd);
-		st->arg = rc->args[k];
+		snprintf(rc->sp->args[k], sizeof(rc->sp->args[k]), "%s", cmd);
+		st->arg = rc->sp->args[k];
 	}
 	if ((st->op == SIM_FTPC_RETR || st->op == SIM_FTPC_STOR || st->op == SIM_FTPC_APPE ||
 	     st->op == SIM_FTPC_ABOR) && !st->arg) {
@@ -117,9 +124,10 @@ static int sim_run_step(struct sim_run_client *rc, size_t k, const char *cmd, ch
 	return 0;
 }
 
-/* Copy `copy` (an index into r->cl) of the scenario's session i. */
-static int sim_run_client_cfg(struct sim_run *r, size_t copy, size_t i, uint64_t seed,
-			      char *err, size_t errlen)
+/* Copy `copy` (an index into r->cl) of the scenario's session i; the
+ * first copy of an entry writes the entry's script. */
+static int sim_run_client_cfg(struct sim_run *r, size_t copy, size_t i, bool first,
+			      uint64_t seed, char *err, size_t errlen)
 {
 	const struct scen_session *ss = &r->sc->sessions[i];
 	const struct scen_host *srv = &r->sc->servers[ss->server];
@@ -141,15 +149,18 @@ static int sim_run_client_cfg(struct sim_run *r, size_t copy, size_t i, uint64_t
 		rc->cfg.mode = ss->extended || v6 ? SIM_FTPC_EPSV : SIM_FTPC_PASV;
 	else
 		rc->cfg.mode = ss->extended || v6 ? SIM_FTPC_EPRT : SIM_FTPC_PORT;
-	memset(&rc->steps[0], 0, sizeof(rc->steps[0]));
-	rc->steps[0].op = SIM_FTPC_LOGIN;
-	for (size_t k = 0; k < ss->n_cmds; k++) {
+	rc->sp = &r->scripts[i];
+	if (first) {
+		memset(&rc->sp->steps[0], 0, sizeof(rc->sp->steps[0]));
+		rc->sp->steps[0].op = SIM_FTPC_LOGIN;
+	}
+	for (size_t k = 0; first && k < ss->n_cmds; k++) {
 		if ((e = sim_run_step(rc, k, ss->cmds[k], err, errlen)) < 0)
 			return e;
-		rc->steps[k + 1].expect = ss->expect[k];
+		rc->sp->steps[k + 1].expect = ss->expect[k];
 	}
 	rc->cfg.refused_code = ss->refused;
-	rc->cfg.steps = rc->steps;
+	rc->cfg.steps = rc->sp->steps;
 	rc->cfg.n_steps = ss->n_cmds + 1;
 	rc->cfg.verify = &r->net.vfs[ss->server];
 	rc->cfg.upload_seed = seed ^ (0x9e3779b97f4a7c15ULL * (copy + 1));
@@ -183,7 +194,7 @@ static bool sim_run_xlog_ascii(const struct sim_run_client *rc, uint32_t step)
 	bool ascii = false;
 
 	for (uint32_t k = 0; k < step && k < rc->cfg.n_steps; k++) {
-		const struct sim_ftpc_step *st = &rc->steps[k];
+		const struct sim_ftpc_step *st = &rc->sp->steps[k];
 
 		if (st->op == SIM_FTPC_CMD && st->arg && strncasecmp(st->arg, "TYPE ", 5) == 0)
 			ascii = (st->arg[5] & ~0x20) == 'A';
@@ -207,8 +218,8 @@ static void sim_run_xlog_session(struct sim_run_client *rc, struct sim_ftpc *c)
 	sim_run_xlog_host(r, rc->idx, host, sizeof(host));
 	for (size_t k = 0; k < res->n_xfers; k++) {
 		const struct sim_ftpc_xfer *x = &res->xfers[k];
-		const char *f = x->step < rc->cfg.n_steps && rc->steps[x->step].arg
-					? rc->steps[x->step].arg : ".";
+		const char *f = x->step < rc->cfg.n_steps && rc->sp->steps[x->step].arg
+					? rc->sp->steps[x->step].arg : ".";
 		struct sim_xferlog_rec rec;
 
 		memset(&rec, 0, sizeof(rec));
@@ -302,7 +313,7 @@ static const char *sim_run_path(const struct sim_run *r, enum scen_mode mode, si
 static bool sim_run_xfer_ok(const struct sim_run_client *rc, const struct sim_ftpc_xfer *x)
 {
 	bool final_ok = x->final_code >= 200 && x->final_code < 300;
-	int expect = x->step < SCEN_MAX_CMDS + 1 ? rc->steps[x->step].expect : 0;
+	int expect = x->step < SCEN_MAX_CMDS + 1 ? rc->sp->steps[x->step].expect : 0;
 
 	/* the refusal the scenario asked for (e.g. a read-only policy's 550) */
 	if (expect >= 300 && x->final_code == expect)
@@ -458,7 +469,8 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		r->n_cl += sc->sessions[i].count ? sc->sessions[i].count : 1;
 	memset(host_copies, 0, sizeof(host_copies));
 	r->cl = calloc(r->n_cl, sizeof(*r->cl));
-	if (!r->cl) {
+	r->scripts = calloc(sc->n_sessions ? sc->n_sessions : 1, sizeof(*r->scripts));
+	if (!r->cl || !r->scripts) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -466,7 +478,7 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		const struct scen_session *ss = &sc->sessions[i];
 
 		for (uint32_t n = 0; n < (ss->count ? ss->count : 1); n++, k++) {
-			if ((rc = sim_run_client_cfg(r, k, i, seed, err, errlen)) < 0)
+			if ((rc = sim_run_client_cfg(r, k, i, n == 0, seed, err, errlen)) < 0)
 				goto out;
 			if (ss->count > 1)
 				sim_run_copy_ports(&r->cl[k].cfg, host_copies[ss->client]++);
@@ -494,6 +506,7 @@ out:
 		if (r->cl[i].c)
 			sim_ftpc_destroy(r->cl[i].c);
 	free(r->cl);
+	free(r->scripts);
 	rc2 = sim_run_net_free(&r->net);
 	if (rc == 0 && rc2) {
 		rc = rc2;
