@@ -139,14 +139,18 @@ void sim_gw_free(struct sim_gw *gw);
 
 /* ---- user space: the processes running on the gateway (the proxy) ---- */
 
-/* Listens on TCP port (any local address; 0: a free port the gateway picks,
- * read it with sim_sock_local_port); the port is claimed in the gNAT
+/* Listens on TCP port (any local address; 0: a free port of the local range
+ * that no socket uses and no reservation holds, read it with
+ * sim_sock_local_port); the port, the listener's alone, is claimed in the gNAT
  * so masquerade never hands it out. Crossings are counted (control kind;
  * accepted children inherit the listener's kind). Returns as sim_sock_listen. */
 int sim_gw_listen(struct sim_gw *gw, uint16_t port, const struct sim_sock_ops *ops, void *ctx,
 		  struct sim_sock **out);
 /* Connects from src (NULL: by route, i.e. the public address towards the
- * outside) from a local port claimed in the gNAT. Returns as sim_sock_connect. */
+ * outside) from a local port of cfg.local_port_min..max claimed in the gNAT;
+ * the port may be shared with other connections of a different 4-tuple
+ * (never with a listener). Returns as sim_sock_connect (-EADDRINUSE: no
+ * port of the range gives a unique 4-tuple). */
 int sim_gw_connect(struct sim_gw *gw, const struct net_addr *src, const struct net_addr *dst,
 		   uint16_t port, const struct sim_sock_ops *ops, void *ctx, struct sim_sock **out);
 /* Tags a gateway socket as carrying data-connection bytes (or not): its
