@@ -1,6 +1,7 @@
-/* fuzz_capture_body.c - hostile capture files through the capture reader
- * and the whole translate driver (reader, gNAT, writer), whose output must
- * read back with the packets it counted. The input lives in
+/* fuzz_capture_body.c - hostile capture files through the capture reader,
+ * the FTP session extractor of `gatelab replay`, and the whole translate
+ * driver (reader, gNAT, writer), whose output must read back with the
+ * packets it counted. The input lives in
  * a memfd; the output goes to a fresh temporary directory removed afterwards,
  * so nothing is left behind whatever the input. */
 #include "fuzz_targets.h"
@@ -14,11 +15,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../replay/rep_extract.h"
 #include "../replay/rep_reader.h"
 #include "../replay/rep_translate.h"
 
 /* byte 0: bit0 the capture was taken outside, bit1 add a port redirect,
- * bit2 only walk the capture with the bare reader (translate sizes a full
+ * bit2 only walk the capture with the bare reader and the session extractor
+ * of `gatelab replay` (translate sizes a full
  * gNAT per run, ~30 runs/s under ASan; the reader alone runs far faster);
  * the rest is the file. */
 #define FZC_OPT_OUTSIDE 0x01
@@ -86,6 +89,43 @@ static void fzc_read_all(const char *path)
 	rep_reader_close(r);
 }
 
+/* The session extractor: whatever it makes of the capture must be
+ * self-consistent (indexes inside their arrays, strings terminated). */
+static void fzc_extract(const char *path)
+{
+	struct rep_capture c;
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	if (rep_extract_file(path, &c, NULL, NULL, err, sizeof(err)) != 0) {
+		fzc_check(memchr(err, '\0', sizeof(err)) != NULL);
+		rep_capture_free(&c);
+		return;
+	}
+	fzc_check(c.n_sessions <= c.cap_sessions);
+	for (size_t i = 0; i < c.n_sessions; i++) {
+		const struct rep_session *s = c.sessions[i];
+
+		fzc_check(s->n_cmds <= s->cap_cmds && s->n_xfers <= s->cap_xfers);
+		fzc_check(s->n_replies <= s->cap_replies && s->n_notes <= REP_MAX_NOTES);
+		for (size_t k = 0; k < s->n_cmds; k++) {
+			fzc_check(memchr(s->cmds[k].verb, '\0', sizeof(s->cmds[k].verb)) != NULL);
+			fzc_check(memchr(s->cmds[k].line, '\0', sizeof(s->cmds[k].line)) != NULL);
+			fzc_check(s->cmds[k].reply == 0 ||
+				  (s->cmds[k].reply >= 100 && s->cmds[k].reply <= 599));
+		}
+		for (size_t k = 0; k < s->n_xfers; k++) {
+			const struct rep_xfer *x = &s->xfers[k];
+
+			fzc_check(x->cmd_idx < s->n_cmds);
+			fzc_check(x->setup_cmd >= -1 && x->setup_cmd < (long)s->n_cmds);
+			fzc_check(!x->complete || (x->connected && x->lost == 0));
+			fzc_check(memchr(x->arg, '\0', sizeof(x->arg)) != NULL);
+		}
+	}
+	rep_capture_free(&c);
+}
+
 /* translate's own accounting, and what it wrote: every packet read was
  * written or dropped, and the output holds exactly the packets it says. */
 static void fzc_check_output(const char *out, const struct rep_translate_result *res)
@@ -120,6 +160,7 @@ int fuzz_capture_one(const uint8_t *data, size_t size)
 	snprintf(out, sizeof(out), "%s/out.pcap", dir);
 	if (data[0] & FZC_OPT_READER) {
 		fzc_read_all(in);
+		fzc_extract(in);
 	} else {
 		fzc_opts(&o, data[0]);
 		memset(&res, 0, sizeof(res));
