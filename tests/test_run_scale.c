@@ -158,8 +158,8 @@ static bool hwm_reset(void)
 }
 
 /* A mode's world is freed completely before the next: the same run twice
- * in one process peaks no higher the second time, and what it leaves
- * resident afterwards is a small part of what it used. */
+ * in one process does not compound its peak, and what it leaves resident
+ * afterwards is a small part of what it used. */
 static void test_memory_not_growing_across_modes(void)
 {
 	long base, peak[2], after;
@@ -180,7 +180,11 @@ static void test_memory_not_growing_across_modes(void)
 	after = proc_kb("VmRSS:");
 	CU_ASSERT_FATAL(base > 0 && peak[0] > base && after > 0);
 	printf("\n(rss %ld kB, peaks %ld / %ld kB, after %ld kB)\n", base, peak[0], peak[1], after);
-	CU_ASSERT(peak[1] <= peak[0] + peak[0] / 10);
+	/* The peaks of two identical runs differ with the allocator's layout
+	 * (seen: +19% on a loaded CI machine), so they only bound compounding
+	 * growth; what tells a mode's world was really given back is the
+	 * resident size afterwards (before the fix: nothing given back). */
+	CU_ASSERT(peak[1] <= peak[0] + peak[0] / 2);
 	CU_ASSERT(after - base < (peak[0] - base) / 4);
 }
 
