@@ -25,7 +25,8 @@ int tu_main(const char *suite, const struct tu_case *cases, int argc, char **arg
 
 #define TU_CASE(fn) {#fn, fn}
 
-/* Reads a whole file into a malloc'd buffer (tests only). Returns NULL on error. */
+/* Reads a whole file into a malloc'd buffer with one spare byte after the
+ * *len bytes (for a terminator). Tests only. Returns NULL on error. */
 uint8_t *tu_read_file(const char *path, size_t *len);
 
 /* A deterministic PRNG for property tests (xorshift64*). */
