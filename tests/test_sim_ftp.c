@@ -12,6 +12,7 @@
 #include "../sim/sim_tcp.h"
 #include "../sim/sim_world.h"
 #include "tu.h"
+#include "tu_sim.h"
 
 #define MB (1024ULL * 1024ULL)
 
@@ -44,18 +45,7 @@ static void fnet_init(struct fnet *n, uint64_t seed, const struct sim_link_param
 		def.delay_ns = 100 * SIM_NS_PER_US;
 		lp = &def;
 	}
-	sim_world_init(&n->w, seed);
-	CU_ASSERT_FATAL(sim_host_init(&n->c, &n->w, "client") == 0);
-	CU_ASSERT_FATAL(sim_host_init(&n->s, &n->w, "server") == 0);
-	CU_ASSERT_FATAL(sim_host_add_iface(&n->c) == 0);
-	CU_ASSERT_FATAL(sim_host_add_iface(&n->s) == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->c, 0, "192.0.2.1") == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->c, 0, "2001:db8::1") == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->s, 0, "192.0.2.2") == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->s, 0, "2001:db8::2") == 0);
-	CU_ASSERT_FATAL(sim_host_add_route(&n->c, "default", 0) == 0);
-	CU_ASSERT_FATAL(sim_host_add_route(&n->s, "default", 0) == 0);
-	CU_ASSERT_FATAL(sim_link_init(&n->l, &n->w, lp, &n->c.ifc[0], &n->s.ifc[0]) == 0);
+	tu_sim_pair_init(&n->w, seed, &n->c, "client", &n->s, "server", &n->l, lp);
 	n->c.verify_csum = n->s.verify_csum = false; /* speed: the TCP tests cover checksums */
 	n->c.tcp->cfg.sndbuf = n->c.tcp->cfg.rcvbuf = 4 << 20;
 	n->s.tcp->cfg.sndbuf = n->s.tcp->cfg.rcvbuf = 4 << 20;
@@ -72,11 +62,7 @@ static void fnet_free(struct fnet *n)
 {
 	sim_ftpc_destroy(n->fc);
 	sim_ftpd_destroy(n->d);
-	sim_host_free(&n->c);
-	sim_host_free(&n->s);
-	sim_link_free(&n->l);
-	CU_ASSERT(n->w.pool.n_in_use == 0);
-	sim_world_free(&n->w);
+	tu_sim_pair_free(&n->w, &n->c, &n->s, &n->l);
 	sim_vfs_free(&n->vfs);
 }
 

@@ -11,6 +11,7 @@
 #include "../sim/sim_sock.h"
 #include "../sim/sim_world.h"
 #include "tu.h"
+#include "tu_sim.h"
 
 struct pnet {
 	struct sim_world w;
@@ -24,19 +25,9 @@ struct pnet {
 static void pnet_init(struct pnet *n, const struct sim_ftpd_config *dc)
 {
 	memset(n, 0, sizeof(*n));
-	sim_world_init(&n->w, 11);
-	CU_ASSERT_FATAL(sim_host_init(&n->c, &n->w, "client") == 0);
-	CU_ASSERT_FATAL(sim_host_init(&n->s, &n->w, "server") == 0);
-	CU_ASSERT_FATAL(sim_host_add_iface(&n->c) == 0);
-	CU_ASSERT_FATAL(sim_host_add_iface(&n->s) == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->c, 0, "192.0.2.1") == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->c, 0, "2001:db8::1") == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->s, 0, "192.0.2.2") == 0);
+	tu_sim_pair_init(&n->w, 11, &n->c, "client", &n->s, "server", &n->l, NULL);
+	/* a second server address, for a passive reply naming another address */
 	CU_ASSERT_FATAL(sim_host_add_addr(&n->s, 0, "192.0.2.3") == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->s, 0, "2001:db8::2") == 0);
-	CU_ASSERT_FATAL(sim_host_add_route(&n->c, "default", 0) == 0);
-	CU_ASSERT_FATAL(sim_host_add_route(&n->s, "default", 0) == 0);
-	CU_ASSERT_FATAL(sim_link_init(&n->l, &n->w, NULL, &n->c.ifc[0], &n->s.ifc[0]) == 0);
 	CU_ASSERT_FATAL(sim_vfs_init(&n->vfs, 99) == 0);
 	CU_ASSERT_FATAL(sim_vfs_add_file(&n->vfs, "/pub/a.bin", 5000) == 0);
 	CU_ASSERT_FATAL(sim_vfs_add_file(&n->vfs, "/pub/b.txt", 10) == 0);
@@ -47,11 +38,7 @@ static void pnet_free(struct pnet *n)
 {
 	sim_ftpc_destroy(n->fc);
 	sim_ftpd_destroy(n->d);
-	sim_host_free(&n->c);
-	sim_host_free(&n->s);
-	sim_link_free(&n->l);
-	CU_ASSERT(n->w.pool.n_in_use == 0);
-	sim_world_free(&n->w);
+	tu_sim_pair_free(&n->w, &n->c, &n->s, &n->l);
 	sim_vfs_free(&n->vfs);
 }
 

@@ -12,6 +12,7 @@
 #include "../sim/sim_sock.h"
 #include "../sim/sim_world.h"
 #include "tu.h"
+#include "tu_sim.h"
 #include "tu_pkt.h"
 
 #define PORT 5001
@@ -30,27 +31,12 @@ static void net2_init(struct net2 *n, uint64_t seed, const struct sim_link_param
 		sim_link_params_default(&def);
 		lp = &def;
 	}
-	sim_world_init(&n->w, seed);
-	CU_ASSERT_FATAL(sim_host_init(&n->a, &n->w, "client") == 0);
-	CU_ASSERT_FATAL(sim_host_init(&n->b, &n->w, "server") == 0);
-	CU_ASSERT_FATAL(sim_host_add_iface(&n->a) == 0);
-	CU_ASSERT_FATAL(sim_host_add_iface(&n->b) == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->a, 0, "192.0.2.1") == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->a, 0, "2001:db8::1") == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->b, 0, "192.0.2.2") == 0);
-	CU_ASSERT_FATAL(sim_host_add_addr(&n->b, 0, "2001:db8::2") == 0);
-	CU_ASSERT_FATAL(sim_host_add_route(&n->a, "default", 0) == 0);
-	CU_ASSERT_FATAL(sim_host_add_route(&n->b, "default", 0) == 0);
-	CU_ASSERT_FATAL(sim_link_init(&n->l, &n->w, lp, &n->a.ifc[0], &n->b.ifc[0]) == 0);
+	tu_sim_pair_init(&n->w, seed, &n->a, "client", &n->b, "server", &n->l, lp);
 }
 
 static void net2_free(struct net2 *n)
 {
-	sim_host_free(&n->a);
-	sim_host_free(&n->b);
-	sim_link_free(&n->l);
-	CU_ASSERT(n->w.pool.n_in_use == 0); /* every packet buffer came back */
-	sim_world_free(&n->w);
+	tu_sim_pair_free(&n->w, &n->a, &n->b, &n->l);
 }
 
 /* ---- a generated stream and a hash of what arrives ---- */
