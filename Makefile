@@ -5,14 +5,14 @@ BUILD    ?= build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c17 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_GNU_SOURCE -MMD -MP
-LDLIBS   += -lpcap -ljansson -lyaml -lnet -lm
+LDLIBS   += -lpcap -ljansson -lyaml -lnet -lnftables -lm
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 CFLAGS   += $(EXTRA_CFLAGS)
 LDFLAGS  += $(EXTRA_LDFLAGS)
 
 # Library layers (everything below cli/), in dependency order.
-LIB_DIRS := net ftp engine api proxy scen reports replay sim
+LIB_DIRS := net ftp engine api proxy scen reports replay sim live
 LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC  := $(wildcard cli/*.c)

@@ -8,7 +8,8 @@ PKGS=(
   libpcap-dev libnet1-dev libcunit1-dev libyaml-dev libjansson-dev libnftables-dev
   clang libclang-rt-14-dev lcov valgrind
   tshark wireshark-common tcpreplay graphviz gnuplot-nox jq libxml2-utils python3-jsonschema
-  iproute2 nftables vsftpd lftp curl
+  iproute2 nftables vsftpd lftp curl ftp-proxy ethtool strace tcpdump
+  nodejs node-ajv
   chromium
 )
 

@@ -1,0 +1,52 @@
+/* live_proxy.h - the live gateway's FTP proxy process: the I/O-free proxy core
+ * (proxy/) driven by epoll over real sockets, commanding the kernel's NAT
+ * through the nftables NAT API backend. Runs in the caller's network namespace
+ * (the gateway's) until told to stop; removes every rule it added on return. */
+#ifndef GATELAB_LIVE_PROXY_H
+#define GATELAB_LIVE_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../proxy/ftpp.h"
+
+#define LIVE_IFNAME_LEN 16
+#define LIVE_SYSCALL_KINDS 16
+
+struct live_proxy_cfg {
+	/* Listen/public/inside addresses and the policy. ftpp.listen_port is
+	 * the proxy's own port; the TCP/21 redirect to it is a NAT API call
+	 * made by ftpp_create. */
+	struct ftpp_config ftpp;
+	char inside_if[LIVE_IFNAME_LEN];   /* the gateway's client-side link */
+	char outside_if[LIVE_IFNAME_LEN];  /* the gateway's server-side link */
+	bool use_splice;   /* proxy-path data with splice(2), else read/write */
+	int stop_fd;       /* readable (or closed by the writer): shut down */
+	int ready_fd;      /* -1, or one byte is written once rules are in and
+			      the proxy listens; then the fd is left open */
+};
+
+/* What the proxy process did, counted where each call is made. */
+struct live_syscall_count {
+	const char *name;  /* "epoll_wait", "read", "write", "splice", ... */
+	uint64_t n;
+};
+
+struct live_proxy_stats {
+	struct live_syscall_count syscalls[LIVE_SYSCALL_KINDS];
+	uint32_t n_syscalls;
+	uint64_t bytes_copied;      /* data-connection bytes read + written by the proxy */
+	uint64_t api_calls;         /* NAT API calls (natapi_stats) */
+	uint64_t nl_transactions;   /* netlink transactions the nft backend made */
+	uint64_t nl_wall_ns;        /* their summed wall time */
+	uint64_t sessions, fast_transfers, proxy_transfers, refused;
+	uint64_t errors;            /* sessions ended by an internal error */
+};
+
+/* Runs the proxy until stop_fd is readable. Returns 0 after a clean shutdown
+ * (all sessions freed, all nftables state of this run removed), or a negative
+ * errno-style code: -EPERM (no CAP_NET_ADMIN), -EINVAL (bad config), the nft
+ * backend's or a socket call's error. stats is filled in every case. */
+int live_proxy_run(const struct live_proxy_cfg *cfg, struct live_proxy_stats *stats);
+
+#endif
