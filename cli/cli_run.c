@@ -108,6 +108,29 @@ static void cli_run_table(const struct rpt_metrics *m)
 	}
 }
 
+/* One line per failure on stderr, every one, as the run reports it:
+ * "fastpath: session 3: RETR /pub/x: 550 No such file" (sessions counted
+ * from 1, as in the scenario's errors). */
+static void cli_run_failure(void *ctx, const struct sim_run_failure *f)
+{
+	char copy[48] = "";
+
+	(void)ctx;
+	if (f->copies > 1)
+		snprintf(copy, sizeof(copy), " (copy %u of %u)", (unsigned)f->copy + 1,
+			 (unsigned)f->copies);
+	if (!f->cmd)
+		cli_error("run: %s: session %zu%s: %s", scen_mode_name(f->mode), f->session + 1,
+			  copy, f->why ? f->why : "failed");
+	else if (!f->reply_code)
+		cli_error("run: %s: session %zu%s: %s: no final reply%s%s", scen_mode_name(f->mode),
+			  f->session + 1, copy, f->cmd, f->why ? ": " : "", f->why ? f->why : "");
+	else
+		cli_error("run: %s: session %zu%s: %s: %d %s%s%s%s", scen_mode_name(f->mode),
+			  f->session + 1, copy, f->cmd, f->reply_code, f->reply,
+			  f->why ? " (" : "", f->why ? f->why : "", f->why ? ")" : "");
+}
+
 static double cli_run_wall(void)
 {
 	struct timespec ts;
@@ -142,6 +165,7 @@ int cli_run_main(int argc, char **argv)
 	int c, rc, status = CLI_EXIT_USAGE;
 
 	sim_run_opts_default(&o);
+	o.on_failure = cli_run_failure;
 	rpt_trace_init(&trace, 0, 0);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {

@@ -12,6 +12,19 @@
 #include "../reports/report_trace.h"
 #include "../scen/scen.h"
 
+/* One failure counted in a mode's transfers_failed: a failed transfer, or a
+ * session that failed (or never ended) without a failed transfer to show. */
+struct sim_run_failure {
+	enum scen_mode mode;
+	size_t session;            /* index in the scenario's sessions */
+	uint32_t copy, copies;     /* which copy of the session (`count`), 0-based, of how many */
+	const char *cmd;           /* "RETR /pub/x"; NULL: no transfer (session failure) */
+	int reply_code;            /* the transfer's final reply; 0: none came */
+	const char *reply;         /* its text ("" when none) */
+	const char *why;           /* beyond the reply, what was wrong ("content does not
+				    * match ..."), or the session's reason; NULL: the reply says it */
+};
+
 struct sim_run_opts {
 	bool seed_set;             /* override the scenario's seed */
 	uint64_t seed;
@@ -25,6 +38,11 @@ struct sim_run_opts {
 	/* Appended: NULL, or where each mode's gateway records its packets
 	 * (bounded; `gatelab run --trace`, sim_trace.h). */
 	struct rpt_trace *trace;
+	/* Appended: NULL, or called once per failure transfers_failed counts,
+	 * every one (the metrics list only RPT_MAX_XFERS transfers), in session
+	 * order, when the mode's run is over. The strings live for the call only. */
+	void (*on_failure)(void *ctx, const struct sim_run_failure *f);
+	void *failure_ctx;
 };
 
 void sim_run_opts_default(struct sim_run_opts *o);
