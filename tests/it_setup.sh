@@ -132,6 +132,28 @@ out=$(bash scripts/build_check.sh --tests --fuzz-cc "${FUZZ_CC:-clang}")
 [ -z "$out" ] && pass "scripts/build_check.sh --tests on this machine: silent" ||
 	fail "scripts/build_check.sh on this machine: $out"
 
+# --- scripts and tests run Debian's interpreters by path (/usr/bin/python3, /usr/bin/node):
+# a bare `python3` here is a pyenv build with other modules. Comment lines aside; deps.sh
+# only names packages.
+files=$(ls tests/*.sh tests/*.py tests/*.js scripts/* bench/*.sh fuzz/*.sh Makefile .ci/run 2>/dev/null |
+	grep -vx scripts/deps.sh)
+# (the names split so that this file's own pattern does not match itself)
+interp='pyth''on[0-9.]*|no''de|no''dejs|pe''rl|ru''by|p''hp'
+# shellcheck disable=SC2086
+bare=$(grep -nE "(^|[^/A-Za-z0-9_.-])($interp)([[:space:];)]|\$)" $files |
+	grep -vE '^[^:]+:[0-9]+:[[:space:]]*(#|//)')
+# shellcheck disable=SC2086
+shebang=$(grep -nE "^#!.*(env|[[:space:]])[[:space:]]*($interp)" $files)
+if [ -z "$bare$shebang" ]; then
+	pass "scripts and tests call python3/node by Debian's path, never from PATH"
+else
+	fail "interpreter from PATH: $(printf '%s\n%s' "$bare" "$shebang" | head -5)"
+fi
+for i in /usr/bin/python3 /usr/bin/node; do
+	pkg=$(dpkg -S "$(readlink -f "$i")" 2>/dev/null | head -1 | cut -d: -f1)
+	[ -n "$pkg" ] && pass "$i is Debian's (package $pkg)" || fail "$i belongs to no Debian package"
+done
+
 # --- the make targets the README names exist and call the right scripts.
 for t in check demo coverage sanitize valgrind bench fuzz deps unit; do
 	if make -n "$t" >"$tmp/make-$t" 2>&1; then
