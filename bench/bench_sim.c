@@ -133,6 +133,9 @@ static int bench_case_run(const struct bench_case *bc, int repeats, json_t *det,
 	double wall[BENCH_REPEATS], eps[BENCH_REPEATS], rss[BENCH_REPEATS];
 	int rc = 0;
 
+	/* gcc -O1 (make sanitize) cannot see that repeats >= 1 sets it */
+	memset(&first, 0, sizeof(first));
+
 	for (int k = 0; k < repeats; k++) {
 		rc = bench_fork(bc, &r);
 		if (rc)
