@@ -40,6 +40,8 @@ void cli_run_usage(void)
 	       "  -q, --quiet    no table on stdout\n"
 	       "  -h, --help     this text\n"
 	       "\n"
+	       "Each failed transfer is one line on stderr: mode, session, command and the\n"
+	       "final reply (\"fastpath: session 3: RETR /pub/x: 550 ...\"), every one.\n"
 	       "Exit status: 0 every transfer intact, 1 a transfer failed (or the run did),\n"
 	       "2 bad usage or a bad scenario (errors are FILE:LINE:COLUMN: what is wrong).\n");
 }
