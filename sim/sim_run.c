@@ -338,16 +338,28 @@ static void sim_run_printable(char *dst, size_t len, const char *src)
 
 /* What was wrong with a failed transfer beyond its final reply, or NULL
  * when the reply (not 2xx, not the one expected) says it all. */
-static const char *sim_run_xfer_why(const struct sim_ftpc_xfer *x, char *buf, size_t len)
+static const char *sim_run_xfer_why(const struct sim_run_client *rc, const struct sim_ftpc_xfer *x,
+				    char *buf, size_t len)
 {
+	int expect = x->step < SCEN_MAX_CMDS + 1 ? rc->sp->steps[x->step].expect : 0;
+
+	if (expect >= 300) {
+		snprintf(buf, len, "expected the refusal %d", expect);
+		return buf;
+	}
+	if (x->op == SIM_FTPC_ABOR) {
+		if (x->verified == -1)
+			return "the bytes before the abort do not match the server's file";
+		if (x->verified == 0)
+			return "the bytes before the abort were not checked";
+		return NULL;
+	}
 	if (x->final_code < 200 || x->final_code >= 300)
 		return NULL;
 	if (x->verified == -1)
 		return "content does not match the server's file";
-	if (x->aborted && x->op != SIM_FTPC_ABOR)
+	if (x->aborted)
 		return "aborted";
-	if (x->op == SIM_FTPC_ABOR)
-		return "the bytes before the abort were not checked";
 	snprintf(buf, len, "%llu of %llu bytes", (unsigned long long)x->bytes,
 		 (unsigned long long)x->expected);
 	return buf;
@@ -374,7 +386,7 @@ static void sim_run_fail_report(const struct sim_run_opts *o, enum scen_mode mod
 		f.reply_code = x->final_code;
 		sim_run_printable(reply, sizeof(reply), x->final_text);
 		f.reply = reply;
-		f.why = sim_run_xfer_why(x, buf, sizeof(buf));
+		f.why = sim_run_xfer_why(rc, x, buf, sizeof(buf));
 	} else if (!res) {
 		f.why = "the session did not start";
 	} else if (!res->done) {

@@ -38,6 +38,9 @@ for m in direct fastpath; do
 		fail "$m: JSON reply of the failed transfer: $(jq -c ".modes.$m.transfers[1]" "$tmp/m.json")"
 	jq -e ".modes.$m.transfers[0] | .ok and .reply_code == 226" "$tmp/m.json" >/dev/null &&
 		pass "$m: the good transfer's reply_code is 226" || fail "$m: good transfer: $(jq -c ".modes.$m.transfers[0]" "$tmp/m.json")"
+	grep -qxF "gatelab: run: $m: session 4: step 1 (STOR /pub/up.bin): unexpected reply 226 \"Transfer complete.\"" "$tmp/err" &&
+		pass "$m: the session whose expected refusal did not come, with its reason" ||
+		fail "$m: no line for session 4's unexpected 226"
 done
 # The session the proxy refuses has no transfer: its reason is the refused greeting.
 grep -qxF 'gatelab: run: fastpath: session 2: greeting: 550 "Site blocked by policy"' "$tmp/err" &&
