@@ -465,6 +465,13 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		st.out = o->trace;
 		sim_trace_attach(&r->net.gw, &st, scen_mode_name(mode));
 	}
+	if (o->watch_begin &&
+	    (rc = o->watch_begin(o->watch_ctx, mode, &r->net.gw, &r->net.in_link,
+				 &r->net.out_link)) < 0) {
+		snprintf(err, errlen, "%s: the walk-through recorder: %s", scen_mode_name(mode),
+			 strerror(-rc));
+		goto out;
+	}
 	for (size_t i = 0; i < sc->n_sessions; i++)
 		r->n_cl += sc->sessions[i].count ? sc->sessions[i].count : 1;
 	memset(host_copies, 0, sizeof(host_copies));
@@ -489,6 +496,8 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		}
 	}
 	sim_sched_run(&r->net.w.sched, limit);
+	if (o->watch_end)
+		o->watch_end(o->watch_ctx, mode);
 	sim_run_collect(r, mode, out);
 	if (st.err) {
 		rc = st.err;

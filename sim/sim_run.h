@@ -12,6 +12,9 @@
 #include "../reports/report_trace.h"
 #include "../scen/scen.h"
 
+struct sim_gw;
+struct sim_link;
+
 struct sim_run_opts {
 	bool seed_set;             /* override the scenario's seed */
 	uint64_t seed;
@@ -25,6 +28,14 @@ struct sim_run_opts {
 	/* Appended: NULL, or where each mode's gateway records its packets
 	 * (bounded; `gatelab run --trace`, sim_trace.h). */
 	struct rpt_trace *trace;
+	/* Appended: NULL, or called when a mode's network is built (before the
+	 * first session starts; a negative return ends the run with it) and
+	 * when its sessions are done (before teardown): the walk-through's
+	 * recorder attaches here (sim_walk.h). */
+	int (*watch_begin)(void *ctx, enum scen_mode mode, struct sim_gw *gw, struct sim_link *in,
+			   struct sim_link *out);
+	void (*watch_end)(void *ctx, enum scen_mode mode);
+	void *watch_ctx;
 };
 
 void sim_run_opts_default(struct sim_run_opts *o);
