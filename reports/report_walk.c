@@ -97,13 +97,13 @@ void rpt_walk_flags(uint8_t flags, char *buf, size_t cap)
 		return;
 	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		int k;
+		size_t k = strlen(names[i].name) + (n ? 1 : 0);
 
 		if (!(flags & names[i].bit))
 			continue;
-		k = snprintf(buf + n, cap - n, "%s%s", n ? "+" : "", names[i].name);
-		if (k < 0 || (size_t)k >= cap - n)
-			return;
-		n += (size_t)k;
+		if (n + k >= cap)
+			return; /* whole names only */
+		snprintf(buf + n, cap - n, "%s%s", n ? "+" : "", names[i].name);
+		n += k;
 	}
 }

@@ -86,7 +86,8 @@ struct rpt_walk_step *rpt_walk_push(struct rpt_walk_mode *m);
 int rpt_walk_add_row(struct rpt_walk_step *st, const char *row);
 
 const char *rpt_walk_path_name(enum rpt_walk_path p);
-/* "SYN", "SYN+ACK", "FIN+ACK", "ACK", "PSH+ACK"... into buf. */
+/* "SYN", "SYN+ACK", "FIN+ACK", "ACK", "PSH+ACK"... into buf (whole names
+ * only: a buf too small ends after the last name that fits). */
 void rpt_walk_flags(uint8_t flags, char *buf, size_t cap);
 
 /* walkthrough.html: self-contained (inline CSS, script and data), offline.
