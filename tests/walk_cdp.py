@@ -223,6 +223,12 @@ shot(ws, "walk-fastpath-data.png")
 
 # proxy: the data is copied up: the bytes-copied counter grows on the data step.
 press(ws, str(modes.index("proxy") + 1))
+press(ws, "Home")
+check(step_to(ws, "document.getElementById('badge').textContent.indexOf('up to the proxy') === 0 && "
+                  "document.getElementById('time').textContent.indexOf('data connection') >= 0 && "
+                  "document.getElementById('what').textContent.indexOf('of the data connection') < 0"),
+      "proxy: the data connection's first segment goes up to the proxy")
+shot(ws, "walk-proxy-data.png")
 press(ws, "End")
 copied = int(js(ws, "document.querySelector('#ctr-bytes_copied b').textContent"))
 check(copied > 1000000, "proxy: bytes copied at the last step count the transfer", copied)
