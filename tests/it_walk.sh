@@ -99,6 +99,23 @@ PY
 then pass "--session 2 --modes nat: the 227 reply passes unchanged in the passive session's walk"
 else fail "--session 2 walk"; fi
 
+# The lesson's claim (make demo): at 10 Gbit/s the proxy path keeps the gateway's CPU
+# busy for the whole big download and is slower; the fast path leaves it idle part
+# of the time. Busy share = CPU charged during the transfer / the transfer's duration.
+if "$GL" run scenarios/teach.yaml -q --modes proxy,fastpath --json "$tmp/teach.json" 2>"$tmp/et" &&
+   /usr/bin/python3 - "$tmp/teach.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))["modes"]
+big = {k: [x for x in m[k]["transfers"] if x["command"] == "RETR /pub/big.bin"][0] for k in ("proxy", "fastpath")}
+busy = {k: m[k]["gateway_cpu_s"] / big[k]["duration_s"] for k in big}
+print("  busy share", {k: round(v, 2) for k, v in busy.items()},
+      "Mbit/s", {k: round(big[k]["throughput_bps"] / 1e6) for k in big})
+assert busy["proxy"] > 0.9 and busy["fastpath"] < 0.9, busy
+assert big["fastpath"]["throughput_bps"] > 1.5 * big["proxy"]["throughput_bps"], big
+PY
+then pass "teach.yaml: the proxy path saturates the gateway's CPU, the fast path does not and is faster"
+else fail "teach.yaml's lesson: $(cat "$tmp/et")"; fi
+
 # pcapng comments, read back by tshark.
 comments() { tshark -r "$1" -Y frame.comment -T fields -e frame.comment 2>/dev/null; }
 if command -v tshark >/dev/null; then
