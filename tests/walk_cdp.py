@@ -172,7 +172,7 @@ def step_to(ws, cond, limit=300):
 ws = WS(page_ws())
 ws.call("Emulation.setDeviceMetricsOverride", width=1280, height=720, deviceScaleFactor=1, mobile=False)
 for _ in range(100):
-    if js(ws, "document.readyState") == "complete" and js(ws, "document.body.getAttribute('data-mode')"):
+    if js(ws, "document.readyState === 'complete' && !!document.body && !!document.body.getAttribute('data-mode')"):
         break
     time.sleep(0.1)
 modes = js(ws, "JSON.parse(document.getElementById('walk-data').textContent).modes.map(function(m){return m.mode})")
