@@ -140,7 +140,7 @@ int cli_run_main(int argc, char **argv)
 	const char *report = NULL, *walk_dir = NULL;
 	struct rpt_walk walk;
 	unsigned session = 1;
-	bool walked = false;
+	bool walked = false, session_set = false;
 	struct rpt_trace trace;
 	bool tracing = false;
 	unsigned long trace_limit = 200;
@@ -201,6 +201,7 @@ int cli_run_main(int argc, char **argv)
 					  SCEN_MAX_SESSIONS);
 				return CLI_EXIT_USAGE;
 			}
+			session_set = true;
 			break;
 		case 'L':
 			errno = 0;
@@ -218,6 +219,10 @@ int cli_run_main(int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		cli_error("run: expected one SCENARIO file (see 'gatelab help run')");
+		return CLI_EXIT_USAGE;
+	}
+	if (session_set && !walk_dir && !report) {
+		cli_error("run: --session chooses the walk-through's session: give --walkthrough DIR");
 		return CLI_EXIT_USAGE;
 	}
 	sc = malloc(sizeof(*sc));

@@ -456,6 +456,8 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		return -ENOMEM;
 	r->sc = sc;
 	r->mode = mode;
+	r->net.watch = o->watch_begin;
+	r->net.watch_ctx = o->watch_ctx;
 	rc = sim_run_net_build(&r->net, sc, mode, seed, o->pcap_dir, err, errlen);
 	if (rc)
 		goto out;
@@ -464,13 +466,6 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 	if (o->trace) {
 		st.out = o->trace;
 		sim_trace_attach(&r->net.gw, &st, scen_mode_name(mode));
-	}
-	if (o->watch_begin &&
-	    (rc = o->watch_begin(o->watch_ctx, mode, &r->net.gw, &r->net.in_link,
-				 &r->net.out_link)) < 0) {
-		snprintf(err, errlen, "%s: the walk-through recorder: %s", scen_mode_name(mode),
-			 strerror(-rc));
-		goto out;
 	}
 	for (size_t i = 0; i < sc->n_sessions; i++)
 		r->n_cl += sc->sessions[i].count ? sc->sessions[i].count : 1;

@@ -28,8 +28,9 @@ struct sim_run_opts {
 	/* Appended: NULL, or where each mode's gateway records its packets
 	 * (bounded; `gatelab run --trace`, sim_trace.h). */
 	struct rpt_trace *trace;
-	/* Appended: NULL, or called when a mode's network is built (before the
-	 * first session starts; a negative return ends the run with it) and
+	/* Appended: NULL, or called when a mode's gateway and links are built
+	 * (before the proxy starts and makes its first NAT API calls, before the
+	 * first session; a negative return ends the run with it) and
 	 * when its sessions are done (before teardown): the walk-through's
 	 * recorder attaches here (sim_walk.h). */
 	int (*watch_begin)(void *ctx, enum scen_mode mode, struct sim_gw *gw, struct sim_link *in,

@@ -84,6 +84,13 @@ elif grep -q "session '0' is not a session number" "$tmp/e0"; then
 else
 	fail "--session 0: $(cat "$tmp/e0")"
 fi
+if "$GL" run "$tmp/teach.yaml" -q --session 2 >/dev/null 2>"$tmp/es"; then
+	fail "--session without --walkthrough accepted"
+elif [ $? -eq 2 ] && grep -q 'give --walkthrough DIR' "$tmp/es"; then
+	pass "--session without --walkthrough: usage error"
+else
+	fail "--session alone: $(cat "$tmp/es")"
+fi
 # Session 2 is passive: the server's 227 names its own, public address, so the
 # kernel passes it unchanged (nothing to rewrite for a NAT on the client's side).
 if "$GL" run "$tmp/teach.yaml" -q --modes nat --walkthrough "$tmp/w2" --session 2 >/dev/null 2>&1 &&
