@@ -540,6 +540,8 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		return -ENOMEM;
 	r->sc = sc;
 	r->mode = mode;
+	r->net.watch = o->watch_begin;
+	r->net.watch_ctx = o->watch_ctx;
 	rc = sim_run_net_build(&r->net, sc, mode, seed, o->pcap_dir, err, errlen);
 	if (rc)
 		goto out;
@@ -573,6 +575,8 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		}
 	}
 	sim_sched_run(&r->net.w.sched, limit);
+	if (o->watch_end)
+		o->watch_end(o->watch_ctx, mode);
 	sim_run_collect(r, mode, o, out);
 	if (st.err) {
 		rc = st.err;

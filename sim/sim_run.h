@@ -24,6 +24,8 @@ struct sim_run_failure {
 	const char *why;           /* beyond the reply, what was wrong ("content does not
 				    * match ..."), or the session's reason; NULL: the reply says it */
 };
+struct sim_gw;
+struct sim_link;
 
 struct sim_run_opts {
 	bool seed_set;             /* override the scenario's seed */
@@ -43,6 +45,15 @@ struct sim_run_opts {
 	 * order, when the mode's run is over. The strings live for the call only. */
 	void (*on_failure)(void *ctx, const struct sim_run_failure *f);
 	void *failure_ctx;
+	/* Appended: NULL, or called when a mode's gateway and links are built
+	 * (before the proxy starts and makes its first NAT API calls, before the
+	 * first session; a negative return ends the run with it) and
+	 * when its sessions are done (before teardown): the walk-through's
+	 * recorder attaches here (sim_walk.h). */
+	int (*watch_begin)(void *ctx, enum scen_mode mode, struct sim_gw *gw, struct sim_link *in,
+			   struct sim_link *out);
+	void (*watch_end)(void *ctx, enum scen_mode mode);
+	void *watch_ctx;
 };
 
 void sim_run_opts_default(struct sim_run_opts *o);

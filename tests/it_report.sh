@@ -25,7 +25,7 @@ else
 fi
 files="index.html report.md metrics.json metrics.csv topology.svg path-direct.svg path-nat.svg
        path-proxy.svg path-fastpath.svg plot-transitions.svg plot-copied.svg plot-throughput.svg
-       plot-cpu.svg plot-size.svg trace.md trace.svg"
+       plot-cpu.svg plot-size.svg trace.md trace.svg walkthrough.html"
 missing=""
 for f in $files; do [ -s "$R/$f" ] || missing="$missing $f"; done
 if [ -z "$missing" ]; then pass "every report file exists and is non-empty"; else fail "missing or empty:$missing"; fi
@@ -70,14 +70,22 @@ if [ "$n" -gt 0 ] && [ "$n" -le 40 ]; then pass "--trace-limit 40 bounds the pro
 "$GL" report "$R/metrics.json" -o "$tmp/rep2" >/dev/null 2>"$tmp/err2"
 same=1
 for f in $files; do
-	case $f in trace.*|index.html) continue ;; esac
+	case $f in trace.*|index.html|walkthrough.html) continue ;; esac
 	cmp -s "$R/$f" "$tmp/rep2/$f" || { same=0; echo "  differs: $f"; }
 done
 if [ $same = 1 ]; then pass "gatelab report reproduces identical files"; else fail "re-render differs $(cat "$tmp/err2")"; fi
 "$GL" report "$tmp/rep2/metrics.json" -o "$tmp/rep3" >/dev/null 2>&1
 if cmp -s "$tmp/rep2/index.html" "$tmp/rep3/index.html"; then pass "index.html is deterministic"; else fail "index.html differs between renders"; fi
 "$GL" run "$tmp/small.yaml" --report "$tmp/rep4" -q >/dev/null 2>&1
-if diff -rq "$tmp/rep2" "$tmp/rep4" >/dev/null; then pass "same run, same report (byte-identical directory)"; else fail "two runs differ: $(diff -rq "$tmp/rep2" "$tmp/rep4" | head -3)"; fi
+# A run's report also holds the walk-through (index.html links it); saved metrics
+# cannot make one (index.html says how).
+if diff -rq -x walkthrough.html -x index.html "$tmp/rep2" "$tmp/rep4" >/dev/null; then pass "same run, same report (byte-identical directory)"; else fail "two runs differ: $(diff -rq "$tmp/rep2" "$tmp/rep4" | head -3)"; fi
+if cmp -s "$R/walkthrough.html" "$tmp/rep4/walkthrough.html" && grep -q 'href="walkthrough.html"' "$tmp/rep4/index.html" &&
+   ! grep -q 'href="walkthrough.html"' "$tmp/rep2/index.html" && grep -q 'gatelab run SCENARIO --walkthrough' "$tmp/rep2/index.html"; then
+	pass "the run's report links its walk-through (the same bytes in two runs); a re-render says how to make one"
+else
+	fail "walk-through in the report"
+fi
 
 # Not a report: left alone.
 mkdir "$tmp/keep" && echo precious >"$tmp/keep/notes.txt"

@@ -241,9 +241,11 @@ if [ -x "$BUILD/gatelab" ]; then
 			fail "demo: no output capture"
 		[ -s "$BUILD/demo/index.html" ] && grep -q 'fastpath' "$BUILD/demo/index.html" &&
 			pass "demo: wrote the report $BUILD/demo/index.html" || fail "demo: no report"
+		[ -s "$BUILD/demo/walkthrough.html" ] && grep -q 'href="walkthrough.html"' "$BUILD/demo/index.html" &&
+			pass "demo: wrote the walk-through, linked from the report" || fail "demo: no walk-through"
 		for m in direct nat proxy fastpath; do
-			grep -qE "^$m +[0-9]+ .* 1/0\$" "$tmp/demo.out" && pass "demo: $m row, 1 transfer ok" ||
-				fail "demo: no $m row with 1 transfer ok"
+			grep -qE "^$m +[0-9]+ .* 3/0\$" "$tmp/demo.out" && pass "demo: $m row, teach.yaml's 3 transfers ok" ||
+				fail "demo: no $m row with 3 transfers ok"
 		done
 	else
 		fail "scripts/demo.sh $BUILD: $(tail -3 "$tmp/demo.out")"
