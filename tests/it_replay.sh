@@ -108,6 +108,21 @@ jq -e '.capture.sessions[0].truncated_lines == 1 and .modes.direct.replay[0].rep
 	pass "too-long-command: line truncated and counted, direct mode reproduces it" ||
 	fail "too-long-command: $(jq -c '[.capture.sessions[0].truncated_lines, .modes.direct.replay]' "$T/ftp-too-long-command.json")"
 
+# pcaps/real/auth-fail-missing: the proxy's 534 to AUTH TLS is its policy (named), the
+# server's 550 to RETR reaches the client; -q prints one summary line per mode, nothing else.
+j="$T/auth-fail-missing.json"
+jq -e '[.modes.direct.replay[].outcome, .modes.nat.replay[].outcome] | all(. == "reproduced")' \
+	"$j" >/dev/null && jq -e '[.modes.proxy.replay[], .modes.fastpath.replay[]] |
+	all(.outcome == "reproduced_except_policy" and .policy[0].verb == "AUTH" and
+	    .policy[0].client_got == 534 and .policy[0].captured == 530)' "$j" >/dev/null &&
+	pass "auth-fail-missing: AUTH answered by policy in proxy/fastpath, the rest reproduced" ||
+	fail "auth-fail-missing: $(jq -c '[.modes[].replay[]]' "$j")"
+out=$("$GL" replay pcaps/real/auth-fail-missing.pcap -q 2>&1)
+[ "$(echo "$out" | wc -l)" -eq 4 ] &&
+	echo "$out" | grep -qx 'proxy    0 reproduced, 2 reproduced except by gateway policy, 0 not reproduced' &&
+	echo "$out" | grep -qx 'direct   2 reproduced, 0 reproduced except by gateway policy, 0 not reproduced' &&
+	pass "-q: one summary line per mode" || fail "-q summary: $out"
+
 # --modes and --report
 if "$GL" replay pcaps/zeek/retr.pcap -q --modes nat --json "$T/nat.json" --report "$T/rep" \
 	2>"$T/err" && jq -e '(.modes | keys) == ["nat"]' "$T/nat.json" >/dev/null &&

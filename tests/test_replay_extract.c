@@ -92,6 +92,9 @@ static const struct exp_cap caps[] = {
 	  {"STOR", 0, "passive", false}, {"LIST", 0, "passive", false}}, 4, NULL},
 	/* Suricata README: 10 sessions, PORT addresses not rewritten: only the first
 	 * session's data connections are its own (tshark: NLST 10, RETR 1164 bytes) */
+	/* pcaps/real (made by pcaps/real/make.sh; tshark -Y ftp): lftp's FEAT AUTH USER PASS
+	 * PWD QUIT with a wrong password, then an anonymous RETR refused with 550 */
+	{"pcaps/real/auth-fail-missing.pcap", 2, 6, "192.0.2.10", "203.0.113.20", {{0}}, 0, NULL},
 	{"pcaps/suricata/ftp-ippair-leak-5204.pcap", 10, 7, "192.168.0.13", "192.168.0.10",
 	 {{"NLST", 10, "active", true}, {"RETR", 1164, "active", true}}, 2, NULL},
 };
@@ -164,10 +167,11 @@ static void test_every_capture_table(void)
 /* Every pcap under pcaps/ has a row: a capture added later must get one. */
 static void test_table_covers_pcaps_dir(void)
 {
-	static const char *const dirs[] = {"pcaps/kernel-nat", "pcaps/suricata", "pcaps/zeek"};
+	static const char *const dirs[] = {"pcaps/kernel-nat", "pcaps/suricata", "pcaps/zeek",
+					   "pcaps/real"};
 	size_t seen = 0;
 
-	for (size_t d = 0; d < 3; d++) {
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 		DIR *dir = opendir(dirs[d]);
 		struct dirent *de;
 
