@@ -156,6 +156,19 @@ static void cli_replay_table(const struct rep_capture *c, const struct rpt_metri
 		printf(", %" PRIu64 " TCP flow(s) no session announced (first: %s)",
 		       c->unannounced_flows, c->first_unannounced);
 	printf("\n");
+	if (c->cut_frames)
+		printf("%" PRIu64 " frame(s) cut by the snap length: their payload was counted from "
+		       "sequence numbers, not read (transfers \"unverifiable\", control lines lost)\n",
+		       c->cut_frames);
+	if (c->reassembly_bound_hits)
+		printf("%" PRIu64 " hole(s) given up: more data out of order than the receiver's "
+		       "window allows (the capture missed bytes)\n", c->reassembly_bound_hits);
+	if (c->late_segments)
+		printf("%" PRIu64 " segment(s) after their connection closed (retransmissions): "
+		       "ignored\n", c->late_segments);
+	if (c->unreadable_frames)
+		printf("%" PRIu64 " frame(s) unreadable (headers cut or malformed): skipped\n",
+		       c->unreadable_frames);
 	if (c->read_error)
 		printf("capture ends in a broken record: %s\n", c->error);
 	for (size_t k = 0; k < c->n_sessions; k++) {
@@ -171,7 +184,8 @@ static void cli_replay_table(const struct rep_capture *c, const struct rpt_metri
 
 			printf("  %-4s %-30.30s %-7s %12" PRIu64 " bytes %s\n", x->cmd, x->arg,
 			       !x->announced ? "?" : x->passive ? "passive" : "active", x->bytes,
-			       x->complete ? "complete" : "INCOMPLETE");
+			       x->unverifiable ? "unverifiable" : x->complete ? "complete"
+									 : "INCOMPLETE");
 		}
 		for (size_t i = 0; i < s->n_notes; i++)
 			printf("  note: %s\n", s->notes[i]);

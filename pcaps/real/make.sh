@@ -58,6 +58,7 @@ def blob(name, n):
         h = hashlib.sha256(h).digest(); out += h
     open(d + "/" + name, "wb").write(out[:n])
 blob("small.bin", 100000)
+blob("tiny.bin", 5000)
 blob("big.bin", 2 * 1024 * 1024)
 for i in range(40):
     open("%s/file-with-a-longish-name-%02d.dat" % (d, i), "w").write("x" * i)
@@ -129,7 +130,9 @@ nsx $C curl -s -o /dev/null -C 40000 ftp://203.0.113.20/pub/small.bin
 nsx $C curl -s -o /dev/null --use-ascii ftp://203.0.113.20/pub/notes.txt
 nsx $C curl -s -T "$T/up.bin" ftp://203.0.113.20/incoming/up.bin
 nsx $C curl -s -T "$T/up.bin" --append ftp://203.0.113.20/incoming/up.bin
-nsx $C lftp -c "$LSET; open -u anonymous,lftp@ 203.0.113.20; set ftp:passive-mode on; set ftp:use-size yes; put -O incoming -c $T/up.bin -o part.bin" >/dev/null 2>&1 || true
+head -c 20000 "$T/up.bin" >"$T/part.bin"
+nsx $C curl -s -T "$T/part.bin" ftp://203.0.113.20/incoming/part.bin
+nsx $C lftp -c "$LSET; open -u anonymous,lftp@ 203.0.113.20; set ftp:passive-mode on; put -c -O incoming $T/up.bin -o part.bin" >/dev/null 2>&1 || true
 cap_stop rest-ascii
 
 # 3. A snap length of 128 bytes: an NLST of pub/ (2 kB of names) and a RETR of 100000 bytes,
@@ -156,3 +159,24 @@ nsx $C curl -s -o /dev/null ftp://203.0.113.20/pub/big.bin
 cap_stop lossy-retr
 nsx $R tc qdisc del dev "$N-r0" root 2>/dev/null || true
 nsx $R nft delete table inet $N
+
+# 5. A retransmission after both FINs: the client's packets on the data connection are dropped
+# after its handshake (conntrack's packet count), so the server never hears the ACKs or the FIN
+# of a 5000-byte RETR and retransmits its first data segment after both FINs were on the link.
+nsx $R sysctl -qw net.netfilter.nf_conntrack_acct=1
+nsx $R nft -f - <<NFT
+table inet $N {
+	chain lossy {
+		type filter hook forward priority 0; policy accept;
+		ip saddr 192.0.2.10 tcp dport 40000-40100 ct original packets > 2 drop
+	}
+}
+NFT
+cap_start late-retransmission
+nsx $C curl -s -o /dev/null ftp://203.0.113.20/pub/tiny.bin &
+CURL=$!
+sleep 1.5
+nsx $R nft delete table inet $N
+wait $CURL || true
+sleep 2
+cap_stop late-retransmission
