@@ -182,10 +182,15 @@ static void cli_replay_table(const struct rep_capture *c, const struct rpt_metri
 		for (size_t i = 0; i < s->n_xfers; i++) {
 			const struct rep_xfer *x = &s->xfers[i];
 
+			char refused[16];
+
+			snprintf(refused, sizeof(refused), "refused %d", x->final);
 			printf("  %-4s %-30.30s %-7s %12" PRIu64 " bytes %s\n", x->cmd, x->arg,
 			       !x->announced ? "?" : x->passive ? "passive" : "active", x->bytes,
-			       x->unverifiable ? "unverifiable" : x->complete ? "complete"
-									 : "INCOMPLETE");
+			       x->unverifiable ? "unverifiable"
+			       : x->complete ? "complete"
+			       : x->final >= 400 && !x->connected && x->bytes == 0 ? refused
+										  : "INCOMPLETE");
 		}
 		for (size_t i = 0; i < s->n_notes; i++)
 			printf("  note: %s\n", s->notes[i]);
