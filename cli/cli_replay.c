@@ -189,7 +189,7 @@ static void cli_replay_table(const struct rep_capture *c, const struct rpt_metri
 			       !x->announced ? "?" : x->passive ? "passive" : "active", x->bytes,
 			       x->unverifiable ? "unverifiable"
 			       : x->complete ? "complete"
-			       : x->final >= 400 && !x->connected && x->bytes == 0 ? refused
+			       : x->final >= 400 && x->bytes == 0 ? refused
 										  : "INCOMPLETE");
 		}
 		for (size_t i = 0; i < s->n_notes; i++)
