@@ -259,7 +259,7 @@ static json_t *cli_replay_map_json(const struct rep_plan *p)
 
 static json_t *cli_replay_doc(const struct cli_replay_opts *o, const struct rep_capture *c,
 			      const struct rep_plan *p, const struct rpt_metrics *m,
-			      struct rep_verdict *const *v)
+			      struct rep_verdict *const *v, const struct rep_gw_left *left)
 {
 	json_t *doc = rpt_metrics_to_json(m), *cap, *modes;
 
@@ -289,10 +289,17 @@ static json_t *cli_replay_doc(const struct cli_replay_opts *o, const struct rep_
 			}
 			json_array_append_new(r, e);
 		}
-		if (mo)
+		if (mo) {
 			json_object_set_new(mo, "replay", r);
-		else
+			json_object_set_new(mo, "gateway_left",
+					    json_pack("{s:I, s:I, s:I, s:I}", "listeners",
+						      (json_int_t)left[i].listeners, "transfers",
+						      (json_int_t)left[i].data, "redirects",
+						      (json_int_t)left[i].redirects, "ports",
+						      (json_int_t)left[i].ports));
+		} else {
 			json_decref(r);
+		}
 	}
 	return doc;
 }
@@ -394,7 +401,7 @@ int cli_replay_main(int argc, char **argv)
 		goto out;
 	}
 	if (o.json || o.report) {
-		doc = cli_replay_doc(&o, &cap, plan, m, v);
+		doc = cli_replay_doc(&o, &cap, plan, m, v, left);
 		if (!doc) {
 			cli_error("replay: out of memory");
 			ret = CLI_EXIT_FAIL;

@@ -41,6 +41,8 @@ for f in pcaps/*/*.pcap; do
 		(.modes | keys | sort) == ["direct", "fastpath", "nat", "proxy"] and
 		all(.modes[]; (.replay | length) == $n) and
 		all(.modes[].replay[]; .reproduced or ((.reason | length) > 0)) and
+		all(.modes[].gateway_left; .listeners == 0 and .transfers == 0 and
+		    .redirects == 0 and .ports == 0) and
 		all(.modes[].transfers[]; .path == "kernel" or .path == "fast" or .path == "proxy")' \
 		"$j" >/dev/null; then
 		pass "$name: capture object and a verdict (or its reason) per session and mode"
