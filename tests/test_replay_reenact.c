@@ -315,8 +315,48 @@ static void test_refused_transfer_every_setup(void)
 	free(m);
 }
 
+/* pcaps/real captures of issue 11 whose every transfer is complete: REST
+ * resumes, ASCII mode, uploads, a lossy link, a retransmission after the
+ * FINs. Re-enacted, each session is reproduced (lftp's AUTH TLS: by policy). */
+static void test_real_complete_captures(void)
+{
+	static const char *const files[] = {"pcaps/real/rest-ascii.pcap",
+					    "pcaps/real/lossy-retr.pcap",
+					    "pcaps/real/late-retransmission.pcap"};
+	struct rpt_mode_metrics *m = calloc(SCEN_MODE__COUNT, sizeof(*m));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		struct rep_capture c;
+		struct rep_plan *p;
+		struct rep_verdict v[SCEN_MODE__COUNT][8];
+
+		load(files[f], &c, &p);
+		CU_ASSERT_FATAL(c.n_sessions <= 8);
+		for (int md = 0; md < SCEN_MODE__COUNT; md++) {
+			char err[256];
+			struct rep_gw_left left;
+
+			CU_ASSERT_EQUAL_FATAL(rep_reenact_mode(&c, p, (enum scen_mode)md,
+							       1000000000ULL, v[md], &m[md], &left,
+							       err, sizeof(err)), 0);
+			for (size_t k = 0; k < c.n_sessions; k++) {
+				if (v[md][k].outcome == REP_OUT_NOT_REPRODUCED)
+					fprintf(stderr, "\n  %s %s session %zu: %s\n", files[f],
+						scen_mode_name((enum scen_mode)md), k + 1,
+						v[md][k].reason);
+				CU_ASSERT_NOT_EQUAL(v[md][k].outcome, REP_OUT_NOT_REPRODUCED);
+			}
+			CU_ASSERT_EQUAL(left.listeners + left.data + left.redirects + left.ports, 0);
+		}
+		rep_plan_free(p);
+		rep_capture_free(&c);
+	}
+	free(m);
+}
+
 TU_MAIN("replay_reenact", TU_CASE(test_kernel_nat_reproduced_everywhere),
 	TU_CASE(test_ipv6_active_and_passive), TU_CASE(test_divergence_is_caught),
 	TU_CASE(test_broken_capture_says_why), TU_CASE(test_export_parses),
 	TU_CASE(test_plan_limits), TU_CASE(test_policy_and_refused_retr),
-	TU_CASE(test_refused_transfer_every_setup))
+	TU_CASE(test_refused_transfer_every_setup), TU_CASE(test_real_complete_captures))

@@ -15,7 +15,8 @@ cleanup() {
 	for ns in $C $R $S; do ip netns del "$ns" 2>/dev/null || true; done
 	rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
@@ -173,8 +174,9 @@ table inet $N {
 }
 NFT
 cap_start late-retransmission
-nsx $C curl -s -o /dev/null ftp://203.0.113.20/pub/tiny.bin &
+ip netns exec $C curl -s -o /dev/null ftp://203.0.113.20/pub/tiny.bin &
 CURL=$!
+PIDS+=($CURL)
 sleep 1.5
 nsx $R nft delete table inet $N
 wait $CURL || true
