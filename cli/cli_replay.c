@@ -14,6 +14,7 @@
 #include "../replay/rep_export.h"
 #include "../replay/rep_reenact.h"
 #include "cli.h"
+#include "cli_progress.h"
 
 void cli_replay_usage(void)
 {
@@ -131,21 +132,9 @@ static int cli_replay_args(int argc, char **argv, struct cli_replay_opts *o)
 	return 0;
 }
 
-struct cli_replay_progress {
-	uint64_t size;
-	bool shown;
-};
-
-static void cli_replay_progress(void *ctx, uint64_t frames, uint64_t bytes)
+static void cli_replay_progress(void *ctx, uint64_t frames, uint64_t bytes, uint64_t sessions)
 {
-	struct cli_replay_progress *p = ctx;
-	/* file bytes run ahead of frame bytes by the record headers only */
-	double pct = p->size ? 100.0 * (double)bytes / (double)p->size : 100.0;
-	int bar = (int)(pct > 100.0 ? 40 : pct * 0.4);
-
-	fprintf(stderr, "\rreplay: [%-40.*s] %5.1f%% %" PRIu64 " packets", bar,
-		"########################################", pct > 100.0 ? 100.0 : pct, frames);
-	p->shown = true;
+	cli_progress_update(ctx, frames, bytes, sessions);
 }
 
 static void cli_replay_table(const struct rep_capture *c, const struct rpt_metrics *m,
@@ -341,8 +330,7 @@ int cli_replay_main(int argc, char **argv)
 	struct rep_verdict *v[SCEN_MODE__COUNT] = {NULL};
 	struct rep_gw_left left[SCEN_MODE__COUNT];
 	enum scen_mode mode_of[SCEN_MODE__COUNT];
-	struct cli_replay_progress prog = {0, false};
-	struct stat stt;
+	struct cli_progress prog;
 	json_t *doc = NULL;
 	char err[512];
 	int rc, ret = CLI_EXIT_OK;
@@ -352,14 +340,10 @@ int cli_replay_main(int argc, char **argv)
 	rc = cli_replay_args(argc, argv, &o);
 	if (rc)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-	if (stat(o.capture, &stt) == 0)
-		prog.size = (uint64_t)stt.st_size;
-	rc = rep_extract_file(o.capture, &cap, isatty(2) ? cli_replay_progress : NULL, &prog, err,
-			      sizeof(err));
-	if (prog.shown) {
-		fprintf(stderr, "\rreplay: [%s] 100.0%% %" PRIu64 " packets\n",
-			"########################################", cap.frames);
-	}
+	cli_progress_init(&prog, "replay", o.capture, o.quiet);
+	rc = rep_extract_file(o.capture, &cap, prog.enabled ? cli_replay_progress : NULL, &prog,
+			      err, sizeof(err));
+	cli_progress_end(&prog, cap.frames, prog.size, cap.n_sessions);
 	if (rc) {
 		cli_error("replay: %s: %s", o.capture, err);
 		return rc == -ENOMEM ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;

@@ -107,7 +107,7 @@ static void fzc_extract(const char *path)
 		const struct rep_session *s = c.sessions[i];
 
 		fzc_check(s->n_cmds <= s->cap_cmds && s->n_xfers <= s->cap_xfers);
-		fzc_check(s->n_replies <= s->cap_replies && s->n_notes <= REP_MAX_NOTES);
+		fzc_check(s->n_replies <= s->cap_replies && s->n_notes <= s->cap_notes);
 		for (size_t k = 0; k < s->n_cmds; k++) {
 			fzc_check(memchr(s->cmds[k].verb, '\0', sizeof(s->cmds[k].verb)) != NULL);
 			fzc_check(memchr(s->cmds[k].line, '\0', sizeof(s->cmds[k].line)) != NULL);

@@ -11,8 +11,8 @@
 #include "rep_extract_int.h"
 #include "rep_reader.h"
 
-#define REP_HASH_BUCKETS 4096
-#define REP_PROGRESS_EVERY 65536
+#define REP_HASH_MIN 4096       /* the flow table's first size; it doubles */
+#define REP_PROGRESS_EVERY 16384
 /* How long a closed connection's key is kept: twice Linux's TIME_WAIT, so a
  * retransmission sent after the FINs (a lost ACK, a tail-loss probe) is
  * recognised instead of opening a new, unannounced flow. */
@@ -20,7 +20,10 @@
 
 struct rep_extract {
 	struct rep_capture *cap;
-	struct rep_flow *bucket[REP_HASH_BUCKETS];
+	struct rep_flow **bucket; /* the flow table: doubles when flows outnumber buckets */
+	size_t n_buckets, n_flows;
+	struct rep_ann_index ann; /* announced endpoints of the live sessions */
+	uint64_t live_sessions;   /* control flows not yet released */
 	struct rep_flow *ctl;    /* control flows, newest first */
 	struct rep_flow *tw_head, *tw_tail; /* lingering flows, oldest first */
 	uint8_t pkt[65536];
@@ -36,8 +39,15 @@ int rep_session_note(struct rep_session *s, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (s->n_notes == REP_MAX_NOTES)
-		return -ENOSPC;
+	if (s->n_notes == s->cap_notes) {
+		size_t n = s->cap_notes ? s->cap_notes * 2 : 4;
+		char (*v)[REP_NOTE_LEN] = realloc(s->notes, n * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->notes = v;
+		s->cap_notes = n;
+	}
 	va_start(ap, fmt);
 	vsnprintf(s->notes[s->n_notes++], REP_NOTE_LEN, fmt, ap);
 	va_end(ap);
@@ -56,18 +66,49 @@ static void rep_flow_key(const struct net_tuple *t, struct net_tuple *k)
 	}
 }
 
-static size_t rep_flow_bucket(const struct net_tuple *t)
+static size_t rep_flow_hash(const struct net_tuple *t, size_t n_buckets)
 {
 	struct net_tuple k;
 
 	rep_flow_key(t, &k);
-	return (size_t)(net_tuple_hash(&k, 0x7265706c6179ULL) % REP_HASH_BUCKETS);
+	return (size_t)(net_tuple_hash(&k, 0x7265706c6179ULL) % n_buckets);
+}
+
+static size_t rep_flow_bucket(const struct rep_extract *x, const struct net_tuple *t)
+{
+	return rep_flow_hash(t, x->n_buckets);
+}
+
+/* Doubles the flow table (every flow rehashed once: amortised O(1) per flow). */
+static int rep_flow_table_grow(struct rep_extract *x)
+{
+	size_t nb = x->n_buckets * 2;
+	struct rep_flow **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_buckets; i++) {
+		struct rep_flow *f = x->bucket[i], *n;
+
+		for (; f; f = n) {
+			size_t h = rep_flow_hash(&f->t, nb);
+
+			n = f->next;
+			f->next = b[h];
+			b[h] = f;
+		}
+	}
+	free(x->bucket);
+	x->bucket = b;
+	x->n_buckets = nb;
+	x->cap->flow_buckets = nb;
+	return 0;
 }
 
 /* The flow and the direction (index into st[]) the tuple travels in. */
 static struct rep_flow *rep_flow_find(struct rep_extract *x, const struct net_tuple *t, int *dir)
 {
-	for (struct rep_flow *f = x->bucket[rep_flow_bucket(t)]; f; f = f->next) {
+	for (struct rep_flow *f = x->bucket[rep_flow_bucket(x, t)]; f; f = f->next) {
 		if (net_tuple_eq(&f->t, t)) {
 			*dir = 0;
 			return f;
@@ -85,21 +126,31 @@ static struct rep_flow *rep_flow_find(struct rep_extract *x, const struct net_tu
 
 static void rep_flow_unlink(struct rep_extract *x, struct rep_flow *f)
 {
-	struct rep_flow **pp = &x->bucket[rep_flow_bucket(&f->t)];
+	struct rep_flow **pp = &x->bucket[rep_flow_bucket(x, &f->t)];
 
 	while (*pp && *pp != f)
 		pp = &(*pp)->next;
-	if (*pp)
+	if (*pp) {
 		*pp = f->next;
+		x->n_flows--;
+	}
+}
+
+static void rep_ctl_state_free(struct rep_flow *f)
+{
+	if (f->c) {
+		free(f->c->reply_buf);
+		free(f->c->ann);
+		free(f->c);
+		f->c = NULL;
+	}
 }
 
 static void rep_flow_free(struct rep_flow *f)
 {
 	rep_stream_free(&f->st[0]);
 	rep_stream_free(&f->st[1]);
-	if (f->c)
-		free(f->c->reply_buf);
-	free(f->c);
+	rep_ctl_state_free(f);
 	free(f);
 }
 
@@ -122,6 +173,7 @@ static int rep_session_new(struct rep_extract *x, struct rep_flow *f, int client
 	f->c = calloc(1, sizeof(*f->c));
 	if (!f->c)
 		return -ENOMEM;
+	f->c->idx = &x->ann;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -136,9 +188,13 @@ static int rep_session_new(struct rep_extract *x, struct rep_flow *f, int client
 	f->sess = s;
 	f->client_dir = client_dir;
 	f->next_ctl = x->ctl;
+	if (x->ctl)
+		x->ctl->prev_ctl = f;
 	x->ctl = f;
+	if (++x->live_sessions > c->live_sessions_max)
+		c->live_sessions_max = x->live_sessions;
 	if (!syn)
-		rep_session_note(s, "handshake not captured: the capture starts mid-session");
+		return rep_session_note(s, "handshake not captured: the capture starts mid-session");
 	return 0;
 }
 
@@ -152,12 +208,17 @@ static int rep_flow_new(struct rep_extract *x, const struct net_pkt *p, struct r
 
 	if (!f)
 		return -ENOMEM;
+	if (x->n_flows >= x->n_buckets && (rc = rep_flow_table_grow(x)) < 0) {
+		free(f);
+		return rc;
+	}
 	f->t = *t;
 	f->xfer = -1;
 	f->wscale[0] = f->wscale[1] = -1;
-	b = rep_flow_bucket(t);
+	b = rep_flow_bucket(x, t);
 	f->next = x->bucket[b];
 	x->bucket[b] = f;
+	x->n_flows++;
 	if (t->dport == 21 || t->sport == 21) {
 		/* The port decides; with 21 at both ends, the SYN's sender is the client. */
 		int client_dir = t->dport == 21 ? 0 : 1;
@@ -170,7 +231,7 @@ static int rep_flow_new(struct rep_extract *x, const struct net_pkt *p, struct r
 	} else {
 		rep_stream_init(&f->st[0], false);
 		rep_stream_init(&f->st[1], false);
-		if (rep_ftp_pair_data(x->ctl, f)) {
+		if (rep_ftp_pair_data(&x->ann, f)) {
 			f->kind = REP_FLOW_DATA;
 		} else {
 			f->kind = REP_FLOW_OTHER;
@@ -226,11 +287,7 @@ static void rep_linger(struct rep_extract *x, struct rep_flow *f)
 {
 	rep_stream_free(&f->st[0]);
 	rep_stream_free(&f->st[1]);
-	if (f->c) {
-		free(f->c->reply_buf);
-		free(f->c);
-		f->c = NULL;
-	}
+	rep_ctl_state_free(f);
 	f->lingering = true;
 	f->closed_ns = f->ts_ns;
 	f->tw_next = NULL;
@@ -266,14 +323,18 @@ static void rep_linger_expire(struct rep_extract *x, uint64_t now)
  * judged and its state freed, so a capture of many sessions stays small. */
 static void rep_ctl_release(struct rep_extract *x, struct rep_flow *f)
 {
-	struct rep_flow **pp = &x->ctl;
-
 	rep_flow_finish(x, f);
 	rep_ftp_session_end(f);
-	while (*pp && *pp != f)
-		pp = &(*pp)->next_ctl;
-	if (*pp)
-		*pp = f->next_ctl;
+	rep_ftp_unindex(f);
+	/* doubly linked: no walk of the live sessions */
+	if (f->prev_ctl)
+		f->prev_ctl->next_ctl = f->next_ctl;
+	else
+		x->ctl = f->next_ctl;
+	if (f->next_ctl)
+		f->next_ctl->prev_ctl = f->prev_ctl;
+	f->next_ctl = f->prev_ctl = NULL;
+	x->live_sessions--;
 	rep_linger(x, f);
 }
 
@@ -464,7 +525,7 @@ static int rep_frame(struct rep_extract *x, const struct rep_frame *fr)
 static void rep_extract_end(struct rep_extract *x)
 {
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t b = 0; b < REP_HASH_BUCKETS; b++) {
+		for (size_t b = 0; b < x->n_buckets; b++) {
 			for (struct rep_flow *f = x->bucket[b]; f; f = f->next)
 				if ((f->kind == REP_FLOW_CONTROL) == (pass == 1))
 					rep_flow_finish(x, f);
@@ -478,7 +539,8 @@ static void rep_extract_free(struct rep_extract *x)
 {
 	struct rep_flow *f, *n;
 
-	for (size_t b = 0; b < REP_HASH_BUCKETS; b++) {
+	rep_ann_index_free(&x->ann);
+	for (size_t b = 0; b < x->n_buckets; b++) {
 		for (f = x->bucket[b]; f; f = n) {
 			n = f->next;
 			if (f->kind != REP_FLOW_CONTROL || f->lingering)
@@ -489,6 +551,7 @@ static void rep_extract_free(struct rep_extract *x)
 		n = f->next_ctl;
 		rep_flow_free(f);
 	}
+	free(x->bucket);
 	free(x);
 }
 
@@ -511,11 +574,19 @@ int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_prog
 		goto out;
 	}
 	x->cap = out;
+	x->ann.cap = out;
+	x->n_buckets = REP_HASH_MIN;
+	out->flow_buckets = REP_HASH_MIN;
+	x->bucket = calloc(x->n_buckets, sizeof(*x->bucket));
+	if (!x->bucket) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	while ((rc = rep_reader_next(r, &fr)) == 0) {
 		out->frames++;
 		bytes += fr.caplen + 16; /* + a pcap record header: near the file offset */
 		if (fn && out->frames % REP_PROGRESS_EVERY == 0)
-			fn(fn_ctx, out->frames, bytes);
+			fn(fn_ctx, out->frames, bytes, out->n_sessions);
 		rc = rep_frame(x, &fr);
 		if (rc)
 			goto out;
@@ -549,6 +620,7 @@ void rep_capture_free(struct rep_capture *c)
 		free(s->cmds);
 		free(s->replies);
 		free(s->xfers);
+		free(s->notes);
 		free(s);
 	}
 	free(c->sessions);

@@ -11,9 +11,7 @@
 #include "../net/net_addr.h"
 
 #define REP_LINE_LIMIT 512      /* longer control lines are truncated, counted */
-#define REP_MAX_ANNOUNCED 64    /* announced, not yet connected endpoints kept */
 #define REP_NOTE_LEN 160
-#define REP_MAX_NOTES 8
 
 /* A command as the client sent it and the final reply it got. */
 struct rep_cmd {
@@ -64,8 +62,8 @@ struct rep_session {
 	size_t n_replies, cap_replies;
 	struct rep_xfer *xfers;
 	size_t n_xfers, cap_xfers;
-	char notes[REP_MAX_NOTES][REP_NOTE_LEN];
-	size_t n_notes;
+	char (*notes)[REP_NOTE_LEN];   /* every note (grows), malloc'd */
+	size_t n_notes, cap_notes;
 };
 
 struct rep_capture {
@@ -82,13 +80,21 @@ struct rep_capture {
 	uint64_t unannounced_flows;    /* TCP flows no FTP session announced */
 	uint64_t unannounced_bytes;
 	char first_unannounced[128];   /* "tcp a:p -> b:p" of the first one */
+	/* Scale counters (docs/REPLAY.md "Scale"): data-connection pairing is
+	 * a hashed lookup of the announced endpoint, so pair_probes (hash
+	 * entries examined) per pair_lookups (new non-control flows) stays
+	 * constant however many sessions are live. */
+	uint64_t pair_lookups, pair_probes;
+	uint64_t live_sessions_max;    /* most control sessions open at once */
+	uint64_t flow_buckets;         /* the flow table's size at the end (it grows) */
 	bool read_error;               /* the capture ends in a broken record */
 	char error[256];
 };
 
-/* Progress callback: frames and (about) file bytes read so far, every 65536
- * frames. */
-typedef void (*rep_extract_progress_fn)(void *ctx, uint64_t frames, uint64_t bytes_read);
+/* Progress callback: frames, (about) file bytes read so far and FTP sessions
+ * found, every 65536 frames (the callee limits how often it prints). */
+typedef void (*rep_extract_progress_fn)(void *ctx, uint64_t frames, uint64_t bytes_read,
+					 uint64_t sessions);
 
 /* Reads the capture at path and fills *out. Returns 0 (out->read_error set
  * when the capture ends in a broken record: what came before is kept),

@@ -46,15 +46,115 @@ static void rep_copy_text(char *dst, size_t cap, const uint8_t *s, size_t len)
 	dst[n] = '\0';
 }
 
-static void rep_add_announce(struct rep_flow *f, const struct ftp_endpoint *ep, bool passive,
-			     long cmd)
+/* FNV-1a over the address bytes its family uses and the port. */
+static size_t rep_ann_hash(const struct rep_ann_index *idx, const struct net_addr *a,
+			   uint16_t port)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t n = a->family == NET_AF_INET6 ? 16 : 4;
+
+	h = (h ^ a->family) * 1099511628211ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ a->a[i]) * 1099511628211ULL;
+	h = (h ^ (port >> 8)) * 1099511628211ULL;
+	h = (h ^ (port & 0xff)) * 1099511628211ULL;
+	return (size_t)(h % idx->n_buckets);
+}
+
+static bool rep_ann_match(const struct rep_announce *a, const struct net_addr *addr, uint16_t port)
+{
+	size_t n = addr->family == NET_AF_INET6 ? 16 : 4;
+
+	return a->port == port && a->addr.family == addr->family && !memcmp(a->addr.a, addr->a, n);
+}
+
+/* Doubles the bucket array when entries outnumber buckets: chains stay short. */
+static int rep_ann_grow(struct rep_ann_index *idx)
+{
+	size_t nb = idx->n_buckets ? idx->n_buckets * 2 : 1024;
+	struct rep_ann_ent **b = calloc(nb, sizeof(*b));
+	struct rep_ann_index tmp = *idx;
+
+	if (!b)
+		return -ENOMEM;
+	tmp.bucket = b;
+	tmp.n_buckets = nb;
+	/* chains are newest first: re-inserting each old chain reversed would
+	 * flip that, so append at the tail per new bucket instead */
+	for (size_t i = 0; i < idx->n_buckets; i++) {
+		struct rep_ann_ent *e = idx->bucket[i], *n;
+
+		for (; e; e = n) {
+			const struct rep_announce *a = &e->ctl->c->ann[e->i];
+			struct rep_ann_ent **pp = &b[rep_ann_hash(&tmp, &a->addr, a->port)];
+
+			n = e->next;
+			while (*pp)
+				pp = &(*pp)->next;
+			e->next = NULL;
+			*pp = e;
+		}
+	}
+	free(idx->bucket);
+	idx->bucket = b;
+	idx->n_buckets = nb;
+	return 0;
+}
+
+static int rep_ann_insert(struct rep_flow *f, size_t i)
+{
+	struct rep_ann_index *idx = f->c->idx;
+	struct rep_announce *a = &f->c->ann[i];
+	struct rep_ann_ent *e;
+	size_t b;
+	int rc;
+
+	if (idx->n >= idx->n_buckets && (rc = rep_ann_grow(idx)) < 0)
+		return rc;
+	e = malloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->ctl = f;
+	e->i = i;
+	b = rep_ann_hash(idx, &a->addr, a->port);
+	e->next = idx->bucket[b];
+	idx->bucket[b] = e;
+	idx->n++;
+	a->indexed = true;
+	return 0;
+}
+
+static void rep_ann_remove(struct rep_flow *f, size_t i)
+{
+	struct rep_ann_index *idx = f->c->idx;
+	struct rep_announce *a = &f->c->ann[i];
+	struct rep_ann_ent **pp;
+
+	if (!a->indexed)
+		return;
+	/* only this endpoint's chain: entries of one bucket */
+	for (pp = &idx->bucket[rep_ann_hash(idx, &a->addr, a->port)]; *pp; pp = &(*pp)->next) {
+		if ((*pp)->ctl == f && (*pp)->i == i) {
+			struct rep_ann_ent *e = *pp;
+
+			*pp = e->next;
+			free(e);
+			idx->n--;
+			break;
+		}
+	}
+	a->indexed = false;
+}
+
+static int rep_add_announce(struct rep_flow *f, const struct ftp_endpoint *ep, bool passive,
+			    long cmd)
 {
 	struct rep_announce *a;
+	int e;
 
-	if (f->c->n_ann == REP_MAX_ANNOUNCED) {
-		memmove(&f->c->ann[0], &f->c->ann[1], (REP_MAX_ANNOUNCED - 1) * sizeof(f->c->ann[0]));
-		f->c->n_ann--;
-	}
+	if ((e = rep_grow((void **)&f->c->ann, &f->c->cap_ann, f->c->n_ann,
+			  sizeof(*f->c->ann))) < 0)
+		return e;
 	a = &f->c->ann[f->c->n_ann++];
 	memset(a, 0, sizeof(*a));
 	a->addr = ep->has_addr ? ep->addr : f->sess->server;
@@ -62,6 +162,7 @@ static void rep_add_announce(struct rep_flow *f, const struct ftp_endpoint *ep, 
 	a->passive = passive;
 	a->xfer = -1;
 	a->cmd = cmd;
+	return rep_ann_insert(f, f->c->n_ann - 1);
 }
 
 /* A data flow's bytes and FIN into its transfer. */
@@ -100,8 +201,9 @@ static int rep_command(struct rep_flow *f, const uint8_t *line, size_t len)
 	snprintf(rc->verb, sizeof(rc->verb), "%s", c.verb);
 	rep_copy_text(rc->line, sizeof(rc->line), line, len);
 	rc->t_ns = f->ts_ns - s->t0_ns;
-	if (ftp_find_addr(line, len, false, &span) == 1)
-		rep_add_announce(f, &span.ep, false, (long)s->n_cmds - 1);
+	if (ftp_find_addr(line, len, false, &span) == 1 &&
+	    (e = rep_add_announce(f, &span.ep, false, (long)s->n_cmds - 1)) < 0)
+		return e;
 	if (rep_ftp_is_xfer_verb(c.verb)) {
 		struct rep_xfer *x;
 
@@ -178,8 +280,9 @@ static int rep_reply(struct rep_flow *f, int code)
 	if (code == 227 || code == 229) {
 		struct ftp_addr_span span;
 
-		if (ftp_find_addr((const uint8_t *)text, strlen(text), true, &span) == 1)
-			rep_add_announce(f, &span.ep, true, answers ? (long)f->c->cursor : -1);
+		if (ftp_find_addr((const uint8_t *)text, strlen(text), true, &span) == 1 &&
+		    (e = rep_add_announce(f, &span.ep, true, answers ? (long)f->c->cursor : -1)) < 0)
+			return e;
 	}
 	if (s->n_cmds == 0 && f->c->cursor == 0) {
 		if (code >= 200 && s->greeting == 0)
@@ -229,8 +332,9 @@ static int rep_reply(struct rep_flow *f, int code)
 	}
 	if (strcmp(c->verb, "AUTH") == 0 && code == 234) {
 		s->tls = true;
-		rep_session_note(s, "control channel became unreadable after AUTH (TLS): "
-				 "extraction stopped");
+		if ((e = rep_session_note(s, "control channel became unreadable after AUTH (TLS): "
+					  "extraction stopped")) < 0)
+			return e;
 	}
 	f->c->cursor++;
 	return 0;
@@ -348,45 +452,77 @@ int rep_ftp_control_bytes(struct rep_flow *f, int dir, const uint8_t *p, size_t 
 	return rc;
 }
 
-bool rep_ftp_pair_data(struct rep_flow *ctl, struct rep_flow *d)
+/* The newest indexed announcement of addr:port, or NULL; probes counted. */
+static struct rep_ann_ent *rep_ann_find(struct rep_ann_index *idx, const struct net_addr *addr,
+					uint16_t port)
+{
+	if (!idx->n_buckets)
+		return NULL;
+	for (struct rep_ann_ent *e = idx->bucket[rep_ann_hash(idx, addr, port)]; e; e = e->next) {
+		idx->cap->pair_probes++;
+		if (rep_ann_match(&e->ctl->c->ann[e->i], addr, port))
+			return e;
+	}
+	return NULL;
+}
+
+bool rep_ftp_pair_data(struct rep_ann_index *idx, struct rep_flow *d)
 {
 	const struct net_tuple *t = &d->t;
+	struct rep_ann_ent *e;
+	struct rep_announce *a;
+	struct rep_flow *f;
+	int ep_dir = 1;
 
-	for (struct rep_flow *f = ctl; f; f = f->next_ctl) {
-		for (size_t i = f->c->n_ann; i-- > 0;) {
-			struct rep_announce *a = &f->c->ann[i];
-			int ep_dir;
+	idx->cap->pair_lookups++;
+	e = rep_ann_find(idx, &t->dst, t->dport);
+	if (!e) {
+		e = rep_ann_find(idx, &t->src, t->sport);
+		ep_dir = 0;
+	}
+	if (!e)
+		return false;
+	f = e->ctl;
+	d->ann_i = e->i;
+	a = &f->c->ann[d->ann_i];
+	rep_ann_remove(f, d->ann_i); /* paired: it pairs no other (frees e) */
+	a->flow = d;
+	d->ctl = f;
+	f->n_data++;
+	d->ep_dir = ep_dir;
+	d->xfer = a->xfer;
+	return true;
+}
 
-			if (a->flow)
-				continue;
-			if (a->port == t->dport && net_addr_eq(&a->addr, &t->dst))
-				ep_dir = 1;
-			else if (a->port == t->sport && net_addr_eq(&a->addr, &t->src))
-				ep_dir = 0;
-			else
-				continue;
-			a->flow = d;
-			d->ctl = f;
-			f->n_data++;
-			d->ep_dir = ep_dir;
-			d->xfer = a->xfer;
-			return true;
+void rep_ftp_unindex(struct rep_flow *f)
+{
+	for (size_t i = 0; f->c && i < f->c->n_ann; i++)
+		rep_ann_remove(f, i);
+}
+
+void rep_ann_index_free(struct rep_ann_index *idx)
+{
+	for (size_t b = 0; b < idx->n_buckets; b++) {
+		struct rep_ann_ent *e = idx->bucket[b], *n;
+
+		for (; e; e = n) {
+			n = e->next;
+			free(e);
 		}
 	}
-	return false;
+	free(idx->bucket);
+	idx->bucket = NULL;
+	idx->n_buckets = idx->n = 0;
 }
 
 void rep_ftp_data_done(struct rep_flow *d)
 {
 	struct rep_flow *f = d->ctl;
 
-	/* the endpoint served its connection: it pairs no other */
-	for (size_t i = 0; i < f->c->n_ann; i++) {
-		if (f->c->ann[i].flow == d) {
-			f->c->ann[i].flow = NULL;
-			f->c->ann[i].port = 0;
-		}
-	}
+	/* the endpoint served its connection: it pairs no other (it left the
+	 * index when paired) */
+	f->c->ann[d->ann_i].flow = NULL;
+	f->c->ann[d->ann_i].port = 0;
 	if (d->xfer >= 0) {
 		rep_xfer_fill(d);
 	} else {

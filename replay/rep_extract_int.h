@@ -10,6 +10,7 @@
 #define REP_REPLY_TEXT_MAX 2048
 
 struct rep_flow;
+struct rep_ann_index;
 
 /* An endpoint a PORT/EPRT command or 227/229 reply announced. */
 struct rep_announce {
@@ -19,6 +20,22 @@ struct rep_announce {
 	long xfer;               /* the transfer command it served, -1 none yet */
 	long cmd;                /* the PORT/EPRT/PASV/EPSV command, -1 unknown */
 	struct rep_flow *flow;   /* the data connection paired with it */
+	bool indexed;            /* in the announcement index (unpaired, live) */
+};
+
+/* Announced, not yet connected endpoints of every live control session,
+ * hashed by address and port (rep_extract_ftp.c): pairing a new flow costs
+ * one bucket's entries, not a walk of every session. Grows with its entries. */
+struct rep_ann_ent {
+	struct rep_ann_ent *next;
+	struct rep_flow *ctl;
+	size_t i;                /* index in ctl->c->ann */
+};
+
+struct rep_ann_index {
+	struct rep_ann_ent **bucket;
+	size_t n_buckets, n;
+	struct rep_capture *cap; /* its pairing counters */
 };
 
 /* One direction's line assembly. */
@@ -37,8 +54,9 @@ struct rep_ctl {
 	int ml_code;
 	char *reply_buf;         /* the reply being read, lines joined */
 	size_t reply_len;
-	struct rep_announce ann[REP_MAX_ANNOUNCED];
-	size_t n_ann;
+	struct rep_announce *ann;  /* every announcement of the session (grows) */
+	size_t n_ann, cap_ann;
+	struct rep_ann_index *idx;
 	char size_arg[200];      /* the file the last 213 answered SIZE for */
 	uint64_t size_val;
 	uint64_t rest;           /* offset of a REST the server accepted (350) */
@@ -64,10 +82,11 @@ struct rep_flow {
 	/* data */
 	struct rep_flow *ctl;    /* control flow whose announcement it matched */
 	int ep_dir;              /* index of st[] the announced endpoint sends on */
+	size_t ann_i;            /* the announcement's index in ctl->c->ann */
 	long xfer;               /* -1 until a transfer command claims it */
 	bool finished;
 	/* list of control flows */
-	struct rep_flow *next_ctl;
+	struct rep_flow *next_ctl, *prev_ctl;
 	/* closed and released: kept as a bare key for REP_LINGER_NS of capture
 	 * time so late retransmissions are known as this connection's */
 	bool lingering;
@@ -77,8 +96,12 @@ struct rep_flow {
 
 /* rep_extract_ftp.c */
 int rep_ftp_control_bytes(struct rep_flow *f, int dir, const uint8_t *p, size_t len, bool gap);
-/* Pairs a new data flow with an announcement; false if none matches. */
-bool rep_ftp_pair_data(struct rep_flow *ctl_list, struct rep_flow *f);
+/* Pairs a new data flow with the newest unpaired announcement of its
+ * endpoint (a hashed lookup); false if none matches. */
+bool rep_ftp_pair_data(struct rep_ann_index *idx, struct rep_flow *f);
+/* The control flow's announcements leave the index (it is released). */
+void rep_ftp_unindex(struct rep_flow *f);
+void rep_ann_index_free(struct rep_ann_index *idx);
 /* The data flow ended (FIN both ways, RST or the end of the capture). */
 void rep_ftp_data_done(struct rep_flow *f);
 /* End of capture: replies still open, completeness of every transfer. */
