@@ -9,6 +9,7 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1  /* the run itself failed */
 #define CLI_EXIT_USAGE 2 /* bad usage or bad input */
+#define CLI_EXIT_NOT_ATTEMPTED 4 /* replay: some sessions could not be attempted */
 
 struct cli_cmd {
 	const char *name;

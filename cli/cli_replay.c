@@ -39,8 +39,15 @@ void cli_replay_usage(void)
 	       "  -q, --quiet             only the summary line per mode on stdout\n"
 	       "  -h, --help              this text\n"
 	       "\n"
-	       "Exit status: 0 done (verdicts may say not reproduced), 1 the run failed, 2 bad\n"
-	       "usage or bad input. Errors are one line: gatelab: replay: FILE: what is wrong\n");
+	       "Every session with a command is re-enacted, in batches of at most 16 sessions\n"
+	       "(one simulated network each; the sessions of one captured client share a host).\n"
+	       "The last lines count per mode: reproduced, reproduced except by gateway policy,\n"
+	       "not reproduced, not attempted.\n"
+	       "\n"
+	       "Exit status: 0 every session was attempted (verdicts may say not reproduced),\n"
+	       "1 the run failed, 2 bad usage or bad input, 4 some sessions could not be\n"
+	       "attempted (e.g. no command captured). Errors are one line:\n"
+	       "gatelab: replay: FILE: what is wrong\n");
 }
 
 struct cli_replay_opts {
@@ -189,31 +196,46 @@ static void cli_replay_table(const struct rep_capture *c, const struct rpt_metri
 			printf("  %-8s %s%s%s\n", scen_mode_name(mode_of[i]),
 			       vv->outcome == REP_OUT_REPRODUCED ? "reproduced"
 			       : vv->outcome == REP_OUT_POLICY ? "reproduced except by gateway policy"
-							       : "NOT reproduced",
+			       : vv->outcome == REP_OUT_NOT_ATTEMPTED ? "NOT attempted"
+								      : "NOT reproduced",
 			       vv->reproduced ? "" : ": ", vv->reproduced ? "" : vv->reason);
 		}
 	}
 }
 
-/* One line per mode: how many sessions had each outcome (printed with -q too). */
-static void cli_replay_summary(const struct rep_capture *c, const struct rpt_metrics *m,
-			       struct rep_verdict *const *v, const struct rep_gw_left *left,
-			       const enum scen_mode *mode_of)
+/* One line per mode: how many sessions had each outcome (printed with -q
+ * too). Returns the number of sessions not attempted (in any mode). */
+static size_t cli_replay_summary(const struct rep_capture *c, const struct rep_plan *p,
+				 const struct rpt_metrics *m, struct rep_verdict *const *v,
+				 const struct rep_gw_left *left, const enum scen_mode *mode_of)
 {
+	size_t not_attempted = 0;
+
+	printf("%zu FTP session(s) in %" PRIu64 " packets, re-enacted in %zu batch(es) of at most "
+	       "%d sessions\n", c->n_sessions, c->frames, p->n_batches, SCEN_MAX_HOSTS);
 	for (size_t i = 0; i < m->n_modes; i++) {
-		size_t n[3] = {0, 0, 0};
+		size_t n[REP_OUT__COUNT] = {0};
 
 		for (size_t k = 0; k < c->n_sessions; k++)
 			n[v[i][k].outcome]++;
 		printf("%-8s %zu reproduced, %zu reproduced except by gateway policy, %zu not "
-		       "reproduced\n", scen_mode_name(mode_of[i]), n[REP_OUT_REPRODUCED],
-		       n[REP_OUT_POLICY], n[REP_OUT_NOT_REPRODUCED]);
+		       "reproduced, %zu not attempted\n", scen_mode_name(mode_of[i]),
+		       n[REP_OUT_REPRODUCED], n[REP_OUT_POLICY], n[REP_OUT_NOT_REPRODUCED],
+		       n[REP_OUT_NOT_ATTEMPTED]);
+		if (n[REP_OUT_NOT_ATTEMPTED] > not_attempted)
+			not_attempted = n[REP_OUT_NOT_ATTEMPTED];
+		if (m->modes[i].xfers_omitted)
+			printf("%-8s %zu transfer(s) listed in the metrics, %" PRIu64 " more not "
+			       "listed (the list holds %d; all are counted)\n",
+			       scen_mode_name(mode_of[i]), m->modes[i].n_xfers,
+			       m->modes[i].xfers_omitted, RPT_MAX_XFERS);
 		if (left[i].listeners || left[i].data || left[i].redirects || left[i].ports)
 			printf("%-8s the gateway kept %" PRIu64 " data listener(s), %" PRIu64
 			       " proxied transfer(s), %" PRIu64 " redirect(s), %" PRIu64
 			       " port(s) after the sessions\n", scen_mode_name(mode_of[i]),
 			       left[i].listeners, left[i].data, left[i].redirects, left[i].ports);
 	}
+	return not_attempted;
 }
 
 static json_t *cli_replay_policy_json(const struct rep_verdict *v)
@@ -241,7 +263,7 @@ static json_t *cli_replay_map_json(const struct rep_plan *p)
 		(void)net_addr_format(&p->map[i].sim, y, sizeof(y));
 		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "captured", x, "sim", y,
 						   "role", p->map[i].server ? "server" : "client",
-						   "session", (json_int_t)(i / 2)));
+						   "session", (json_int_t)p->map[i].session));
 	}
 	return a;
 }
@@ -379,7 +401,11 @@ int cli_replay_main(int argc, char **argv)
 	}
 	if (!o.quiet)
 		cli_replay_table(&cap, m, v, mode_of);
-	cli_replay_summary(&cap, m, v, left, mode_of);
+	if (cli_replay_summary(&cap, plan, m, v, left, mode_of) > 0) {
+		cli_error("replay: %s: some sessions could not be attempted (\"not attempted\" "
+			  "above says why)", o.capture);
+		ret = CLI_EXIT_NOT_ATTEMPTED;
+	}
 	if (o.export_path && cli_replay_export(plan, o.export_path, o.capture) < 0) {
 		ret = CLI_EXIT_FAIL;
 		goto out;

@@ -49,26 +49,26 @@ static const char *rep_xfer_path(struct sim_run_net *net, enum scen_mode mode,
 	return "fast";
 }
 
-/* The contract counters of the gateway, the transfers the clients made. */
+/* The contract counters of the gateway, the transfers the clients made:
+ * added to m (one call per batch; the times are summed over the batches). */
 static void rep_metrics(struct sim_run_net *net, const struct scen *sc, enum scen_mode mode,
-			const struct rep_run_sess *rs, struct rpt_mode_metrics *m)
+			const struct rep_run_sess *rs, const size_t *cap_of,
+			struct rpt_mode_metrics *m, uint64_t *bits, uint64_t *ns)
 {
 	size_t n = sc->n_sessions;
-
 	struct sim_gw_metrics gm;
-	uint64_t bits = 0, ns = 0;
 
 	sim_gw_metrics_get(&net->gw, &gm);
-	m->transitions = gm.transitions;
-	m->data_transitions = gm.data_transitions;
-	m->bytes_copied = gm.bytes_copied;
-	m->api_calls = gm.api_calls;
-	m->fastpath_packets = gm.fastpath_packets;
-	m->proxied_packets = gm.proxied_packets;
-	m->gateway_cpu_s = (double)gm.gateway_cpu_ns / 1e9;
-	m->events = net->w.sched.events_run;
-	m->sim_time_s = (double)sim_world_now(&net->w) / 1e9;
-	m->drops.gateway = gm.drops_total - gm.drop_link;
+	m->transitions += gm.transitions;
+	m->data_transitions += gm.data_transitions;
+	m->bytes_copied += gm.bytes_copied;
+	m->api_calls += gm.api_calls;
+	m->fastpath_packets += gm.fastpath_packets;
+	m->proxied_packets += gm.proxied_packets;
+	m->gateway_cpu_s += (double)gm.gateway_cpu_ns / 1e9;
+	m->events += net->w.sched.events_run;
+	m->sim_time_s += (double)sim_world_now(&net->w) / 1e9;
+	m->drops.gateway += gm.drops_total - gm.drop_link;
 	for (size_t i = 0; i < n; i++) {
 		const struct sim_ftpc_result *res = rs[i].c ? sim_ftpc_result(rs[i].c) : NULL;
 
@@ -81,18 +81,19 @@ static void rep_metrics(struct sim_run_net *net, const struct scen *sc, enum sce
 				m->transfers_ok++;
 			else
 				m->transfers_failed++;
-			bits += 8 * x->bytes;
-			ns += d;
+			*bits += 8 * x->bytes;
+			*ns += d;
 			if (m->n_xfers == RPT_MAX_XFERS) {
-				m->xfers_omitted++;
+				m->xfers_omitted++; /* counted, and said by the CLI */
 				continue;
 			}
 			struct rpt_xfer *rx = &m->xfers[m->n_xfers++];
 
-			rx->session = (uint32_t)i;
+			rx->session = (uint32_t)cap_of[i];
 			snprintf(rx->cmd, sizeof(rx->cmd), "%s", x->cmd);
 			snprintf(rx->path, sizeof(rx->path), "%s",
-				 rep_xfer_path(net, mode, &sc->clients[i].addr[0], x));
+				 rep_xfer_path(net, mode, &sc->clients[sc->sessions[i].client].addr[0],
+					       x));
 			rx->bytes = x->bytes;
 			rx->expected = x->expected;
 			rx->duration_s = (double)d / 1e9;
@@ -101,7 +102,7 @@ static void rep_metrics(struct sim_run_net *net, const struct scen *sc, enum sce
 			snprintf(rx->hash, sizeof(rx->hash), "%016llx", (unsigned long long)x->hash);
 		}
 	}
-	m->throughput_bps = ns ? (double)bits * 1e9 / (double)ns : 0.0;
+	m->throughput_bps = *ns ? (double)*bits * 1e9 / (double)*ns : 0.0;
 }
 
 /* The gateway's NAT API redirects now (0 without one). */
@@ -114,56 +115,49 @@ static uint64_t rep_gw_redirects(struct sim_run_net *net)
 	return st.redirects_active;
 }
 
-/* What the run left behind in the gateway (struct rep_gw_left). */
+/* What the run left behind in the gateway (struct rep_gw_left), added to left. */
 static void rep_gw_left_get(struct sim_run_net *net, uint64_t rdr0, struct rep_gw_left *left)
 {
 	struct natapi_stats st;
 
-	memset(left, 0, sizeof(*left));
 	natapi_stats_get(sim_gw_natapi(&net->gw), &st);
-	left->redirects = st.redirects_active > rdr0 ? st.redirects_active - rdr0 : 0;
-	left->ports = st.ports_held;
+	left->redirects += st.redirects_active > rdr0 ? st.redirects_active - rdr0 : 0;
+	left->ports += st.ports_held;
 	if (net->pxd) {
-		left->listeners = sim_pxd_stats(net->pxd)->listeners_open;
-		left->data = sim_pxd_stats(net->pxd)->data_open;
+		left->listeners += sim_pxd_stats(net->pxd)->listeners_open;
+		left->data += sim_pxd_stats(net->pxd)->data_open;
 	}
 }
 
-int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum scen_mode mode,
-		     uint64_t max_gap_ns, struct rep_verdict *v, struct rpt_mode_metrics *m,
-		     struct rep_gw_left *left, char *err, size_t errlen)
+/* One batch of the plan: its network built, its scripted servers and
+ * clients started at their captured offsets, run to the end, judged. */
+static int rep_reenact_batch(const struct rep_capture *c, const struct rep_plan *p, size_t b,
+			     struct scen *sc, enum scen_mode mode, uint64_t max_gap_ns,
+			     struct rep_verdict *v, struct rpt_mode_metrics *m,
+			     struct rep_gw_left *left, uint64_t *bits, uint64_t *ns, char *err,
+			     size_t errlen)
 {
 	uint64_t rdr0 = 0;
 	struct sim_run_net *net = calloc(1, sizeof(*net));
-	struct rep_run_sess *rs = calloc(p->sc.n_sessions + 1, sizeof(*rs));
-	struct scen *sc = NULL;
+	struct rep_run_sess *rs = NULL;
+	size_t *cap_of = NULL;
 	size_t n_done = 0;
 	int rc = 0;
 
-	memset(m, 0, sizeof(*m));
-	snprintf(m->mode, sizeof(m->mode), "%s", scen_mode_name(mode));
-	for (size_t k = 0; k < c->n_sessions; k++) {
-		memset(&v[k], 0, sizeof(v[k]));
-		if (p->slot[k] < 0)
-			snprintf(v[k].reason, sizeof(v[k].reason), "%s", p->why[k]);
-	}
-	if (!net || !rs) {
+	rep_plan_batch(p, c, b, sc);
+	rs = calloc(sc->n_sessions + 1, sizeof(*rs));
+	cap_of = calloc(sc->n_sessions + 1, sizeof(*cap_of));
+	if (!net || !rs || !cap_of) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	/* the scripted servers serve no files: the exported ones are for editing */
-	sc = malloc(sizeof(*sc));
-	if (!sc) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	*sc = p->sc;
 	for (size_t i = 0; i < sc->n_servers; i++)
 		sc->servers[i].n_files = 0;
 	if ((rc = sim_run_net_build(net, sc, mode, sc->seed, NULL, err, errlen)) < 0)
 		goto out;
 	rdr0 = rep_gw_redirects(net);
-	for (size_t k = 0; k < c->n_sessions; k++) {
+	for (size_t k = p->batch_lo[b]; k < p->batch_hi[b]; k++) {
 		struct rep_run_sess *r;
 		struct sim_ftpd_config fc;
 		size_t i;
@@ -171,13 +165,15 @@ int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum
 		if (p->slot[k] < 0)
 			continue;
 		i = (size_t)p->slot[k];
+		cap_of[i] = k;
 		r = &rs[i];
 		r->s = c->sessions[k];
 		r->mode = mode;
 		r->n_done = &n_done;
-		r->n_total = p->sc.n_sessions;
+		r->n_total = sc->n_sessions;
 		r->sched = &net->w.sched;
-		r->host = &net->clients[i];
+		/* sessions of one captured client share its host (and its link) */
+		r->host = &net->clients[p->client[k]];
 		if ((rc = rep_run_build(r, max_gap_ns)) < 0)
 			goto out;
 		sim_ftpd_config_default(&fc);
@@ -190,33 +186,67 @@ int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum
 			goto out;
 		}
 		sim_ftpc_config_default(&r->cfg);
-		r->cfg.server = p->sc.servers[i].addr[0];
+		r->cfg.server = sc->servers[i].addr[0];
 		r->cfg.port = 21;
 		r->cfg.mode = r->s->client.family == NET_AF_INET6 ? SIM_FTPC_EPSV : SIM_FTPC_PASV;
 		r->cfg.steps = r->steps;
 		r->cfg.n_steps = r->n_steps;
 		r->cfg.quit_at_end = false;
-		if ((rc = sim_sched_at(&net->w.sched, p->sc.sessions[i].start_ns, rep_run_start, r,
+		if ((rc = sim_sched_at(&net->w.sched, sc->sessions[i].start_ns, rep_run_start, r,
 				       NULL)) < 0)
 			goto out;
 	}
 	sim_sched_run(&net->w.sched, 3600ULL * SIM_NS_PER_S);
-	rep_metrics(net, sc, mode, rs, m);
+	rep_metrics(net, sc, mode, rs, cap_of, m, bits, ns);
 	if (left) {
 		/* the closes the last replies started still run their course */
 		sim_sched_run(&net->w.sched, sim_world_now(&net->w) + 2 * SIM_NS_PER_S);
 		rep_gw_left_get(net, rdr0, left);
 	}
-	for (size_t k = 0; k < c->n_sessions; k++)
+	for (size_t k = p->batch_lo[b]; k < p->batch_hi[b]; k++)
 		if (p->slot[k] >= 0)
 			rep_run_judge(&rs[p->slot[k]], &v[k]);
 out:
-	for (size_t i = 0; rs && i < p->sc.n_sessions; i++)
+	for (size_t i = 0; rs && i < sc->n_sessions; i++)
 		rep_run_free(&rs[i]);
 	if (net)
 		(void)sim_run_net_free(net);
 	free(rs);
+	free(cap_of);
 	free(net);
+	return rc;
+}
+
+int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum scen_mode mode,
+		     uint64_t max_gap_ns, struct rep_verdict *v, struct rpt_mode_metrics *m,
+		     struct rep_gw_left *left, char *err, size_t errlen)
+{
+	struct scen *sc = malloc(sizeof(*sc));
+	uint64_t bits = 0, ns = 0;
+	int rc = 0;
+
+	memset(m, 0, sizeof(*m));
+	if (left)
+		memset(left, 0, sizeof(*left));
+	snprintf(m->mode, sizeof(m->mode), "%s", scen_mode_name(mode));
+	for (size_t k = 0; k < c->n_sessions; k++) {
+		memset(&v[k], 0, sizeof(v[k]));
+		if (p->slot[k] < 0) {
+			v[k].outcome = REP_OUT_NOT_ATTEMPTED;
+			snprintf(v[k].reason, sizeof(v[k].reason), "%s", p->why[k]);
+		}
+	}
+	if (!sc) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t b = 0; b < p->n_batches; b++) {
+		rc = rep_reenact_batch(c, p, b, sc, mode, max_gap_ns, v, m, left, &bits, &ns, err,
+				       errlen);
+		if (rc < 0)
+			goto out;
+	}
+out:
 	free(sc);
 	if (rc == -ENOMEM)
 		snprintf(err, errlen, "out of memory");

@@ -14,29 +14,45 @@
 
 #define REP_REASON_LEN 256
 
-/* One capture address and the simulator address it became. */
+/* One capture address and the simulator address it became (in a batch). */
 struct rep_map {
 	struct net_addr captured, sim;
 	bool server;
+	size_t session;                 /* capture session index */
+	size_t batch;
 };
 
-/* The scenario a capture becomes. Capture session k is scenario session
- * slot[k] (clients[slot], servers[slot]) or not re-enacted (slot -1, why). */
+/* The scenarios a capture becomes. Every session with a command is
+ * re-enacted: the sessions, in capture order, are cut into batches that each
+ * fit one simulated network (at most SCEN_MAX_HOSTS sessions, one scripted
+ * server each, and SCEN_MAX_HOSTS distinct clients); in a batch the sessions
+ * of one captured client share one simulated client host, and each starts at
+ * its captured offset from the batch's first session. Batches run one after
+ * the other, so memory follows a batch, not the capture. Capture session k is
+ * session slot[k] of batch batch[k] (its client host client[k]), or not
+ * attempted (slot -1, why[k]). */
 struct rep_plan {
-	struct scen sc;
+	struct scen sc;                 /* batch 0: the export's and report's view */
 	long *slot;                     /* per capture session */
+	size_t *batch;                  /* per capture session */
+	size_t *client;                 /* per capture session: host index in its batch */
 	char (*why)[REP_REASON_LEN];    /* per capture session, when slot is -1 */
 	size_t n_capture;
-	struct rep_map map[2 * SCEN_MAX_HOSTS];
-	size_t n_map;
+	size_t n_batches;
+	size_t *batch_lo, *batch_hi;    /* per batch: capture sessions [lo, hi) */
+	size_t *batch_clients;          /* per batch: client hosts */
+	struct rep_map *map;            /* two per attempted session (grows) */
+	size_t n_map, cap_map;
 };
 
-/* The three outcomes of a re-enacted session (docs/REPLAY.md). */
+/* The outcomes of a session (docs/REPLAY.md). */
 enum rep_outcome {
 	REP_OUT_NOT_REPRODUCED = 0,
 	REP_OUT_REPRODUCED,
 	REP_OUT_POLICY,        /* reproduced except commands the gateway's policy
 				* answered by design (AUTH refused, bounce check) */
+	REP_OUT_NOT_ATTEMPTED, /* never re-enacted (why in the reason) */
+	REP_OUT__COUNT
 };
 
 #define REP_MAX_POLICY 8
@@ -58,13 +74,17 @@ struct rep_verdict {
 	size_t n_policy;                /* all of them (more than the array holds: counted) */
 };
 
-/* "reproduced", "reproduced_except_policy", "not_reproduced" (the JSON's words). */
+/* "reproduced", "reproduced_except_policy", "not_reproduced", "not_attempted"
+ * (the JSON's words). */
 const char *rep_outcome_name(enum rep_outcome o);
 
 /* Builds the plan (heap-allocated: the scenario is large). Returns 0 or
  * -ENOMEM. The scenario's sessions hold the first SCEN_MAX_CMDS commands (the
  * export's view); the re-enactment itself sends every command. */
 int rep_plan_build(const struct rep_capture *c, struct rep_plan **out);
+/* Fills *sc with batch b's hosts and sessions (b < p->n_batches). */
+void rep_plan_batch(const struct rep_plan *p, const struct rep_capture *c, size_t b,
+		    struct scen *sc);
 void rep_plan_free(struct rep_plan *p);
 
 /* Re-enacts every planned session under mode; v has one entry per capture

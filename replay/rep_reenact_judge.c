@@ -35,6 +35,7 @@ const char *rep_outcome_name(enum rep_outcome o)
 	switch (o) {
 	case REP_OUT_REPRODUCED: return "reproduced";
 	case REP_OUT_POLICY: return "reproduced_except_policy";
+	case REP_OUT_NOT_ATTEMPTED: return "not_attempted";
 	default: return "not_reproduced";
 	}
 }

@@ -1,6 +1,7 @@
-/* rep_reenact_plan.c - the scenario a capture becomes: a client and a server
- * host per session at mapped addresses, the downloaded files with their sizes,
- * the commands in the scenario's vocabulary (what --export-scenario writes). */
+/* rep_reenact_plan.c - the scenarios a capture becomes: its sessions cut into
+ * batches of one simulated network each, a client host per captured client
+ * and a server host per session at mapped addresses, the downloaded files with
+ * their sizes, the commands in the scenario's vocabulary (--export-scenario). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,17 +51,17 @@ static void rep_plan_file(struct scen_host *h, const struct rep_xfer *x)
 	f->size = x->bytes;
 }
 
-/* The scenario's view of the session: login, data mode, commands. */
-static void rep_plan_session(struct rep_plan *p, const struct rep_session *s, size_t n,
+/* The scenario's view of the session (slot n of sc, client host cl). */
+static void rep_plan_session(struct scen *sc, const struct rep_session *s, size_t n, size_t cl,
 			     uint64_t t0)
 {
-	struct scen_session *ss = &p->sc.sessions[n];
-	struct scen_host *srv = &p->sc.servers[n];
+	struct scen_session *ss = &sc->sessions[n];
+	struct scen_host *srv = &sc->servers[n];
 	size_t xi = 0;
 	bool mode_set = false;
 
 	memset(ss, 0, sizeof(*ss));
-	ss->client = n;
+	ss->client = cl;
 	ss->server = n;
 	ss->family = s->client.family;
 	ss->start_ns = s->t0_ns > t0 ? s->t0_ns - t0 : 0;
@@ -106,21 +107,100 @@ static void rep_plan_session(struct rep_plan *p, const struct rep_session *s, si
 	}
 }
 
-static void rep_plan_map(struct rep_plan *p, const struct net_addr *cap, const struct net_addr *sim,
-			 bool server)
+static int rep_plan_map(struct rep_plan *p, const struct net_addr *cap, const struct net_addr *sim,
+			bool server, size_t session, size_t batch)
 {
-	if (p->n_map == sizeof(p->map) / sizeof(p->map[0]))
-		return;
-	p->map[p->n_map].captured = *cap;
-	p->map[p->n_map].sim = *sim;
-	p->map[p->n_map++].server = server;
+	struct rep_map *m;
+
+	if (p->n_map == p->cap_map) {
+		size_t n = p->cap_map ? p->cap_map * 2 : 16;
+		struct rep_map *v = realloc(p->map, n * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		p->map = v;
+		p->cap_map = n;
+	}
+	m = &p->map[p->n_map++];
+	m->captured = *cap;
+	m->sim = *sim;
+	m->server = server;
+	m->session = session;
+	m->batch = batch;
+	return 0;
+}
+
+/* The client host of session k within batch [lo, k): an earlier session of
+ * the same captured client (and family) shares it; else a new index. */
+static size_t rep_plan_client_of(const struct rep_plan *p, const struct rep_capture *c,
+				 size_t lo, size_t k, size_t n_clients)
+{
+	for (size_t j = lo; j < k; j++)
+		if (p->slot[j] >= 0 && net_addr_eq(&c->sessions[j]->client, &c->sessions[k]->client))
+			return p->client[j];
+	return n_clients;
+}
+
+static int rep_plan_grow_batches(struct rep_plan *p, size_t *cap)
+{
+	size_t n = *cap ? *cap * 2 : 8;
+	size_t *lo = realloc(p->batch_lo, n * sizeof(*lo));
+
+	if (!lo)
+		return -ENOMEM;
+	p->batch_lo = lo;
+	size_t *hi = realloc(p->batch_hi, n * sizeof(*hi));
+
+	if (!hi)
+		return -ENOMEM;
+	p->batch_hi = hi;
+	size_t *nc = realloc(p->batch_clients, n * sizeof(*nc));
+
+	if (!nc)
+		return -ENOMEM;
+	p->batch_clients = nc;
+	*cap = n;
+	return 0;
+}
+
+void rep_plan_batch(const struct rep_plan *p, const struct rep_capture *c, size_t b,
+		    struct scen *sc)
+{
+	uint64_t t0 = UINT64_MAX;
+	size_t n = 0;
+
+	scen_defaults(sc);
+	snprintf(sc->name, sizeof(sc->name), "replay");
+	for (size_t k = p->batch_lo[b]; k < p->batch_hi[b]; k++)
+		if (p->slot[k] >= 0 && c->sessions[k]->t0_ns < t0)
+			t0 = c->sessions[k]->t0_ns;
+	for (size_t k = p->batch_lo[b]; k < p->batch_hi[b]; k++) {
+		const struct rep_session *s = c->sessions[k];
+		struct scen_host *cl, *sv;
+
+		if (p->slot[k] < 0)
+			continue;
+		n = (size_t)p->slot[k];
+		cl = &sc->clients[p->client[k]];
+		sv = &sc->servers[n];
+		if (cl->n_addr == 0) {
+			snprintf(cl->name, sizeof(cl->name), "client%zu", k + 1);
+			rep_plan_addr(s->client.family, false, p->client[k], &cl->addr[0]);
+			cl->n_addr = 1;
+		}
+		snprintf(sv->name, sizeof(sv->name), "server%zu", k + 1);
+		rep_plan_addr(s->client.family, true, n, &sv->addr[0]);
+		sv->n_addr = 1;
+		rep_plan_session(sc, s, n, p->client[k], t0);
+		sc->n_sessions = sc->n_servers = n + 1;
+	}
+	sc->n_clients = p->batch_clients[b];
 }
 
 int rep_plan_build(const struct rep_capture *c, struct rep_plan **out)
 {
 	struct rep_plan *p = calloc(1, sizeof(*p));
-	uint64_t t0 = UINT64_MAX;
-	size_t n = 0;
+	size_t n = 0, n_cl = 0, cap_b = 0, lo = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -128,42 +208,68 @@ int rep_plan_build(const struct rep_capture *c, struct rep_plan **out)
 		return -ENOMEM;
 	p->n_capture = c->n_sessions;
 	p->slot = calloc(c->n_sessions + 1, sizeof(*p->slot));
+	p->batch = calloc(c->n_sessions + 1, sizeof(*p->batch));
+	p->client = calloc(c->n_sessions + 1, sizeof(*p->client));
 	p->why = calloc(c->n_sessions + 1, sizeof(*p->why));
-	if (!p->slot || !p->why) {
+	if (!p->slot || !p->batch || !p->client || !p->why) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	scen_defaults(&p->sc);
-	snprintf(p->sc.name, sizeof(p->sc.name), "replay");
-	for (size_t k = 0; k < c->n_sessions; k++)
-		if (c->sessions[k]->t0_ns < t0)
-			t0 = c->sessions[k]->t0_ns;
 	for (size_t k = 0; k < c->n_sessions; k++) {
 		const struct rep_session *s = c->sessions[k];
+		size_t ci;
 
 		p->slot[k] = -1;
 		if (s->n_cmds == 0) {
 			snprintf(p->why[k], REP_REASON_LEN, "no command captured");
 			continue;
 		}
-		if (n == SCEN_MAX_HOSTS) {
-			snprintf(p->why[k], REP_REASON_LEN,
-				 "not re-enacted: a scenario holds at most %d sessions", SCEN_MAX_HOSTS);
-			continue;
+		ci = rep_plan_client_of(p, c, lo, k, n_cl);
+		/* a batch is full when its servers (one per session) or its
+		 * client hosts reach the simulated network's size */
+		if (n > 0 && (n == SCEN_MAX_HOSTS || (ci == n_cl && n_cl == SCEN_MAX_HOSTS))) {
+			p->batch_hi[p->n_batches - 1] = k;
+			p->batch_clients[p->n_batches - 1] = n_cl;
+			n = n_cl = 0;
+			lo = k;
+			ci = 0;
 		}
-		struct scen_host *cl = &p->sc.clients[n], *sv = &p->sc.servers[n];
-
-		snprintf(cl->name, sizeof(cl->name), "client%zu", k + 1);
-		snprintf(sv->name, sizeof(sv->name), "server%zu", k + 1);
-		rep_plan_addr(s->client.family, false, n, &cl->addr[0]);
-		rep_plan_addr(s->client.family, true, n, &sv->addr[0]);
-		cl->n_addr = sv->n_addr = 1;
-		rep_plan_map(p, &s->client, &cl->addr[0], false);
-		rep_plan_map(p, &s->server, &sv->addr[0], true);
-		rep_plan_session(p, s, n, t0);
+		if (n == 0) {
+			if (p->n_batches == cap_b && (rc = rep_plan_grow_batches(p, &cap_b)) < 0)
+				goto out;
+			p->batch_lo[p->n_batches] = k;
+			p->batch_hi[p->n_batches] = k + 1;
+			p->batch_clients[p->n_batches++] = 0;
+			lo = k;
+		}
+		if (ci == n_cl)
+			n_cl++;
+		p->client[k] = ci;
+		p->batch[k] = p->n_batches - 1;
 		p->slot[k] = (long)n++;
+		p->batch_hi[p->n_batches - 1] = k + 1;
+		p->batch_clients[p->n_batches - 1] = n_cl;
 	}
-	p->sc.n_clients = p->sc.n_servers = p->sc.n_sessions = n;
+	/* the mapping: the same addresses the batch's scenario gets */
+	for (size_t k = 0; k < c->n_sessions; k++) {
+		struct net_addr a;
+
+		if (p->slot[k] < 0)
+			continue;
+		rep_plan_addr(c->sessions[k]->client.family, false, p->client[k], &a);
+		if ((rc = rep_plan_map(p, &c->sessions[k]->client, &a, false, k, p->batch[k])) < 0)
+			goto out;
+		rep_plan_addr(c->sessions[k]->client.family, true, (size_t)p->slot[k], &a);
+		if ((rc = rep_plan_map(p, &c->sessions[k]->server, &a, true, k, p->batch[k])) < 0)
+			goto out;
+	}
+	if (p->n_batches > 0) {
+		rep_plan_batch(p, c, 0, &p->sc);
+	} else {
+		scen_defaults(&p->sc);
+		snprintf(p->sc.name, sizeof(p->sc.name), "replay");
+		p->sc.n_clients = p->sc.n_servers = p->sc.n_sessions = 0;
+	}
 	*out = p;
 	p = NULL;
 out:
@@ -176,7 +282,13 @@ void rep_plan_free(struct rep_plan *p)
 	if (!p)
 		return;
 	free(p->slot);
+	free(p->batch);
+	free(p->client);
 	free(p->why);
+	free(p->batch_lo);
+	free(p->batch_hi);
+	free(p->batch_clients);
+	free(p->map);
 	free(p);
 }
 

@@ -112,7 +112,8 @@ jq -e '.capture.sessions[0].truncated_lines == 1 and .modes.direct.replay[0].rep
 	fail "too-long-command: $(jq -c '[.capture.sessions[0].truncated_lines, .modes.direct.replay]' "$T/ftp-too-long-command.json")"
 
 # pcaps/real/auth-fail-missing: the proxy's 534 to AUTH TLS is its policy (named), the
-# server's 550 to RETR reaches the client; -q prints one summary line per mode, nothing else.
+# server's 550 to RETR reaches the client; -q prints the session count and one summary line
+# per mode, nothing else.
 j="$T/auth-fail-missing.json"
 jq -e '[.modes.direct.replay[].outcome, .modes.nat.replay[].outcome] | all(. == "reproduced")' \
 	"$j" >/dev/null && jq -e '[.modes.proxy.replay[], .modes.fastpath.replay[]] |
@@ -121,9 +122,10 @@ jq -e '[.modes.direct.replay[].outcome, .modes.nat.replay[].outcome] | all(. == 
 	pass "auth-fail-missing: AUTH answered by policy in proxy/fastpath, the rest reproduced" ||
 	fail "auth-fail-missing: $(jq -c '[.modes[].replay[]]' "$j")"
 out=$("$GL" replay pcaps/real/auth-fail-missing.pcap -q 2>&1)
-[ "$(echo "$out" | wc -l)" -eq 4 ] &&
-	echo "$out" | grep -qx 'proxy    0 reproduced, 2 reproduced except by gateway policy, 0 not reproduced' &&
-	echo "$out" | grep -qx 'direct   2 reproduced, 0 reproduced except by gateway policy, 0 not reproduced' &&
+[ "$(echo "$out" | wc -l)" -eq 5 ] &&
+	echo "$out" | grep -qx '2 FTP session(s) in 82 packets, re-enacted in 1 batch(es) of at most 16 sessions' &&
+	echo "$out" | grep -qx 'proxy    0 reproduced, 2 reproduced except by gateway policy, 0 not reproduced, 0 not attempted' &&
+	echo "$out" | grep -qx 'direct   2 reproduced, 0 reproduced except by gateway policy, 0 not reproduced, 0 not attempted' &&
 	pass "-q: one summary line per mode" || fail "-q summary: $out"
 
 # An independent reading of pcaps/real: per data connection, tshark's reassembled bytes in the

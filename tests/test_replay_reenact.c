@@ -178,7 +178,7 @@ static void test_export_parses(void)
 	free(sc);
 }
 
-/* More sessions than a scenario holds: the rest say so, nothing is guessed. */
+/* More sessions than a scenario holds: a second batch, nothing left out. */
 static void test_plan_limits(void)
 {
 	struct rep_capture c;
@@ -207,9 +207,17 @@ static void test_plan_limits(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(p->why[0], "no command"));
 	CU_ASSERT_EQUAL(p->slot[1], 0);
 	CU_ASSERT_EQUAL(p->slot[SCEN_MAX_HOSTS], SCEN_MAX_HOSTS - 1);
-	CU_ASSERT_EQUAL(p->slot[SCEN_MAX_HOSTS + 1], -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(p->why[SCEN_MAX_HOSTS + 1], "at most"));
+	/* the 17th session with a command opens a second batch: nothing is left out */
+	CU_ASSERT_EQUAL(p->slot[SCEN_MAX_HOSTS + 1], 0);
+	CU_ASSERT_EQUAL(p->batch[SCEN_MAX_HOSTS], 0);
+	CU_ASSERT_EQUAL(p->batch[SCEN_MAX_HOSTS + 1], 1);
+	CU_ASSERT_EQUAL(p->n_batches, 2);
 	CU_ASSERT_EQUAL(p->sc.n_sessions, SCEN_MAX_HOSTS);
+	/* one captured client: one simulated client host in each batch */
+	CU_ASSERT_EQUAL(p->sc.n_clients, 1);
+	CU_ASSERT_EQUAL(p->client[SCEN_MAX_HOSTS], 0);
+	CU_ASSERT_EQUAL(p->batch_clients[1], 1);
+	CU_ASSERT_EQUAL(p->n_map, 2 * (SCEN_MAX_HOSTS + 1));
 	rep_plan_free(p);
 	free(s);
 }
