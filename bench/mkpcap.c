@@ -1,6 +1,7 @@
 /* mkpcap.c - writes a large synthetic Ethernet capture, as seen on a gateway's
- * inside link, for the translate benchmark: many interleaved TCP flows (handshake,
- * data, FIN) plus FTP control sessions whose PORT opens a data connection. */
+ * inside link, for the translate and replay benchmarks: many interleaved TCP flows
+ * (handshake, data, FIN) plus FTP control sessions whose PORT (or PASV) opens a
+ * data connection; many sessions per client, overlapping in time. */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -50,7 +51,8 @@ struct mk_flow {
 	int bulk_from;          /* which end sends most data */
 	bool ack_owed;          /* the receiver of the last segment owes a pure ACK */
 	int last_from;          /* which end sent the last data segment */
-	uint16_t data_port;     /* FTP control: the port its PORT announced */
+	uint16_t data_port;     /* FTP control: the port its PORT/227 announced */
+	bool passive;           /* FTP control: PASV instead of PORT */
 	unsigned script;        /* FTP control: next line of the dialogue */
 	bool blocked;           /* FTP control: waiting for its data connection */
 	size_t parent;          /* FTP data: index of the control flow */
@@ -62,11 +64,17 @@ struct mk_opts {
 	uint64_t seed;
 	uint32_t active;
 	uint32_t ftp_every;
+	uint32_t passive_every; /* every P-th FTP session uses PASV; 0 none */
+	uint32_t clients;       /* inside hosts 192.0.2.2 .. (at most MK_CLIENTS) */
+	uint64_t ftp_sessions;  /* stop opening flows after this many FTP sessions
+				 * and let the open ones finish; 0 no limit */
 	uint32_t max_payload;
 };
 
 struct mk_stats {
-	uint64_t packets, bytes, flows, ftp_sessions, port_commands, data_connections;
+	uint64_t packets, bytes, flows, ftp_sessions, port_commands, pasv_commands,
+		data_connections;
+	uint64_t ftp_live, ftp_live_max; /* FTP control sessions open at once */
 };
 
 struct mk_gen {
@@ -232,32 +240,49 @@ static void mk_flow_new(struct mk_gen *g, struct mk_flow *f)
 	f->kind = ftp ? MK_KIND_FTP_CTRL : MK_KIND_BULK;
 	f->step = MK_STEP_SYN;
 	f->inside = 0;
-	mk_end_set(&f->end[0], 0, (uint8_t)(2 + n % MK_CLIENTS),
-		   (uint16_t)(MK_SPORT_BASE + (n / MK_CLIENTS) % MK_SPORT_SPAN), isn0);
+	mk_end_set(&f->end[0], 0, (uint8_t)(2 + n % g->o.clients),
+		   (uint16_t)(MK_SPORT_BASE + (n / g->o.clients) % MK_SPORT_SPAN), isn0);
 	mk_end_set(&f->end[1], 1, server, dport, isn1);
 	f->segs_left = 1 + mk_below(g, 24);
 	f->bulk_from = mk_below(g, 4) ? 1 : 0; /* mostly downloads */
 	g->st.flows++;
-	if (ftp)
+	if (ftp) {
+		f->passive = g->o.passive_every &&
+			     g->st.ftp_sessions % g->o.passive_every == g->o.passive_every - 1;
 		g->st.ftp_sessions++;
+		if (++g->st.ftp_live > g->st.ftp_live_max)
+			g->st.ftp_live_max = g->st.ftp_live;
+	}
 }
 
-/* The data connection a PORT announced: opened by the server from port 20. */
+/* The data connection a PORT announced: opened by the server from port 20;
+ * one a 227 announced: opened by the client to the server's port. */
 static void mk_flow_data(struct mk_gen *g, struct mk_flow *f, const struct mk_flow *ctrl,
 			 size_t parent, uint16_t port)
 {
 	memset(f, 0, sizeof(*f));
 	f->kind = MK_KIND_FTP_DATA;
 	f->step = MK_STEP_SYN;
-	f->inside = 1;
-	f->end[0] = ctrl->end[1];
-	f->end[0].port = 20;
-	f->end[0].seq = (uint32_t)mk_rand(g);
-	f->end[1] = ctrl->end[0];
-	f->end[1].port = port;
-	f->end[1].seq = (uint32_t)mk_rand(g);
+	if (ctrl->passive) {
+		f->inside = 0;
+		f->end[0] = ctrl->end[0];
+		f->end[0].port = (uint16_t)(ctrl->end[0].port ^ 0x8000); /* not a control port */
+		f->end[0].seq = (uint32_t)mk_rand(g);
+		f->end[1] = ctrl->end[1];
+		f->end[1].port = port;
+		f->end[1].seq = (uint32_t)mk_rand(g);
+		f->bulk_from = 1;
+	} else {
+		f->inside = 1;
+		f->end[0] = ctrl->end[1];
+		f->end[0].port = 20;
+		f->end[0].seq = (uint32_t)mk_rand(g);
+		f->end[1] = ctrl->end[0];
+		f->end[1].port = port;
+		f->end[1].seq = (uint32_t)mk_rand(g);
+		f->bulk_from = 0;
+	}
 	f->segs_left = 2 + mk_below(g, 40);
-	f->bulk_from = 0;
 	f->parent = parent;
 	g->st.flows++;
 	g->st.data_connections++;
@@ -287,7 +312,10 @@ static int mk_ftp_step(struct mk_gen *g, size_t idx)
 	const char *text = mk_ftp_script[i];
 	int rc;
 
-	if (!text) {
+	if (!text && f->passive) {
+		text = "PASV\r\n";
+		g->st.pasv_commands++;
+	} else if (!text) {
 		uint16_t port = (uint16_t)(MK_DPORT_BASE + g->next_data_port++ % MK_DPORT_SPAN);
 		const uint8_t *a = f->end[0].ip;
 
@@ -296,6 +324,14 @@ static int mk_ftp_step(struct mk_gen *g, size_t idx)
 		text = line;
 		f->data_port = port;
 		g->st.port_commands++;
+	} else if (i == 6 && f->passive) {
+		uint16_t port = (uint16_t)(MK_DPORT_BASE + g->next_data_port++ % MK_DPORT_SPAN);
+		const uint8_t *a = f->end[1].ip;
+
+		snprintf(line, sizeof(line), "227 Entering Passive Mode (%u,%u,%u,%u,%u,%u).\r\n",
+			 a[0], a[1], a[2], a[3], port >> 8, port & 0xff);
+		text = line;
+		f->data_port = port;
 	}
 	rc = mk_emit(g, f, from, 0x18, text, strlen(text));
 	if (rc)
@@ -419,7 +455,14 @@ static int mk_run(struct mk_gen *g)
 			mk_unblock(g, f);
 			mk_flow_remove(g, idx);
 		} else {
+			if (f->kind == MK_KIND_FTP_CTRL)
+				g->st.ftp_live--;
 			mk_flow_remove(g, idx);
+			if (g->o.ftp_sessions && g->st.ftp_sessions >= g->o.ftp_sessions) {
+				if (g->n_flows == 0)
+					break; /* every session finished: a complete capture */
+				continue;
+			}
 			if (g->n_flows < g->o.active)
 				mk_flow_new(g, &g->flows[g->n_flows++]);
 		}
@@ -431,12 +474,16 @@ static void mk_usage(FILE *to)
 {
 	fprintf(to,
 		"usage: mkpcap OUT [--packets N] [--seed S] [--active K] [--ftp-every M]"
-		" [--max-payload B]\n"
+		" [--passive-every P] [--ftp-sessions F] [--clients C] [--max-payload B]\n"
 		"  Writes an Ethernet pcap of interleaved TCP flows from 192.0.2.0/24 to\n"
 		"  203.0.113.10-249 (every M-th flow an FTP session with PORT and a data\n"
-		"  connection). Same options and seed, same bytes.\n"
+		"  connection; every P-th FTP session uses PASV instead). Same options and\n"
+		"  seed, same bytes. Each of the 250 clients has many sessions, K flows are\n"
+		"  open at once. --ftp-sessions F: no new flow after the F-th FTP session,\n"
+		"  the capture ends when every flow finished (or at N packets). --clients C:\n"
+		"  C inside hosts (1..250, default 250).\n"
 		"  defaults: --packets 2000000 --seed 1 --active 512 --ftp-every 16"
-		" --max-payload 256\n");
+		" --passive-every 0 --max-payload 256\n");
 }
 
 static int mk_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -458,13 +505,16 @@ static int mk_parse_args(int argc, char **argv, struct mk_opts *o)
 		{"packets", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
 		{"active", required_argument, NULL, 'a'},  {"ftp-every", required_argument, NULL, 'f'},
 		{"max-payload", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+		{"passive-every", required_argument, NULL, 'P'},
+		{"ftp-sessions", required_argument, NULL, 'F'},
+		{"clients", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0}};
 	uint64_t v;
 	int c;
 
 	*o = (struct mk_opts){.packets = 2000000, .seed = 1, .active = 512, .ftp_every = 16,
-			      .max_payload = 256};
-	while ((c = getopt_long(argc, argv, "n:s:a:f:p:h", longs, NULL)) != -1) {
+			      .max_payload = 256, .clients = MK_CLIENTS};
+	while ((c = getopt_long(argc, argv, "n:s:a:f:p:P:F:C:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (mk_parse_u64(optarg, 1, UINT64_MAX / 2, &o->packets))
@@ -483,6 +533,20 @@ static int mk_parse_args(int argc, char **argv, struct mk_opts *o)
 			if (mk_parse_u64(optarg, 0, 1u << 30, &v))
 				return -EINVAL;
 			o->ftp_every = (uint32_t)v;
+			break;
+		case 'C':
+			if (mk_parse_u64(optarg, 1, MK_CLIENTS, &v))
+				return -EINVAL;
+			o->clients = (uint32_t)v;
+			break;
+		case 'F':
+			if (mk_parse_u64(optarg, 1, UINT64_MAX / 2, &o->ftp_sessions))
+				return -EINVAL;
+			break;
+		case 'P':
+			if (mk_parse_u64(optarg, 0, 1u << 30, &v))
+				return -EINVAL;
+			o->passive_every = (uint32_t)v;
 			break;
 		case 'p':
 			if (mk_parse_u64(optarg, 1, 1400, &v))
@@ -548,9 +612,10 @@ int main(int argc, char **argv)
 	}
 	printf("mkpcap: wrote %s: packets=%" PRIu64 " bytes=%" PRIu64 " flows=%" PRIu64
 	       " ftp_sessions=%" PRIu64 " port_commands=%" PRIu64 " data_connections=%" PRIu64
-	       " seed=%" PRIu64 "\n",
+	       " seed=%" PRIu64 " pasv_commands=%" PRIu64 " ftp_live_max=%" PRIu64 "\n",
 	       g.o.out, g.st.packets, g.st.bytes, g.st.flows, g.st.ftp_sessions,
-	       g.st.port_commands, g.st.data_connections, g.o.seed);
+	       g.st.port_commands, g.st.data_connections, g.o.seed, g.st.pasv_commands,
+	       g.st.ftp_live_max);
 	status = 0;
 out:
 	if (pd)

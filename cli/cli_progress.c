@@ -27,7 +27,8 @@ void cli_progress_init(struct cli_progress *p, const char *what, const char *pat
 	p->size = path && stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 	p->enabled = !quiet && isatty(2);
 	p->shown = false;
-	p->t0_ns = p->last_ns = cli_progress_now();
+	p->t0_ns = cli_progress_now();
+	p->last_ns = 0; /* the first update draws at once */
 }
 
 static void cli_progress_draw(struct cli_progress *p, uint64_t now, uint64_t frames,
@@ -59,7 +60,7 @@ void cli_progress_update(struct cli_progress *p, uint64_t frames, uint64_t bytes
 	if (!p->enabled)
 		return;
 	now = cli_progress_now();
-	if (now - p->last_ns < CLI_PROGRESS_PERIOD_NS)
+	if (p->last_ns && now - p->last_ns < CLI_PROGRESS_PERIOD_NS)
 		return;
 	p->last_ns = now;
 	cli_progress_draw(p, now, frames, bytes, sessions, false);

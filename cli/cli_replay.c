@@ -261,9 +261,10 @@ static json_t *cli_replay_map_json(const struct rep_plan *p)
 	for (size_t i = 0; a && i < p->n_map; i++) {
 		(void)net_addr_format(&p->map[i].captured, x, sizeof(x));
 		(void)net_addr_format(&p->map[i].sim, y, sizeof(y));
-		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I}", "captured", x, "sim", y,
-						   "role", p->map[i].server ? "server" : "client",
-						   "session", (json_int_t)p->map[i].session));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:I, s:I}", "captured", x, "sim",
+						   y, "role", p->map[i].server ? "server" : "client",
+						   "session", (json_int_t)p->map[i].session, "batch",
+						   (json_int_t)p->map[i].batch));
 	}
 	return a;
 }

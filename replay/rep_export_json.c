@@ -93,6 +93,11 @@ json_t *rep_capture_to_json(const struct rep_capture *c, const char *file)
 	json_object_set_new(o, "late_segments", json_integer((json_int_t)c->late_segments));
 	json_object_set_new(o, "max_out_of_order", json_integer((json_int_t)c->max_out_of_order));
 	json_object_set_new(o, "sessions", ss);
+	/* scale counters (docs/REPLAY.md "Scale") */
+	json_object_set_new(o, "pair_lookups", json_integer((json_int_t)c->pair_lookups));
+	json_object_set_new(o, "pair_probes", json_integer((json_int_t)c->pair_probes));
+	json_object_set_new(o, "live_sessions_max", json_integer((json_int_t)c->live_sessions_max));
+	json_object_set_new(o, "flow_buckets", json_integer((json_int_t)c->flow_buckets));
 	json_object_set_new(o, "unannounced_flows", json_integer((json_int_t)c->unannounced_flows));
 	json_object_set_new(o, "unannounced_bytes", json_integer((json_int_t)c->unannounced_bytes));
 	if (c->unannounced_flows)
