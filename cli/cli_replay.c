@@ -36,7 +36,10 @@ void cli_replay_usage(void)
 	       "  --report DIR            the run's report (as gatelab run --report) + replay.json\n"
 	       "  --max-gap TIME          cap on the pause between two commands (default 1s;\n"
 	       "                          0 = the captured timing)\n"
-	       "  -q, --quiet             only the summary line per mode on stdout\n"
+	       "  --extract-only          extraction alone, streamed: one line per session as it\n"
+	       "                          ends, memory bounded by the sessions open at once (no\n"
+	       "                          re-enactment; not with --json/--report/--export-scenario)\n"
+	       "  -q, --quiet             only the summary lines on stdout\n"
 	       "  -h, --help              this text\n"
 	       "\n"
 	       "Every session with a command is re-enacted, in batches of at most 16 sessions\n"
@@ -54,7 +57,7 @@ struct cli_replay_opts {
 	const char *capture, *json, *export_path, *report;
 	bool modes[SCEN_MODE__COUNT];
 	uint64_t max_gap_ns;
-	bool quiet;
+	bool quiet, extract_only;
 };
 
 static int cli_replay_modes(const char *arg, bool *modes)
@@ -87,7 +90,8 @@ static int cli_replay_args(int argc, char **argv, struct cli_replay_opts *o)
 		{"modes", required_argument, NULL, 'm'}, {"export-scenario", required_argument, NULL, 'e'},
 		{"json", required_argument, NULL, 'j'},  {"report", required_argument, NULL, 'R'},
 		{"max-gap", required_argument, NULL, 'g'}, {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+		{"help", no_argument, NULL, 'h'},        {"extract-only", no_argument, NULL, 'x'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -123,6 +127,9 @@ static int cli_replay_args(int argc, char **argv, struct cli_replay_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'x':
+			o->extract_only = true;
+			break;
 		case 'h':
 			cli_replay_usage();
 			return 1;
@@ -136,6 +143,10 @@ static int cli_replay_args(int argc, char **argv, struct cli_replay_opts *o)
 		return -EINVAL;
 	}
 	o->capture = argv[optind];
+	if (o->extract_only && (o->json || o->report || o->export_path)) {
+		cli_error("replay: --extract-only writes no JSON, report or scenario");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -344,6 +355,58 @@ static int cli_replay_export(const struct rep_plan *p, const char *path, const c
 	return rc;
 }
 
+struct cli_replay_stream {
+	bool quiet;
+	uint64_t n, cmds, xfers;
+};
+
+/* --extract-only: one line per session as it ends, then it is freed. */
+static int cli_replay_stream_one(void *ctx, struct rep_session *s)
+{
+	struct cli_replay_stream *st = ctx;
+	char a[NET_ADDR_STRLEN], b[NET_ADDR_STRLEN];
+
+	st->n++;
+	st->cmds += s->n_cmds;
+	st->xfers += s->n_xfers;
+	if (!st->quiet) {
+		(void)net_addr_format(&s->client, a, sizeof(a));
+		(void)net_addr_format(&s->server, b, sizeof(b));
+		printf("session: %s:%u -> %s:%u, %zu commands, %zu transfers\n", a, s->client_port,
+		       b, s->server_port, s->n_cmds, s->n_xfers);
+	}
+	rep_session_free(s);
+	return 0;
+}
+
+static int cli_replay_extract_only(const struct cli_replay_opts *o)
+{
+	struct rep_capture cap;
+	struct cli_progress prog;
+	struct cli_replay_stream st = {o->quiet, 0, 0, 0};
+	char err[512];
+	int rc;
+
+	cli_progress_init(&prog, "replay", o->capture, o->quiet);
+	rc = rep_extract_stream(o->capture, &cap, prog.enabled ? cli_replay_progress : NULL, &prog,
+				cli_replay_stream_one, &st, err, sizeof(err));
+	cli_progress_end(&prog, cap.frames, prog.size, cap.sessions_seen);
+	if (rc) {
+		cli_error("replay: %s: %s", o->capture, err);
+		return rc == -ENOMEM ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
+	}
+	printf("%" PRIu64 " FTP session(s) in %" PRIu64 " packets, %" PRIu64 " commands, %" PRIu64
+	       " transfers, at most %" PRIu64 " open at once (extraction only: not re-enacted)\n",
+	       st.n, cap.frames, st.cmds, st.xfers, cap.live_sessions_max);
+	if (cap.unannounced_flows)
+		printf("%" PRIu64 " TCP flow(s) no session announced (first: %s)\n",
+		       cap.unannounced_flows, cap.first_unannounced);
+	if (cap.read_error)
+		printf("capture ends in a broken record: %s\n", cap.error);
+	rep_capture_free(&cap);
+	return CLI_EXIT_OK;
+}
+
 int cli_replay_main(int argc, char **argv)
 {
 	struct cli_replay_opts o;
@@ -363,6 +426,8 @@ int cli_replay_main(int argc, char **argv)
 	rc = cli_replay_args(argc, argv, &o);
 	if (rc)
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	if (o.extract_only)
+		return cli_replay_extract_only(&o);
 	cli_progress_init(&prog, "replay", o.capture, o.quiet);
 	rc = rep_extract_file(o.capture, &cap, prog.enabled ? cli_replay_progress : NULL, &prog,
 			      err, sizeof(err));

@@ -24,6 +24,9 @@ struct rep_extract {
 	size_t n_buckets, n_flows;
 	struct rep_ann_index ann; /* announced endpoints of the live sessions */
 	uint64_t live_sessions;   /* control flows not yet released */
+	rep_session_done_fn done; /* streaming: sessions handed on when they end */
+	void *done_ctx;
+	int done_rc;              /* the first error done() returned */
 	struct rep_flow *ctl;    /* control flows, newest first */
 	struct rep_flow *tw_head, *tw_tail; /* lingering flows, oldest first */
 	uint8_t pkt[65536];
@@ -161,7 +164,7 @@ static int rep_session_new(struct rep_extract *x, struct rep_flow *f, int client
 	struct rep_session *s;
 	const struct net_tuple *t = &f->t;
 
-	if (c->n_sessions == c->cap_sessions) {
+	if (!x->done && c->n_sessions == c->cap_sessions) {
 		size_t n = c->cap_sessions ? c->cap_sessions * 2 : 8;
 		struct rep_session **v = realloc(c->sessions, n * sizeof(*v));
 
@@ -183,7 +186,9 @@ static int rep_session_new(struct rep_extract *x, struct rep_flow *f, int client
 	s->server_port = client_dir == 0 ? t->dport : t->sport;
 	s->handshake = syn;
 	s->t0_ns = ts;
-	c->sessions[c->n_sessions++] = s;
+	if (!x->done)
+		c->sessions[c->n_sessions++] = s;
+	c->sessions_seen++;
 	f->kind = REP_FLOW_CONTROL;
 	f->sess = s;
 	f->client_dir = client_dir;
@@ -319,6 +324,19 @@ static void rep_linger_expire(struct rep_extract *x, uint64_t now)
 		rep_linger_drop(x, x->tw_head);
 }
 
+/* Streaming: the ended session goes to its consumer, which owns it now. */
+static void rep_session_hand_on(struct rep_extract *x, struct rep_flow *f)
+{
+	int rc;
+
+	if (!x->done || !f->sess)
+		return;
+	rc = x->done(x->done_ctx, f->sess);
+	f->sess = NULL;
+	if (rc < 0 && x->done_rc == 0)
+		x->done_rc = rc;
+}
+
 /* A closed control flow whose data flows have all ended: its session is
  * judged and its state freed, so a capture of many sessions stays small. */
 static void rep_ctl_release(struct rep_extract *x, struct rep_flow *f)
@@ -326,6 +344,7 @@ static void rep_ctl_release(struct rep_extract *x, struct rep_flow *f)
 	rep_flow_finish(x, f);
 	rep_ftp_session_end(f);
 	rep_ftp_unindex(f);
+	rep_session_hand_on(x, f);
 	/* doubly linked: no walk of the live sessions */
 	if (f->prev_ctl)
 		f->prev_ctl->next_ctl = f->next_ctl;
@@ -531,8 +550,10 @@ static void rep_extract_end(struct rep_extract *x)
 					rep_flow_finish(x, f);
 		}
 	}
-	for (struct rep_flow *f = x->ctl; f; f = f->next_ctl)
+	for (struct rep_flow *f = x->ctl; f; f = f->next_ctl) {
 		rep_ftp_session_end(f);
+		rep_session_hand_on(x, f);
+	}
 }
 
 static void rep_extract_free(struct rep_extract *x)
@@ -549,6 +570,8 @@ static void rep_extract_free(struct rep_extract *x)
 	}
 	for (f = x->ctl; f; f = n) {
 		n = f->next_ctl;
+		if (x->done)
+			rep_session_free(f->sess); /* streaming, stopped early: still ours */
 		rep_flow_free(f);
 	}
 	free(x->bucket);
@@ -557,6 +580,13 @@ static void rep_extract_free(struct rep_extract *x)
 
 int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
 		     void *fn_ctx, char *err, size_t errlen)
+{
+	return rep_extract_stream(path, out, fn, fn_ctx, NULL, NULL, err, errlen);
+}
+
+int rep_extract_stream(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
+		       void *fn_ctx, rep_session_done_fn done, void *done_ctx, char *err,
+		       size_t errlen)
 {
 	struct rep_reader *r = NULL;
 	struct rep_extract *x = NULL;
@@ -574,6 +604,8 @@ int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_prog
 		goto out;
 	}
 	x->cap = out;
+	x->done = done;
+	x->done_ctx = done_ctx;
 	x->ann.cap = out;
 	x->n_buckets = REP_HASH_MIN;
 	out->flow_buckets = REP_HASH_MIN;
@@ -586,8 +618,10 @@ int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_prog
 		out->frames++;
 		bytes += fr.caplen + 16; /* + a pcap record header: near the file offset */
 		if (fn && out->frames % REP_PROGRESS_EVERY == 0)
-			fn(fn_ctx, out->frames, bytes, out->n_sessions);
+			fn(fn_ctx, out->frames, bytes, out->sessions_seen);
 		rc = rep_frame(x, &fr);
+		if (rc == 0)
+			rc = x->done_rc;
 		if (rc)
 			goto out;
 	}
@@ -598,6 +632,9 @@ int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_prog
 	}
 	rc = 0;
 	rep_extract_end(x);
+	rc = x->done_rc;
+	if (rc && rc != -ENOMEM)
+		snprintf(err, errlen, "the session consumer failed: %s", strerror(-rc));
 out:
 	if (x)
 		rep_extract_free(x);
@@ -610,19 +647,23 @@ out:
 	return rc;
 }
 
+void rep_session_free(struct rep_session *s)
+{
+	if (!s)
+		return;
+	for (size_t k = 0; k < s->n_cmds; k++)
+		free(s->cmds[k].reply_text);
+	free(s->cmds);
+	free(s->replies);
+	free(s->xfers);
+	free(s->notes);
+	free(s);
+}
+
 void rep_capture_free(struct rep_capture *c)
 {
-	for (size_t i = 0; i < c->n_sessions; i++) {
-		struct rep_session *s = c->sessions[i];
-
-		for (size_t k = 0; k < s->n_cmds; k++)
-			free(s->cmds[k].reply_text);
-		free(s->cmds);
-		free(s->replies);
-		free(s->xfers);
-		free(s->notes);
-		free(s);
-	}
+	for (size_t i = 0; i < c->n_sessions; i++)
+		rep_session_free(c->sessions[i]);
 	free(c->sessions);
 	memset(c, 0, sizeof(*c));
 }

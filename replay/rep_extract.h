@@ -86,6 +86,7 @@ struct rep_capture {
 	 * constant however many sessions are live. */
 	uint64_t pair_lookups, pair_probes;
 	uint64_t live_sessions_max;    /* most control sessions open at once */
+	uint64_t sessions_seen;        /* every session found (streamed or kept) */
 	uint64_t flow_buckets;         /* the flow table's size at the end (it grows) */
 	bool read_error;               /* the capture ends in a broken record */
 	char error[256];
@@ -102,6 +103,18 @@ typedef void (*rep_extract_progress_fn)(void *ctx, uint64_t frames, uint64_t byt
  * -ENOMEM. */
 int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
 		     void *fn_ctx, char *err, size_t errlen);
+
+/* Streaming: each session is handed to done() once it has ended (its control
+ * connection closed and its data connections ended, or the capture's end),
+ * and the callee owns it (rep_session_free). out->sessions stays empty;
+ * out->sessions_seen counts them. Memory then follows the sessions open at
+ * once, not the capture's length. A negative return from done() stops the
+ * walk with that code. */
+typedef int (*rep_session_done_fn)(void *ctx, struct rep_session *s);
+int rep_extract_stream(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
+		       void *fn_ctx, rep_session_done_fn done, void *done_ctx, char *err,
+		       size_t errlen);
+void rep_session_free(struct rep_session *s);
 void rep_capture_free(struct rep_capture *c);
 
 /* True if a transfer command moves data from the client to the server. */
