@@ -66,6 +66,7 @@ struct mk_opts {
 	uint32_t ftp_every;
 	uint32_t passive_every; /* every P-th FTP session uses PASV; 0 none */
 	uint32_t clients;       /* inside hosts 192.0.2.2 .. (at most MK_CLIENTS) */
+	uint32_t gap_us;        /* mean time between packets; 0: 2..10 us */
 	uint64_t ftp_sessions;  /* stop opening flows after this many FTP sessions
 				 * and let the open ones finish; 0 no limit */
 	uint32_t max_payload;
@@ -202,7 +203,10 @@ static int mk_emit(struct mk_gen *g, struct mk_flow *f, int from, uint8_t flags,
 
 	s->seq += (uint32_t)len + ((flags & 0x03) ? 1u : 0u); /* SYN and FIN count */
 
-	g->ts_ns += 2000 + mk_below(g, 8000);
+	if (g->o.gap_us)
+		g->ts_ns += (uint64_t)g->o.gap_us * 500 + mk_below(g, g->o.gap_us * 1000);
+	else
+		g->ts_ns += 2000 + mk_below(g, 8000);
 	h.ts.tv_sec = (time_t)(g->ts_ns / 1000000000ULL);
 	h.ts.tv_usec = (suseconds_t)(g->ts_ns % 1000000000ULL / 1000);
 	h.caplen = h.len = (bpf_u_int32)(MK_ETH_LEN + ip_len);
@@ -474,14 +478,16 @@ static void mk_usage(FILE *to)
 {
 	fprintf(to,
 		"usage: mkpcap OUT [--packets N] [--seed S] [--active K] [--ftp-every M]"
-		" [--passive-every P] [--ftp-sessions F] [--clients C] [--max-payload B]\n"
+		" [--passive-every P] [--ftp-sessions F] [--clients C] [--gap-us G]\n"
+		"       [--max-payload B]\n"
 		"  Writes an Ethernet pcap of interleaved TCP flows from 192.0.2.0/24 to\n"
 		"  203.0.113.10-249 (every M-th flow an FTP session with PORT and a data\n"
 		"  connection; every P-th FTP session uses PASV instead). Same options and\n"
 		"  seed, same bytes. Each of the 250 clients has many sessions, K flows are\n"
 		"  open at once. --ftp-sessions F: no new flow after the F-th FTP session,\n"
 		"  the capture ends when every flow finished (or at N packets). --clients C:\n"
-		"  C inside hosts (1..250, default 250).\n"
+		"  C inside hosts (1..250, default 250). --gap-us G: G microseconds between\n"
+		"  packets on average (default: 2..10 us).\n"
 		"  defaults: --packets 2000000 --seed 1 --active 512 --ftp-every 16"
 		" --passive-every 0 --max-payload 256\n");
 }
@@ -508,13 +514,14 @@ static int mk_parse_args(int argc, char **argv, struct mk_opts *o)
 		{"passive-every", required_argument, NULL, 'P'},
 		{"ftp-sessions", required_argument, NULL, 'F'},
 		{"clients", required_argument, NULL, 'C'},
+		{"gap-us", required_argument, NULL, 'G'},
 		{NULL, 0, NULL, 0}};
 	uint64_t v;
 	int c;
 
 	*o = (struct mk_opts){.packets = 2000000, .seed = 1, .active = 512, .ftp_every = 16,
 			      .max_payload = 256, .clients = MK_CLIENTS};
-	while ((c = getopt_long(argc, argv, "n:s:a:f:p:P:F:C:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:a:f:p:P:F:C:G:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (mk_parse_u64(optarg, 1, UINT64_MAX / 2, &o->packets))
@@ -533,6 +540,11 @@ static int mk_parse_args(int argc, char **argv, struct mk_opts *o)
 			if (mk_parse_u64(optarg, 0, 1u << 30, &v))
 				return -EINVAL;
 			o->ftp_every = (uint32_t)v;
+			break;
+		case 'G':
+			if (mk_parse_u64(optarg, 1, 1000000, &v))
+				return -EINVAL;
+			o->gap_us = (uint32_t)v;
 			break;
 		case 'C':
 			if (mk_parse_u64(optarg, 1, MK_CLIENTS, &v))

@@ -34,6 +34,13 @@ if ! bash bench/bench_translate.sh "$BUILD"; then
 fi
 
 echo
+echo "== replay: a generated capture of FTP sessions (extraction vs tcpdump and tshark, RSS)"
+if ! bash bench/bench_replay.sh "$BUILD"; then
+	echo "bench: bench_replay failed" >&2
+	rc=1
+fi
+
+echo
 echo "== sim: events/s, one 1 GB transfer end to end, 10,000 sessions (wall time, peak RSS)"
 if [ -x "$B/bench_sim" ]; then
 	if ! "$B/bench_sim" "$B/sim.json"; then
