@@ -9,6 +9,7 @@
 #include "../replay/rep_redirect.h"
 #include "../replay/rep_translate.h"
 #include "cli.h"
+#include "cli_progress.h"
 #include "cli_translate_report.h"
 
 void cli_translate_usage(void)
@@ -180,11 +181,17 @@ static int parse_args(int argc, char **argv, struct rep_translate_opts *o,
 	return 0;
 }
 
+static void cli_translate_progress(void *ctx, uint64_t frames, uint64_t bytes)
+{
+	cli_progress_update(ctx, frames, bytes, UINT64_MAX);
+}
+
 int cli_translate_main(int argc, char **argv)
 {
 	static struct rep_translate_opts o; /* large: keep it off the stack */
 	struct rep_translate_result res;
 	struct cli_translate_args a = {0};
+	struct cli_progress prog;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -195,7 +202,13 @@ int cli_translate_main(int argc, char **argv)
 	}
 	if (rc)
 		return CLI_EXIT_USAGE;
+	cli_progress_init(&prog, "translate", a.in, a.quiet);
+	if (prog.enabled) {
+		o.progress = cli_translate_progress;
+		o.progress_ctx = &prog;
+	}
 	rc = rep_translate_run(a.in, a.out, &o, &res);
+	cli_progress_end(&prog, res.pkts_in, prog.size, UINT64_MAX);
 	if (rc) {
 		const char *file = res.err_output ? a.out : a.in;
 

@@ -362,6 +362,7 @@ int rep_translate_run(const char *in, const char *out, const struct rep_translat
 	struct rep_ctx *c = NULL;
 	struct gnat_counters gc;
 	struct rep_frame f;
+	uint64_t progress_bytes = 0;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -388,6 +389,9 @@ int rep_translate_run(const char *in, const char *out, const struct rep_translat
 		goto out;
 	}
 	while ((rc = rep_reader_next(r, &f)) == 0) {
+		progress_bytes += f.caplen + 16; /* + a pcap record header */
+		if (o->progress && res->pkts_in % 16384 == 16383)
+			o->progress(o->progress_ctx, res->pkts_in + 1, progress_bytes);
 		rc = one_frame(c, &f);
 		if (rc) {
 			res->err_packet = f.number;

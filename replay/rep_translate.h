@@ -24,6 +24,10 @@ struct rep_translate_opts {
 	enum rep_capture_side side;
 	struct gnat_redirect_spec redirects[REP_MAX_REDIRECTS];
 	size_t n_redirects;
+	/* Appended: called every 16384 frames with frames and (about) file
+	 * bytes read so far; NULL for none. */
+	void (*progress)(void *ctx, uint64_t frames, uint64_t bytes_read);
+	void *progress_ctx;
 };
 
 /* Drops decided here rather than by the engine. */

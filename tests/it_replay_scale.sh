@@ -109,5 +109,28 @@ fi
 ! grep -q "packets, .* MB" "$T/err" && pass "no progress line when stderr is not a terminal" ||
 	fail "progress line written to a file: $(head -c 200 "$T/err")"
 
+# translate shows the same line on a terminal
+/usr/bin/python3 - "$GL" "$T/s1100.pcap" "$T/tr.pcap" >"$T/pty.txt" <<'PY'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "translate", sys.argv[2], sys.argv[3], "--inside",
+                           "192.0.2.0/24", "--public", "203.0.113.1"])
+out = b""
+while True:
+    try:
+        b = os.read(fd, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+os.waitpid(pid, 0)
+sys.stdout.write(out.decode("utf-8", "replace"))
+PY
+grep -q $'translate: [0-9]* packets, .* MB of .* MB (100%), .* MB/s, done' "$T/pty.txt" &&
+	pass "translate: progress line on a terminal" ||
+	fail "translate: no progress line on a pty: $(head -c 300 "$T/pty.txt")"
+
 echo "it_replay_scale: $fails failure(s)"
 [ "$fails" -eq 0 ] && exit 0 || exit 1
