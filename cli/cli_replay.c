@@ -347,7 +347,15 @@ static int cli_replay_export(const struct rep_plan *p, const char *path, const c
 	}
 	fprintf(f, "# Sessions extracted by `gatelab replay` from %s; addresses mapped into\n"
 		   "# the documentation ranges. Edit freely (docs/SCENARIOS.md).\n", capture);
+	if (p->n_batches > 1)
+		fprintf(f, "# The first of %zu batches: %zu of the capture's sessions (a scenario holds\n"
+			   "# at most %d); `gatelab replay` re-enacts them all.\n", p->n_batches,
+			p->sc.n_sessions, SCEN_MAX_HOSTS);
 	rc = rep_export_scenario(&p->sc, f);
+	if (rc == 0 && p->n_batches > 1)
+		fprintf(stderr, "gatelab: replay: %s: the scenario holds the first batch, %zu of %zu "
+				"sessions (a scenario holds at most %d)\n", path, p->sc.n_sessions,
+			p->n_capture, SCEN_MAX_HOSTS);
 	if (fclose(f) != 0 || rc)
 		rc = -EIO;
 	if (rc)
