@@ -1,6 +1,7 @@
 /* test_replay_extract_synth.c - the extractor on crafted captures: TCP
  * retransmissions, overlaps, reordering and holes, a capture starting
- * mid-session, AUTH TLS, over-long lines, unannounced and short transfers. */
+ * mid-session, AUTH TLS, over-long lines, unannounced and short transfers,
+ * more announcements and notes than the old fixed arrays held. */
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -400,8 +401,47 @@ static void test_stream_acked_and_far(void)
 	rep_stream_free(&st);
 }
 
+/* 100 PORTs before any data connection (the old table kept 64 and evicted
+ * the oldest): the first announced endpoints still pair, by a hashed lookup,
+ * and each data connection for no transfer command is a note (more than the
+ * old 8). */
+static void test_many_announcements_and_notes(void)
+{
+	struct synth s;
+	struct rep_capture c;
+	uint32_t cs = 1001, ss = 5001;
+	char line[64];
+
+	synth_open(&s);
+	login(&s, &cs, &ss);
+	for (int i = 0; i < 100; i++) {
+		snprintf(line, sizeof(line), "PORT 192,0,2,10,100,%d\r\n", i);
+		c2s(&s, &cs, line);
+		s2c(&s, &ss, "200 PORT ok\r\n");
+	}
+	for (uint16_t i = 0; i < 10; i++) {
+		uint16_t port = (uint16_t)(100 * 256 + i);
+
+		pkt(&s, SRV, CLI, 20, port, 700, NET_TCP_SYN, NULL);
+		pkt(&s, CLI, SRV, port, 20, 900, NET_TCP_SYN | NET_TCP_ACK, NULL);
+		pkt(&s, SRV, CLI, 20, port, 701, NET_TCP_ACK, "abc");
+		pkt(&s, SRV, CLI, 20, port, 704, NET_TCP_FIN | NET_TCP_ACK, NULL);
+		pkt(&s, CLI, SRV, port, 20, 901, NET_TCP_FIN | NET_TCP_ACK, NULL);
+	}
+	synth_extract(&s, &c);
+	CU_ASSERT_EQUAL_FATAL(c.n_sessions, 1);
+	CU_ASSERT_EQUAL(c.unannounced_flows, 0);
+	CU_ASSERT_EQUAL(c.pair_lookups, 10);
+	CU_ASSERT_TRUE(c.pair_probes <= 2 * c.pair_lookups);
+	CU_ASSERT_EQUAL(c.live_sessions_max, 1);
+	CU_ASSERT_EQUAL(c.sessions[0]->n_cmds, 102);
+	CU_ASSERT_EQUAL(c.sessions[0]->n_notes, 10);
+	CU_ASSERT_TRUE(has_note(c.sessions[0], "carried 3 bytes for no transfer command"));
+	rep_capture_free(&c);
+}
+
 TU_MAIN("replay_extract_synth", TU_CASE(test_complete_retr_retransmitted),
 	TU_CASE(test_data_hole_incomplete), TU_CASE(test_announced_size_larger),
 	TU_CASE(test_control_gap_and_reorder), TU_CASE(test_mid_session_and_tls),
 	TU_CASE(test_long_line_and_unannounced), TU_CASE(test_stream_overlap_and_wrap),
-	TU_CASE(test_stream_acked_and_far))
+	TU_CASE(test_stream_acked_and_far), TU_CASE(test_many_announcements_and_notes))
