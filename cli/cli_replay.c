@@ -33,6 +33,8 @@ void cli_replay_usage(void)
 	       "  --json FILE             gatelab.metrics/1 with a \"capture\" object and per mode\n"
 	       "                          a \"replay\" verdict per session (docs/REPLAY.md)\n"
 	       "  --report DIR            the run's report (as gatelab run --report) + replay.json\n"
+	       "  --ftp-port PORT         a TCP port FTP control sessions use; may repeat\n"
+	       "                          (default 21)\n"
 	       "  --max-gap TIME          cap on the pause between two commands (default 1s;\n"
 	       "                          0 = the captured timing)\n"
 	       "  -q, --quiet             no table on stdout\n"
@@ -47,7 +49,36 @@ struct cli_replay_opts {
 	bool modes[SCEN_MODE__COUNT];
 	uint64_t max_gap_ns;
 	bool quiet;
+	uint16_t *ftp_ports;     /* --ftp-port, malloc'd (NULL: 21) */
+	size_t n_ftp_ports;
 };
+
+/* --ftp-port: 1..65535, each once; the list grows as needed. */
+static int cli_replay_ftp_port(struct cli_replay_opts *o, const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	uint16_t *n;
+
+	if (*arg == '\0' || *end != '\0' || v < 1 || v > 65535) {
+		cli_error("replay: --ftp-port '%s' is not a port (1..65535)", arg);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < o->n_ftp_ports; i++) {
+		if (o->ftp_ports[i] == v) {
+			cli_error("replay: --ftp-port %ld given twice", v);
+			return -EINVAL;
+		}
+	}
+	n = realloc(o->ftp_ports, (o->n_ftp_ports + 1) * sizeof(*n));
+	if (!n) {
+		cli_error("replay: out of memory");
+		return -ENOMEM;
+	}
+	n[o->n_ftp_ports++] = (uint16_t)v;
+	o->ftp_ports = n;
+	return 0;
+}
 
 static int cli_replay_modes(const char *arg, bool *modes)
 {
@@ -79,6 +110,7 @@ static int cli_replay_args(int argc, char **argv, struct cli_replay_opts *o)
 		{"modes", required_argument, NULL, 'm'}, {"export-scenario", required_argument, NULL, 'e'},
 		{"json", required_argument, NULL, 'j'},  {"report", required_argument, NULL, 'R'},
 		{"max-gap", required_argument, NULL, 'g'}, {"quiet", no_argument, NULL, 'q'},
+		{"ftp-port", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -114,6 +146,10 @@ static int cli_replay_args(int argc, char **argv, struct cli_replay_opts *o)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'f':
+			if (cli_replay_ftp_port(o, optarg) < 0)
+				return -EINVAL;
 			break;
 		case 'h':
 			cli_replay_usage();
@@ -156,6 +192,10 @@ static void cli_replay_table(const struct rep_capture *c, const struct rpt_metri
 		printf(", %" PRIu64 " TCP flow(s) no session announced (first: %s)",
 		       c->unannounced_flows, c->first_unannounced);
 	printf("\n");
+	if (c->ftp_like_flows)
+		printf("%" PRIu64 " TCP flow(s) look like FTP on a port not taken as FTP (first: %s), "
+		       "not treated as FTP: try --ftp-port %u\n", c->ftp_like_flows,
+		       c->first_ftp_like, c->ftp_like_port);
 	if (c->read_error)
 		printf("capture ends in a broken record: %s\n", c->error);
 	for (size_t k = 0; k < c->n_sessions; k++) {
@@ -278,12 +318,21 @@ int cli_replay_main(int argc, char **argv)
 
 	memset(&cap, 0, sizeof(cap));
 	rc = cli_replay_args(argc, argv, &o);
-	if (rc)
+	if (rc) {
+		free(o.ftp_ports);
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	}
 	if (stat(o.capture, &stt) == 0)
 		prog.size = (uint64_t)stt.st_size;
-	rc = rep_extract_file(o.capture, &cap, isatty(2) ? cli_replay_progress : NULL, &prog, err,
-			      sizeof(err));
+	{
+		struct rep_extract_opts xo = {o.ftp_ports, o.n_ftp_ports};
+
+		rc = rep_extract_file_opts(o.capture, &xo, &cap,
+					   isatty(2) ? cli_replay_progress : NULL, &prog, err,
+					   sizeof(err));
+	}
+	free(o.ftp_ports);
+	o.ftp_ports = NULL;
 	if (prog.shown) {
 		fprintf(stderr, "\rreplay: [%s] 100.0%% %" PRIu64 " packets\n",
 			"########################################", cap.frames);

@@ -63,6 +63,10 @@ struct rep_flow {
 	bool finished;
 	/* list of control flows */
 	struct rep_flow *next_ctl;
+	/* other flows: directions whose first payload was looked at (bit per
+	 * st[] index), and whether it looked like FTP */
+	uint8_t probed;
+	bool ftp_like;
 };
 
 /* rep_extract_ftp.c */

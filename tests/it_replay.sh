@@ -25,7 +25,9 @@ for f in pcaps/*/*.pcap; do
 	name=${name%.pcap}
 	j="$T/$(basename "$name").json"
 	y="$T/$(basename "$name").yaml"
-	if ! "$GL" replay "$f" -q --json "$j" --export-scenario "$y" 2>"$T/err"; then
+	extra=()
+	case $name in real-b/port2121-*) extra=(--ftp-port 2121) ;; esac
+	if ! "$GL" replay "$f" -q "${extra[@]}" --json "$j" --export-scenario "$y" 2>"$T/err"; then
 		fail "$name: replay exited non-zero: $(head -1 "$T/err")"
 		continue
 	fi
