@@ -283,23 +283,39 @@ static int cli_replay_write_json(json_t *doc, const char *path)
 	return 0;
 }
 
+/* The scenario, via a temporary file and rename: a refused or failed export
+ * leaves no file behind. */
 static int cli_replay_export(const struct rep_plan *p, const char *path, const char *capture)
 {
-	FILE *f = fopen(path, "w");
+	char tmp[4096], err[REP_REASON_LEN];
+	FILE *f;
 	int rc;
 
+	if (p->export_refusal[0]) {
+		cli_error("replay: --export-scenario %s: not written: %s", path, p->export_refusal);
+		return -E2BIG;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		cli_error("replay: %s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	f = fopen(tmp, "w");
 	if (!f) {
-		cli_error("replay: %s: %s", path, strerror(errno));
-		return -errno;
+		cli_error("replay: %s: %s", tmp, strerror(errno));
+		return -EIO;
 	}
 	fprintf(f, "# Sessions extracted by `gatelab replay` from %s; addresses mapped into\n"
 		   "# the documentation ranges. Edit freely (docs/SCENARIOS.md).\n", capture);
-	rc = rep_export_scenario(&p->sc, f);
-	if (fclose(f) != 0 || rc)
-		rc = -EIO;
-	if (rc)
+	rc = rep_export_plan(p, f, err, sizeof(err));
+	if (fclose(f) != 0 || rc || rename(tmp, path) != 0) {
 		cli_error("replay: %s: write failed", path);
-	return rc;
+		unlink(tmp);
+		return -EIO;
+	}
+	if (p->n_notes)
+		cli_error("replay: --export-scenario %s: %zu captured command(s) left out, each as a "
+			  "comment saying why", path, p->n_notes);
+	return 0;
 }
 
 int cli_replay_main(int argc, char **argv)
@@ -372,10 +388,6 @@ int cli_replay_main(int argc, char **argv)
 	}
 	if (!o.quiet)
 		cli_replay_table(&cap, m, v, mode_of);
-	if (o.export_path && cli_replay_export(plan, o.export_path, o.capture) < 0) {
-		ret = CLI_EXIT_FAIL;
-		goto out;
-	}
 	if (o.json || o.report) {
 		doc = cli_replay_doc(&o, &cap, plan, m, v);
 		if (!doc) {
@@ -401,6 +413,9 @@ int cli_replay_main(int argc, char **argv)
 		if (cli_replay_write_json(doc, path) < 0)
 			ret = CLI_EXIT_FAIL;
 	}
+	/* last: a capture the scenario format cannot hold still gets its JSON */
+	if (o.export_path && cli_replay_export(plan, o.export_path, o.capture) < 0)
+		ret = CLI_EXIT_FAIL;
 out:
 	json_decref(doc);
 	for (int i = 0; i < SCEN_MODE__COUNT; i++)
