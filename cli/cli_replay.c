@@ -401,17 +401,13 @@ int cli_replay_main(int argc, char **argv)
 		goto out;
 	}
 	if (o.report) {
-		char path[4096];
-
 		cli_report_topology(&plan->sc, m);
-		if (rpt_render_report(m, NULL, o.report, err, sizeof(err)) < 0) {
+		/* replay.json goes into the directory with the rest, linked from it */
+		if (rpt_render_replay_report(m, doc, o.report, err, sizeof(err)) < 0) {
 			cli_error("replay: --report: %s", err);
 			ret = CLI_EXIT_FAIL;
 			goto out;
 		}
-		snprintf(path, sizeof(path), "%s/replay.json", o.report);
-		if (cli_replay_write_json(doc, path) < 0)
-			ret = CLI_EXIT_FAIL;
 	}
 	/* last: a capture the scenario format cannot hold still gets its JSON */
 	if (o.export_path && cli_replay_export(plan, o.export_path, o.capture) < 0)
