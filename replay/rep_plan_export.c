@@ -251,8 +251,10 @@ void rep_plan_session(struct rep_plan *p, const struct rep_session *s, size_t n,
 
 				snprintf(line, sizeof(line), "ABOR %s %" PRIu64, px->arg,
 					 px->bytes ? px->bytes : 1);
-				if (strlen(line) < SCEN_CMD_LEN) {
-					snprintf(ss->cmds[last_retr], SCEN_CMD_LEN, "%s", line);
+				size_t ll = strlen(line);
+
+				if (ll < SCEN_CMD_LEN) {
+					memcpy(ss->cmds[last_retr], line, ll + 1);
 					ss->expect[last_retr] = 0;
 					if (rep_plan_resolve(cwd, px->arg, path))
 						rep_plan_path(p, n, path, px->bytes + 1, false);
