@@ -90,5 +90,10 @@ int rpt_render_report(const struct rpt_metrics *m, const struct rpt_trace *trace
  * and verdicts first, and replay (the whole document) as DIR/replay.json. */
 int rpt_render_replay_report(const struct rpt_metrics *m, const json_t *replay,
 			     const char *dir, char *err, size_t errlen);
+/* The same with a session's walk-through (NULL: none) as walkthrough.html,
+ * which index.html then links (report_walk.h). */
+struct rpt_walk;
+int rpt_render_report_walk(const struct rpt_metrics *m, const struct rpt_trace *trace,
+			   const struct rpt_walk *walk, const char *dir, char *err, size_t errlen);
 
 #endif

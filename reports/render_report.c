@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "report_walk.h"
 
 void rpt_path_file(const char *mode, char *buf, size_t cap)
 {
@@ -41,6 +42,7 @@ struct rpt_md_job {
 };
 
 static int rpt_w_csv(const void *m, FILE *f) { return rpt_render_csv(m, f); }
+static int rpt_w_walk(const void *w, FILE *f) { return rpt_walk_html(w, f); }
 static int rpt_w_md(const void *j, FILE *f)
 {
 	const struct rpt_md_job *mj = j;
@@ -114,7 +116,8 @@ static int rpt_figures(const struct rpt_metrics *m, const struct rpt_dir *d, cha
 }
 
 static int rpt_report(const struct rpt_metrics *m, const struct rpt_trace *trace,
-		      const json_t *replay, const char *dir, char *err, size_t errlen)
+		      const struct rpt_walk *walk, const json_t *replay, const char *dir, char *err,
+		      size_t errlen)
 {
 	struct rpt_dir d = {{0}, {0}};
 	struct rpt_md_job mj = {m, replay};
@@ -145,6 +148,8 @@ static int rpt_report(const struct rpt_metrics *m, const struct rpt_trace *trace
 		rc = rpt_emit(&d, "trace.md", rpt_w_trace_md, trace);
 		rc = rc ? rc : rpt_emit(&d, "trace.svg", rpt_w_trace_svg, trace);
 	}
+	if (rc == 0 && walk)
+		rc = rpt_emit(&d, "walkthrough.html", rpt_w_walk, walk);
 	if (rc == 0) {
 		f = rpt_dir_open(&d, "index.html");
 		if (!f) {
@@ -173,11 +178,17 @@ static int rpt_report(const struct rpt_metrics *m, const struct rpt_trace *trace
 int rpt_render_report(const struct rpt_metrics *m, const struct rpt_trace *trace,
 		      const char *dir, char *err, size_t errlen)
 {
-	return rpt_report(m, trace, NULL, dir, err, errlen);
+	return rpt_report(m, trace, NULL, NULL, dir, err, errlen);
+}
+
+int rpt_render_report_walk(const struct rpt_metrics *m, const struct rpt_trace *trace,
+			   const struct rpt_walk *walk, const char *dir, char *err, size_t errlen)
+{
+	return rpt_report(m, trace, walk, NULL, dir, err, errlen);
 }
 
 int rpt_render_replay_report(const struct rpt_metrics *m, const json_t *replay,
 			     const char *dir, char *err, size_t errlen)
 {
-	return rpt_report(m, NULL, replay, dir, err, errlen);
+	return rpt_report(m, NULL, NULL, replay, dir, err, errlen);
 }
