@@ -9,6 +9,8 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1  /* the run itself failed */
 #define CLI_EXIT_USAGE 2 /* bad usage or bad input */
+#define CLI_EXIT_LOSSY 3 /* translate: OUT written, but it still names an inside
+			  * address or lost packets no mapping could explain */
 
 struct cli_cmd {
 	const char *name;

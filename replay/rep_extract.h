@@ -82,6 +82,12 @@ struct rep_capture {
 	uint64_t unannounced_flows;    /* TCP flows no FTP session announced */
 	uint64_t unannounced_bytes;
 	char first_unannounced[128];   /* "tcp a:p -> b:p" of the first one */
+	/* Unannounced flows on ports not taken as FTP that look like FTP (a 220
+	 * greeting, a USER or PASS line at the start of a direction): the user
+	 * probably wants --ftp-port (their server port, of the first). */
+	uint64_t ftp_like_flows;
+	uint16_t ftp_like_port;
+	char first_ftp_like[160];
 	bool read_error;               /* the capture ends in a broken record */
 	char error[256];
 };
@@ -96,6 +102,18 @@ typedef void (*rep_extract_progress_fn)(void *ctx, uint64_t frames, uint64_t byt
  * -ENOMEM. */
 int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
 		     void *fn_ctx, char *err, size_t errlen);
+
+/* What the extractor takes as FTP. */
+struct rep_extract_opts {
+	/* TCP ports of control connections (NULL/0: 21 only); a flow with one
+	 * of them at an end is a control session. Read during the call. */
+	const uint16_t *ftp_ports;
+	size_t n_ftp_ports;
+};
+/* rep_extract_file with options (o NULL: the defaults). Same returns. */
+int rep_extract_file_opts(const char *path, const struct rep_extract_opts *o,
+			  struct rep_capture *out, rep_extract_progress_fn fn, void *fn_ctx,
+			  char *err, size_t errlen);
 void rep_capture_free(struct rep_capture *c);
 
 /* True if a transfer command moves data from the client to the server. */

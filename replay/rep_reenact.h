@@ -22,6 +22,12 @@ struct rep_map {
 
 /* The scenario a capture becomes. Capture session k is scenario session
  * slot[k] (clients[slot], servers[slot]) or not re-enacted (slot -1, why). */
+/* A captured command the scenario export leaves out (written as a comment). */
+struct rep_plan_note {
+	size_t slot;                    /* scenario session */
+	char text[200];
+};
+
 struct rep_plan {
 	struct scen sc;
 	long *slot;                     /* per capture session */
@@ -29,6 +35,11 @@ struct rep_plan {
 	size_t n_capture;
 	struct rep_map map[2 * SCEN_MAX_HOSTS];
 	size_t n_map;
+	/* The export's view: why the capture cannot be written as a scenario
+	 * (a limit of the format, named; "" if it can), and the notes. */
+	char export_refusal[REP_REASON_LEN];
+	struct rep_plan_note *notes;
+	size_t n_notes, cap_notes;
 };
 
 /* The three outcomes of a re-enacted session (docs/REPLAY.md). */
@@ -62,8 +73,9 @@ struct rep_verdict {
 const char *rep_outcome_name(enum rep_outcome o);
 
 /* Builds the plan (heap-allocated: the scenario is large). Returns 0 or
- * -ENOMEM. The scenario's sessions hold the first SCEN_MAX_CMDS commands (the
- * export's view); the re-enactment itself sends every command. */
+ * -ENOMEM. The scenario's sessions are the export's view (commands as the
+ * scenario says them, at most SCEN_MAX_CMDS: more sets export_refusal); the
+ * re-enactment itself sends every captured command. */
 int rep_plan_build(const struct rep_capture *c, struct rep_plan **out);
 void rep_plan_free(struct rep_plan *p);
 
