@@ -39,6 +39,9 @@ void cli_report_topology(const struct scen *sc, struct rpt_metrics *m);
 int cli_replay_main(int argc, char **argv);
 void cli_replay_usage(void);
 
+int cli_live_proxy_main(int argc, char **argv);
+void cli_live_proxy_usage(void);
+
 /* "gatelab: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

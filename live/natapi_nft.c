@@ -136,6 +136,8 @@ static void nft_close(void *state)
 		nft_cmd_free(&c);
 		nft_ctx_free(b->nft);
 	}
+	if (b->cfg.on_close)
+		natapi_nft_stats_get(b, b->cfg.on_close);
 	nft_rules_free(b);
 	nft_ports_free(b);
 	free(b);

@@ -18,6 +18,16 @@
 typedef int (*natapi_nft_orig_fn)(void *arg, const struct net_tuple *accepted,
 				  struct net_tuple *original);
 
+struct natapi_nft_stats {
+	uint64_t transactions;   /* nft_run_cmd_from_buffer batches (open and close included) */
+	uint64_t wall_ns;        /* their summed wall time */
+	uint64_t failed;         /* batches the kernel refused */
+	uint64_t rules_active;   /* rules of redirects now in the table */
+	uint64_t groups_active;  /* per-group chains now in the table */
+	uint64_t expired;        /* one-shot redirects removed by their timeout */
+	uint64_t stale_removed;  /* 1 if open found a table left by an earlier run */
+};
+
 struct natapi_nft_cfg {
 	char table[NATAPI_NFT_NAME_LEN]; /* "" -> "gatelab" (family inet) */
 	char inside_if[16];              /* port redirects match iifname; "" = any */
@@ -29,17 +39,10 @@ struct natapi_nft_cfg {
 	natapi_nft_orig_fn orig;         /* required for lookup_original */
 	void *orig_arg;
 	int verbose;                     /* 1: every batch on stderr */
+	struct natapi_nft_stats *on_close; /* when set: the final counts, written
+					      by the close (its own delete included) */
 };
 
-struct natapi_nft_stats {
-	uint64_t transactions;   /* nft_run_cmd_from_buffer batches (open and close included) */
-	uint64_t wall_ns;        /* their summed wall time */
-	uint64_t failed;         /* batches the kernel refused */
-	uint64_t rules_active;   /* rules of redirects now in the table */
-	uint64_t groups_active;  /* per-group chains now in the table */
-	uint64_t expired;        /* one-shot redirects removed by their timeout */
-	uint64_t stale_removed;  /* 1 if open found a table left by an earlier run */
-};
 
 /* Deletes a table of that name left by an earlier run, creates it fresh (nat
  * prerouting/postrouting, filter forward with policy drop) and returns a
