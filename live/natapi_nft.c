@@ -202,7 +202,9 @@ static int nft_make_table(struct natapi_nft *b)
 	 * (their ct mark) and the packets of connections already admitted. */
 	nft_cmd_add(&c, "add chain inet %s forward { type filter hook forward priority filter; policy drop; }\n", t);
 	nft_cmd_add(&c, "add rule inet %s forward ct state established,related accept\n", t);
-	nft_cmd_add(&c, "add rule inet %s forward ct status dnat ct mark != 0 accept\n", t);
+	/* Not "ct status dnat": a redirect to the same destination (the fast
+	 * path's usual A = B) changes no tuple and sets no dnat status. */
+	nft_cmd_add(&c, "add rule inet %s forward ct mark != 0 accept\n", t);
 	rc = nft_batch(b, &c, NULL, 0);
 	nft_cmd_free(&c);
 	return rc;

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# it_live_proxy.sh - the live proxy (gatelab live-proxy) between three network
+# namespaces of its own (client, gateway, server with vsftpd): passive and
+# active (EPSV/PASV/EPRT/PORT), IPv4 and IPv6, RETR/STOR/LIST by curl and lftp,
+# each file checked by sha256; fast path copies 0 bytes, proxy path (splice and
+# read/write) exactly 2x the data; nothing left behind, also after SIGINT.
+set -u
+BUILD=${BUILD:-build}
+GL=$(readlink -f "$BUILD/gatelab")
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: needs root (network namespaces and nftables)"
+	exit 0
+fi
+for tool in vsftpd lftp curl nft jq sha256sum; do
+	if ! command -v "$tool" >/dev/null; then echo "FAIL: $tool is not installed"; exit 1; fi
+done
+
+P=gl$$
+NC=$P-c NG=$P-gw NS=$P-s
+TABLE=gl$$
+T=$(mktemp -d /tmp/gatelab_it_live.XXXXXX)
+chmod 755 "$T"
+PX_PID="" FTPD4="" FTPD6=""
+fails=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+cleanup() {
+	for p in $PX_PID $FTPD4 $FTPD6; do kill "$p" 2>/dev/null; done
+	for p in $PX_PID $FTPD4 $FTPD6; do wait "$p" 2>/dev/null; done
+	for n in $NC $NG $NS; do ip netns del "$n" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+inc() { ip netns exec "$NC" "$@"; }
+ing() { ip netns exec "$NG" "$@"; }
+ins() { ip netns exec "$NS" "$@"; }
+
+# ---- the lab: client 192.0.2.10 | gateway 192.0.2.1, 203.0.113.1 | server 203.0.113.10
+for n in $NC $NG $NS; do ip netns add "$n" || { echo "FAIL: ip netns add $n"; exit 1; }; done
+ip link add "${P}ci" type veth peer name "${P}gi"
+ip link add "${P}go" type veth peer name "${P}so"
+ip link set "${P}ci" netns "$NC"; ip link set "${P}gi" netns "$NG"
+ip link set "${P}go" netns "$NG"; ip link set "${P}so" netns "$NS"
+inc ip addr add 192.0.2.10/24 dev "${P}ci"
+inc ip -6 addr add 2001:db8:1::10/64 dev "${P}ci" nodad
+ing ip addr add 192.0.2.1/24 dev "${P}gi"
+ing ip -6 addr add 2001:db8:1::1/64 dev "${P}gi" nodad
+ing ip addr add 203.0.113.1/24 dev "${P}go"
+ing ip -6 addr add 2001:db8:2::1/64 dev "${P}go" nodad
+ins ip addr add 203.0.113.10/24 dev "${P}so"
+ins ip -6 addr add 2001:db8:2::10/64 dev "${P}so" nodad
+for n in $NC $NG $NS; do ip -n "$n" link set lo up; done
+inc ip link set "${P}ci" up; ing ip link set "${P}gi" up; ing ip link set "${P}go" up
+ins ip link set "${P}so" up
+inc ip route add default via 192.0.2.1
+inc ip -6 route add default via 2001:db8:1::1
+ing sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+
+# ---- the server: vsftpd per family, anonymous read, an upload directory
+R="$T/root"
+mkdir -p "$R/pub" "$R/up"
+chown ftp "$R/up"
+head -c 300000 /dev/urandom >"$R/pub/f1.bin"
+head -c 70001 /dev/urandom >"$R/pub/f2.bin"
+head -c 123457 /dev/urandom >"$T/up.bin"
+chmod 644 "$R/pub/"*.bin "$T/up.bin"
+vsconf() { # file listen-lines...
+	local f=$1; shift
+	{
+		printf '%s\n' "$@"
+		cat <<-CONF
+		background=NO
+		anonymous_enable=YES
+		local_enable=NO
+		write_enable=YES
+		anon_upload_enable=YES
+		anon_umask=022
+		anon_root=$R
+		no_anon_password=YES
+		pasv_enable=YES
+		pasv_min_port=40000
+		pasv_max_port=40999
+		port_enable=YES
+		connect_from_port_20=NO
+		seccomp_sandbox=NO
+		secure_chroot_dir=/var/run/vsftpd/empty
+		ftp_username=ftp
+		xferlog_enable=NO
+		CONF
+	} >"$f"
+}
+vsconf "$T/vs4.conf" listen=YES listen_ipv6=NO listen_address=203.0.113.10
+vsconf "$T/vs6.conf" listen=NO listen_ipv6=YES listen_address6=2001:db8:2::10
+ip netns exec "$NS" vsftpd "$T/vs4.conf" >"$T/vs4.log" 2>&1 &
+FTPD4=$!
+ip netns exec "$NS" vsftpd "$T/vs6.conf" >"$T/vs6.log" 2>&1 &
+FTPD6=$!
+
+# ---- the proxy
+start_proxy() { # mode extra-args...
+	local mode=$1; shift
+	rm -f "$T/ready" "$T/stats.json"
+	ip netns exec "$NG" "$GL" live-proxy --listen 192.0.2.1 --listen6 2001:db8:1::1 --port 8021 \
+		--public4 203.0.113.1 --public6 2001:db8:2::1 --inside-if "${P}gi" \
+		--outside-if "${P}go" --mode "$mode" --table "$TABLE" --ready-file "$T/ready" \
+		--stats "$T/stats.json" --log "$@" 2>"$T/proxy.err" &
+	PX_PID=$!
+	for _ in $(seq 100); do [ -s "$T/ready" ] && return 0; sleep 0.05; done
+	fail "proxy ($mode) not ready: $(cat "$T/proxy.err")"
+	return 1
+}
+stop_proxy() { # label
+	local rc
+	kill -INT "$PX_PID"
+	wait "$PX_PID"; rc=$?
+	PX_PID=""
+	[ "$rc" -eq 0 ] && pass "$1: proxy exits 0 on SIGINT" ||
+		fail "$1: proxy exited $rc: $(tail -5 "$T/proxy.err")"
+	if ing nft list tables | grep -q "inet $TABLE\$"; then
+		fail "$1: table inet $TABLE left behind"
+	else
+		pass "$1: table inet $TABLE gone after SIGINT"
+	fi
+}
+stat_is() { # label jq-expr
+	if jq -e "$2" "$T/stats.json" >/dev/null 2>&1; then pass "$1: $2"; else
+		fail "$1: $2 (stats: $(jq -c '{bytes_copied,fast_transfers,proxy_transfers,errors,sessions,api_calls,nl_transactions}' "$T/stats.json" 2>/dev/null))"
+	fi
+}
+
+sum_of() { sha256sum "$1" | cut -d' ' -f1; }
+BYTES=0 XFERS=0 PASSIVE=0
+# Counts a transfer: passive unless its client arguments make it active.
+count() { # bytes args...
+	local b=$1 a; shift
+	BYTES=$((BYTES + b)); XFERS=$((XFERS + 1))
+	for a in "$@"; do case $a in -P | *passive-mode\ no*) return ;; esac; done
+	PASSIVE=$((PASSIVE + 1))
+}
+get() { # label url local-file src-file curl-args...
+	local label=$1 url=$2 out=$3 src=$4; shift 4
+	rm -f "$out"
+	if inc curl -sS --max-time 15 "$@" -o "$out" "$url" 2>"$T/curl.err" &&
+	   [ "$(sum_of "$out")" = "$(sum_of "$src")" ]; then
+		pass "$label: sha256 matches"
+	else
+		fail "$label: $(cat "$T/curl.err")"
+	fi
+	count "$(stat -c %s "$src")" "$@"
+}
+put() { # label url remote-file curl-args...
+	local label=$1 url=$2 remote=$3; shift 3
+	if inc curl -sS --max-time 15 "$@" -T "$T/up.bin" "$url" 2>"$T/curl.err" &&
+	   [ "$(sum_of "$remote")" = "$(sum_of "$T/up.bin")" ]; then
+		pass "$label: sha256 of the stored file matches"
+	else
+		fail "$label: $(cat "$T/curl.err")"
+	fi
+	count "$(stat -c %s "$T/up.bin")" "$@"
+}
+list() { # label url curl-args...
+	local label=$1 url=$2; shift 2
+	if inc curl -sS --max-time 15 "$@" -o "$T/list.txt" "$url" 2>"$T/curl.err" &&
+	   grep -q 'f1.bin' "$T/list.txt"; then
+		pass "$label: listing names f1.bin"
+	else
+		fail "$label: $(cat "$T/curl.err")"
+	fi
+	# curl turns the listing's CRLF into LF (ASCII type): one byte per line
+	# more went through the proxy than landed in the file.
+	count "$(( $(stat -c %s "$T/list.txt" 2>/dev/null || echo 0) + $(wc -l <"$T/list.txt" 2>/dev/null || echo 0) ))" "$@"
+}
+lftp_get() { # label settings url-dir file
+	local label=$1 set=$2 dir=$3 f=$4
+	rm -f "$T/$f"
+	if inc lftp -c "set net:max-retries 1; set net:timeout 10; $set; open $dir; lcd $T; get $f" \
+		>"$T/lftp.err" 2>&1 && [ "$(sum_of "$T/$f")" = "$(sum_of "$R/pub/$f")" ]; then
+		pass "$label: sha256 matches"
+	else
+		fail "$label: $(cat "$T/lftp.err")"
+	fi
+	count "$(stat -c %s "$R/pub/$f")" "$set"
+}
+
+run_suite() { # tag
+	local t=$1 S4=ftp://203.0.113.10 S6='ftp://[2001:db8:2::10]'
+	BYTES=0 XFERS=0 PASSIVE=0
+	get "$t v4 RETR EPSV" "$S4/pub/f1.bin" "$T/o" "$R/pub/f1.bin"
+	get "$t v4 RETR PASV" "$S4/pub/f2.bin" "$T/o" "$R/pub/f2.bin" --disable-epsv
+	get "$t v4 RETR EPRT" "$S4/pub/f1.bin" "$T/o" "$R/pub/f1.bin" -P 192.0.2.10
+	get "$t v4 RETR PORT" "$S4/pub/f2.bin" "$T/o" "$R/pub/f2.bin" -P 192.0.2.10 --disable-eprt
+	put "$t v4 STOR PASV" "$S4/up/${t}_p4.bin" "$R/up/${t}_p4.bin" --disable-epsv
+	put "$t v4 STOR PORT" "$S4/up/${t}_a4.bin" "$R/up/${t}_a4.bin" -P 192.0.2.10 --disable-eprt
+	list "$t v4 LIST EPSV" "$S4/pub/"
+	list "$t v4 LIST PORT" "$S4/pub/" -P 192.0.2.10 --disable-eprt
+	get "$t v6 RETR EPSV" "$S6/pub/f1.bin" "$T/o" "$R/pub/f1.bin"
+	get "$t v6 RETR EPRT" "$S6/pub/f2.bin" "$T/o" "$R/pub/f2.bin" -P 2001:db8:1::10
+	put "$t v6 STOR EPSV" "$S6/up/${t}_p6.bin" "$R/up/${t}_p6.bin"
+	put "$t v6 STOR EPRT" "$S6/up/${t}_a6.bin" "$R/up/${t}_a6.bin" -P 2001:db8:1::10
+	list "$t v6 LIST EPSV" "$S6/pub/"
+	lftp_get "$t lftp v4 PASV" "set ftp:prefer-epsv no" "$S4/pub" f2.bin
+	lftp_get "$t lftp v4 PORT" "set ftp:passive-mode no" "$S4/pub" f1.bin
+}
+
+# Wait for both vsftpd listeners.
+for _ in $(seq 100); do
+	ins ss -ltn | grep -q '203.0.113.10:21' && ins ss -ltn | grep -q '2001:db8:2::10\]:21' && break
+	sleep 0.05
+done
+
+for m in ${MODES:-fast proxy-splice proxy-rw}; do
+	case $m in
+	fast) start_proxy fast || continue ;;
+	proxy-splice) start_proxy proxy || continue ;;
+	proxy-rw) start_proxy proxy --no-splice || continue ;;
+	esac
+	run_suite "$m"
+	stop_proxy "$m"
+	stat_is "$m" ".result == 0 and .errors == 0"
+	stat_is "$m" ".sessions == $XFERS"
+	if [ "$m" = fast ]; then
+		stat_is "$m" ".bytes_copied == 0 and .fast_transfers == $XFERS and .proxy_transfers == 0"
+		stat_is "$m" ".syscalls.splice == 0"
+	else
+		stat_is "$m" ".bytes_copied == 2 * $BYTES and .proxy_transfers == $XFERS"
+		if [ "$m" = proxy-splice ]; then
+			stat_is "$m" ".syscalls.splice > 0"
+		else
+			stat_is "$m" ".syscalls.splice == 0 and .syscalls.read > 0"
+		fi
+	fi
+	# Netlink: 2 at open (a query and the table), 2 port redirects and
+	# their 2 cancels, 1 at close; each kernel redirect adds 1 and its
+	# cancel 1 (fast: every transfer; proxy: passive ones only).
+	if [ "$m" = fast ]; then NR=$XFERS; else NR=$PASSIVE; fi
+	stat_is "$m" ".nl_transactions == 7 + 2 * $NR and .nl_wall_ns > 0 and .nl_failed == 0"
+	grep 'xfer' "$T/proxy.err" | sed "s/^/  $m: /"
+done
+
+# A table left by an earlier run is removed at start.
+ing nft add table inet "$TABLE"
+ing nft add chain inet "$TABLE" junk
+if start_proxy fast; then
+	grep -q 'left by an earlier run' "$T/proxy.err" && pass "stale table reported at start" ||
+		fail "stale table not reported: $(cat "$T/proxy.err")"
+	ing nft list table inet "$TABLE" | grep -q 'chain junk' && fail "stale chain kept" ||
+		pass "stale table replaced (its chain is gone)"
+	stop_proxy "stale"
+fi
+
+kill "$FTPD4" "$FTPD6" 2>/dev/null; wait "$FTPD4" "$FTPD6" 2>/dev/null; FTPD4="" FTPD6=""
+for n in $NC $NG $NS; do ip netns del "$n"; done
+left=$(ip netns list | grep -c "^$P-" || true)
+[ "$left" -eq 0 ] && pass "namespaces removed" || fail "namespaces left: $(ip netns list | grep "^$P-")"
+NC="" NG="" NS=""
+[ "$fails" -eq 0 ]
