@@ -20,14 +20,14 @@ NC=$P-c NG=$P-gw NS=$P-s
 TABLE=gl$$
 T=$(mktemp -d /tmp/gatelab_it_live.XXXXXX)
 chmod 755 "$T"
-PX_PID="" FTPD4="" FTPD6=""
+PX_PID="" FTPD4="" FTPD6="" CURL_PID=""
 fails=0
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 cleanup() {
-	for p in $PX_PID $FTPD4 $FTPD6; do kill "$p" 2>/dev/null; done
-	for p in $PX_PID $FTPD4 $FTPD6; do wait "$p" 2>/dev/null; done
+	for p in $PX_PID $FTPD4 $FTPD6 $CURL_PID; do kill "$p" 2>/dev/null; done
+	for p in $PX_PID $FTPD4 $FTPD6 $CURL_PID; do wait "$p" 2>/dev/null; done
 	for n in $NC $NG $NS; do ip netns del "$n" 2>/dev/null; done
 	rm -rf "$T"
 }
@@ -103,12 +103,13 @@ FTPD6=$!
 start_proxy() { # mode extra-args...
 	local mode=$1; shift
 	rm -f "$T/ready" "$T/stats.json"
-	ip netns exec "$NG" "$GL" live-proxy --listen 192.0.2.1 --listen6 2001:db8:1::1 --port 8021 \
+	# PX_WRAP: e.g. "valgrind -q --error-exitcode=99 --leak-check=full"
+	ip netns exec "$NG" ${PX_WRAP:-} "$GL" live-proxy --listen 192.0.2.1 --listen6 2001:db8:1::1 --port 8021 \
 		--public4 203.0.113.1 --public6 2001:db8:2::1 --inside-if "${P}gi" \
 		--outside-if "${P}go" --mode "$mode" --table "$TABLE" --ready-file "$T/ready" \
 		--stats "$T/stats.json" --log "$@" 2>"$T/proxy.err" &
 	PX_PID=$!
-	for _ in $(seq 100); do [ -s "$T/ready" ] && return 0; sleep 0.05; done
+	for _ in $(seq 400); do [ -s "$T/ready" ] && return 0; sleep 0.05; done
 	fail "proxy ($mode) not ready: $(cat "$T/proxy.err")"
 	return 1
 }
@@ -118,7 +119,7 @@ stop_proxy() { # label
 	wait "$PX_PID"; rc=$?
 	PX_PID=""
 	[ "$rc" -eq 0 ] && pass "$1: proxy exits 0 on SIGINT" ||
-		fail "$1: proxy exited $rc: $(tail -5 "$T/proxy.err")"
+		fail "$1: proxy exited $rc: $( (grep -m 40 '^==' "$T/proxy.err" || tail -5 "$T/proxy.err") )"
 	if ing nft list tables | grep -q "inet $TABLE\$"; then
 		fail "$1: table inet $TABLE left behind"
 	else
@@ -239,6 +240,20 @@ for m in ${MODES:-fast proxy-splice proxy-rw}; do
 	stat_is "$m" ".nl_transactions == 7 + 2 * $NR and .nl_wall_ns > 0 and .nl_failed == 0"
 	grep 'xfer' "$T/proxy.err" | sed "s/^/  $m: /"
 done
+
+# SIGINT in the middle of a proxy-path transfer: a clean exit all the same.
+if start_proxy proxy; then
+	ip netns exec "$NC" curl -sS --max-time 15 --limit-rate 100k -o "$T/slow" \
+		ftp://203.0.113.10/pub/f1.bin 2>/dev/null &
+	CURL_PID=$!
+	for _ in $(seq 100); do [ -s "$T/slow" ] && break; sleep 0.05; done
+	[ -s "$T/slow" ] && pass "mid-transfer: bytes flowing before SIGINT" ||
+		fail "mid-transfer: no byte came through"
+	stop_proxy "mid-transfer"
+	stat_is "mid-transfer" ".result == 0 and .sessions == 1 and .bytes_copied > 0"
+	wait "$CURL_PID" 2>/dev/null
+	CURL_PID=""
+fi
 
 # A table left by an earlier run is removed at start.
 ing nft add table inet "$TABLE"
