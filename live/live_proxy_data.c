@@ -208,7 +208,9 @@ static void lp_pump(struct lp_sess *ps, struct lp_data *dt, int i)
 
 		if (n == -EAGAIN)
 			return;
-		if (n > 0 && n < LP_COPY_BUF) {
+		/* splice into a pipe stops at page and skb boundaries: a short
+		 * one says nothing about the socket, only a short read does. */
+		if (n > 0 && n < LP_COPY_BUF && dt->buf[i]) {
 			(void)lp_push(ps, dt, i, j);
 			if (!lp_pending(dt, i))
 				return;

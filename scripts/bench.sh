@@ -38,5 +38,12 @@ else
 fi
 
 echo
+echo "== live: proxy path of a 100 MB RETR, splice(2) vs read/write (syscalls, proxy CPU)"
+if ! bash bench/bench_live_splice.sh "$BUILD" 100; then
+	echo "bench: bench_live_splice failed" >&2
+	rc=1
+fi
+
+echo
 bash scripts/bench_html.sh "$B" || rc=1
 exit "$rc"
