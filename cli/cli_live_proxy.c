@@ -223,7 +223,8 @@ int cli_live_proxy_main(int argc, char **argv)
 		cli_error("live-proxy: %s", rc == -EPERM ? "not permitted (needs CAP_NET_ADMIN)"
 							: strerror(-rc));
 	o = lpx_json(&st, rc);
-	if (!o || json_dump_file(o, stats ? stats : "/dev/stdout", JSON_INDENT(1) | JSON_SORT_KEYS) != 0)
+	if (!o || (stats ? json_dump_file(o, stats, JSON_INDENT(1) | JSON_SORT_KEYS)
+			 : json_dumpf(o, stdout, JSON_INDENT(1) | JSON_SORT_KEYS)) != 0)
 		cli_error("live-proxy: cannot write the counts to %s", stats ? stats : "stdout");
 	else if (rc == 0)
 		ret = CLI_EXIT_OK;
