@@ -45,7 +45,9 @@ struct live_proxy_stats {
 	uint64_t api_calls;         /* NAT API calls (natapi_stats) */
 	uint64_t nl_transactions;   /* netlink transactions the nft backend made */
 	uint64_t nl_wall_ns;        /* their summed wall time */
-	uint64_t sessions, fast_transfers, proxy_transfers, refused;
+	uint64_t sessions, fast_transfers, proxy_transfers;
+	uint64_t refused;           /* commands answered locally by policy, plus
+				       sessions refused (site policy, limits) */
 	uint64_t errors;            /* sessions ended by an internal error, and
 				       actions the driver could not carry out */
 	uint64_t logs;              /* log lines the core produced */
@@ -57,7 +59,8 @@ struct live_proxy_stats {
 /* The count of one syscall kind by name (0 when never made). */
 uint64_t live_proxy_syscalls(const struct live_proxy_stats *st, const char *name);
 
-/* Runs the proxy until stop_fd is readable (or hung up). Returns 0 after a clean shutdown
+/* Runs the proxy until stop_fd is readable (or hung up). SIGPIPE is ignored
+ * while it runs (a splice to a peer that is gone) and restored on return. Returns 0 after a clean shutdown
  * (all sessions freed, all nftables state of this run removed), or a negative
  * errno-style code: -EPERM (no CAP_NET_ADMIN), -EINVAL (bad config), the nft
  * backend's or a socket call's error. stats is filled in every case. */

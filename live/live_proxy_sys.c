@@ -143,6 +143,10 @@ int lp_tcp_socket(struct lp *d, const struct net_addr *a, uint16_t port, int bac
 	rc = backlog > 0 ? lp_setopt(d, fd, SOL_SOCKET, SO_REUSEADDR) : 0;
 	if (rc == 0 && backlog > 0 && a->family == NET_AF_INET6)
 		rc = lp_setopt(d, fd, IPPROTO_IPV6, IPV6_V6ONLY);
+	/* The proxy's own listeners may start while an IPv6 address is still
+	 * tentative (DAD): IP_FREEBIND lets the bind through (both families). */
+	if (rc == 0 && backlog > 1)
+		rc = lp_setopt(d, fd, IPPROTO_IP, IP_FREEBIND);
 	if (rc == 0)
 		rc = lp_bind(d, fd, a, port);
 	if (rc == 0 && backlog > 0) {
