@@ -183,7 +183,10 @@ if start_proxy fast; then
 		fail "no not-intercepted close in the log"
 fi
 
-kill "$FTPD4" "$FTPD6" 2>/dev/null; wait "$FTPD4" "$FTPD6" 2>/dev/null; FTPD4="" FTPD6=""
+kill "$FTPD4" "$FTPD6" 2>/dev/null; wait "$FTPD4" "$FTPD6" 2>/dev/null
+alive=$(ps -o pid= -p "$FTPD4,$FTPD6" 2>/dev/null | wc -l)
+[ "$alive" -eq 0 ] && pass "vsftpd processes gone (each proxy was waited for)" || fail "$alive processes of the lab still run"
+FTPD4="" FTPD6=""
 for n in $NC $NG $NS; do ip netns del "$n"; done
 left=$(ip netns list | grep -c "^$P-" || true)
 [ "$left" -eq 0 ] && pass "namespaces removed" || fail "namespaces left: $(ip netns list | grep "^$P-")"
