@@ -220,7 +220,7 @@ static int lp_setup(struct lp *d)
 	const struct live_proxy_cfg *cfg = d->cfg;
 	int rc;
 
-	d->sc[LP_SC_OTHER]++;
+	d->sc[LP_SC_EPOLL_CREATE1]++;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0)
 		return -errno;
@@ -377,12 +377,12 @@ int live_proxy_run(const struct live_proxy_cfg *cfg, struct live_proxy_stats *st
 	d.epfd = -1;
 	d.acc_fd = -1;
 	d.lsn4.fd = d.lsn6.fd = -1;
-	/* splice(2) to a socket whose peer is gone raises SIGPIPE: an error
-	 * to handle here, not a reason to die. Restored on return. */
+	/* write(2) or splice(2) to a socket whose peer is gone raises SIGPIPE:
+	 * an error to handle here, not a reason to die. Restored on return. */
 	sigaction(SIGPIPE, &ign, &old);
 	rc = lp_setup(&d);
 	if (rc == 0 && cfg->ready_fd >= 0) {
-		d.sc[LP_SC_OTHER]++;
+		d.sc[LP_SC_WRITE]++;
 		if (write(cfg->ready_fd, "R", 1) != 1)
 			rc = -errno;
 	}
