@@ -97,6 +97,7 @@ struct lp {
 	int acc_fd;             /* the accepted fd lookup_original may ask about */
 	struct net_tuple acc_t;
 	bool stop_now;
+	uint64_t lsn_resume;    /* listeners paused (out of fds) until then; 0: not */
 	struct natapi_nft_stats nft_final; /* written by the backend's close */
 };
 
