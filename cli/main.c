@@ -16,6 +16,8 @@ const struct cli_cmd cli_cmds[] = {
 	 cli_compare_main, cli_compare_usage},
 	{"calibrate", "measure this machine's syscall, copy and packet costs into a cost profile",
 	 cli_calibrate_main, cli_calibrate_usage},
+	{"live-proxy", "(internal) run the live FTP proxy in this network namespace until SIGINT",
+	 cli_live_proxy_main, cli_live_proxy_usage},
 	{"run", "run a scenario in the simulator: direct, nat, proxy and fastpath compared",
 	 cli_run_main, cli_run_usage},
 	{"report", "render a report (HTML, Markdown, CSV, SVG) from saved metrics JSON",

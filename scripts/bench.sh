@@ -34,6 +34,13 @@ if ! bash bench/bench_translate.sh "$BUILD"; then
 fi
 
 echo
+echo "== live: proxy path of a 100 MB RETR, splice(2) vs read/write (syscalls, proxy CPU)"
+if ! bash bench/bench_live_splice.sh "$BUILD" 100; then
+	echo "bench: bench_live_splice failed" >&2
+	rc=1
+fi
+
+echo
 echo "== sim: events/s, one 1 GB transfer end to end, 10,000 sessions (wall time, peak RSS)"
 if [ -x "$B/bench_sim" ]; then
 	if ! "$B/bench_sim" "$B/sim.json"; then
