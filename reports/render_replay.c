@@ -33,8 +33,19 @@ static const char *rpt_outcome(const json_t *e)
 
 	if (!s)
 		s = json_string_value(json_object_get(e, "verdict"));
-	if (s)
+	if (s) {
+		/* the JSON's identifiers, as words for people */
+		static const char *const names[][2] = {
+			{"reproduced_except_policy", "reproduced except by policy"},
+			{"not_reproduced", "not reproduced"},
+			{"not_attempted", "not attempted"},
+		};
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(s, names[i][0]))
+				return names[i][1];
 		return s;
+	}
 	if (!e)
 		return "no verdict";
 	if (json_is_false(json_object_get(e, "reenacted")))

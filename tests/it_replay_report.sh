@@ -48,13 +48,13 @@ want_direct=$(jq -r '.modes.direct.replay[0].reproduced' "$R/replay.json")
 if grep -q '192.0.2.10:[0-9]* &rarr; 203.0.113.20:2121' <<<"$row" &&
 	[ "$want_direct" = true ] &&
 	grep -q 'v-ok"><b>reproduced</b>' <<<"$row" &&
-	grep -q 'v-bad"><b>not reproduced</b><br><small>command 2 (AUTH): the capture&#39;s reply 530' <<<"$row" &&
+	grep -q 'v-mid"><b>reproduced except by policy</b><br><small>command 2 (AUTH): AUTH TLS refused by the gateway&#39;s policy' <<<"$row" &&
 	[ "$(grep -o '<th class="l">\(direct\|nat\|proxy\|fastpath\)</th>' "$H" | wc -l)" -eq 4 ]; then
 	pass "sessions table: one row, a verdict column per mode, the proxy's difference and why"
 else
 	fail "sessions row: $row"
 fi
-grep -q '^| 1 | 192.0.2.10:[0-9]* -> 203.0.113.20:2121 | 13 | 2 | \*\*reproduced\*\* | \*\*reproduced\*\* | \*\*not reproduced\*\*: command 2 (AUTH)' \
+grep -q '^| 1 | 192.0.2.10:[0-9]* -> 203.0.113.20:2121 | 13 | 2 | \*\*reproduced\*\* | \*\*reproduced\*\* | \*\*reproduced except by policy\*\*: command 2 (AUTH)' \
 	"$R/report.md" && pass "report.md: the same row" || fail "report.md row: $(grep '^| 1 ' "$R/report.md")"
 
 if command -v chromium >/dev/null; then
