@@ -17,6 +17,7 @@ struct live_mode_state {
 	const struct live_topo *t;
 	bool ipv6;               /* the run carries IPv6 too */
 	pid_t pid;               /* the gateway's proxy process, 0 when none */
+	pid_t tracer;            /* suse-proxy: the strace running it */
 	struct live_tstats *ts;  /* suse-proxy: exit accounting */
 	int stop_fd, ready_fd;   /* gatelab proxy: the pipes of live_proxy_cfg */
 	void *shared;            /* gatelab proxy: its stats, shared with the child */

@@ -2,17 +2,21 @@
  * ftp-proxy (SuSE Proxy-Suite) in the gateway namespace, in the foreground,
  * as a transparent proxy (AllowTransProxy: an nftables redirect sends TCP/21
  * to it, it learns the real server from the redirect). IPv4, PASV/PORT only.
- * It forks a child per session and ignores SIGCHLD, so its children's CPU and
- * I/O never roll up to it: taskstats exit records are summed instead. */
+ * It forks a child per session and ignores SIGCHLD, so its children's CPU
+ * never rolls up to it: taskstats exit records are summed instead. It moves
+ * data with recv/send, which /proc/PID/io does not count: it runs under
+ * `strace -f -C`, whose trace gives the bytes and whose summary the calls. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "live_cleanup.h"
 #include "live_mode.h"
 #include "live_ns.h"
+#include "live_strace.h"
 
 #define LIVE_SUSE_BIN "/usr/sbin/ftp-proxy"
 #define LIVE_SUSE_PORT 2121
@@ -44,10 +48,32 @@ static int live_suse_conf(struct live_mode_state *s, char *path, size_t len)
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
+/* The traced ftp-proxy: strace's only child. */
+static int live_suse_child(pid_t tracer, pid_t *child)
+{
+	char path[64];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)tracer, (int)tracer);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid <= 0)
+		return -ESRCH;
+	*child = (pid_t)pid;
+	return 0;
+}
+
 static int live_suse_start(struct live_mode_state *s)
 {
-	char conf[PATH_MAX], log[PATH_MAX];
-	const char *argv[] = {LIVE_SUSE_BIN, "-d", "-n", "-f", conf, NULL};
+	char conf[PATH_MAX], log[PATH_MAX], trace[PATH_MAX];
+	/* -s 0: no string contents, only the results the bytes are summed from. */
+	const char *argv[] = {"strace", "-f", "-C", "-S", "calls", "-qq", "-s", "0", "-o", trace,
+			      LIVE_SUSE_BIN, "-d", "-n", "-f", conf, NULL};
 	int rc;
 
 	if (access(LIVE_SUSE_BIN, X_OK) != 0) {
@@ -56,7 +82,9 @@ static int live_suse_start(struct live_mode_state *s)
 		return -ENOENT;
 	}
 	if ((rc = live_suse_conf(s, conf, sizeof(conf))) < 0 ||
-	    (size_t)snprintf(log, sizeof(log), "%s/ftp-proxy.out", s->t->dir) >= sizeof(log)) {
+	    (size_t)snprintf(log, sizeof(log), "%s/ftp-proxy.out", s->t->dir) >= sizeof(log) ||
+	    (size_t)snprintf(trace, sizeof(trace), "%s/ftp-proxy.strace", s->t->dir) >=
+		    sizeof(trace)) {
 		snprintf(s->err, sizeof(s->err), "ftp-proxy config: %s", strerror(rc ? -rc : ENAMETOOLONG));
 		return rc ? rc : -ENAMETOOLONG;
 	}
@@ -67,25 +95,28 @@ static int live_suse_start(struct live_mode_state *s)
 	}
 	if ((rc = live_mode_nft(s, "suse-proxy", live_suse_rules)) < 0)
 		goto fail;
-	s->pid = live_spawn(live_topo_ns(s->t, LIVE_NS_GW), argv, log, log);
-	if (s->pid < 0) {
-		rc = s->pid;
-		s->pid = 0;
-		snprintf(s->err, sizeof(s->err), "ftp-proxy: %s", strerror(-rc));
+	s->tracer = live_spawn(live_topo_ns(s->t, LIVE_NS_GW), argv, log, log);
+	if (s->tracer < 0) {
+		rc = s->tracer;
+		s->tracer = 0;
+		snprintf(s->err, sizeof(s->err), "strace ftp-proxy: %s", strerror(-rc));
 		goto fail;
 	}
-	if ((rc = live_mode_wait_listen(s, LIVE_GW_IN4, LIVE_SUSE_PORT)) < 0) {
+	if ((rc = live_mode_wait_listen(s, LIVE_GW_IN4, LIVE_SUSE_PORT)) < 0 ||
+	    (rc = live_suse_child(s->tracer, &s->pid)) < 0) {
 		snprintf(s->err, sizeof(s->err), "ftp-proxy never listened on %s:%d (see %.300s)",
 			 LIVE_GW_IN4, LIVE_SUSE_PORT, log);
 		goto fail;
 	}
 	return 0;
 fail:
-	if (s->pid > 0) {
+	if (s->pid > 0)
 		kill(s->pid, SIGTERM);
-		live_reap(s->pid, NULL);
-		s->pid = 0;
+	if (s->tracer > 0) {
+		kill(s->tracer, SIGTERM);
+		live_reap(s->tracer, NULL);
 	}
+	s->pid = s->tracer = 0;
 	LIVE_CMD(live_topo_ns(s->t, LIVE_NS_GW), NULL, 0, "nft", "delete", "table", "ip",
 		 "gatelab_suse");
 	live_tstats_close(s->ts);
@@ -96,35 +127,58 @@ fail:
 static int live_suse_stop(struct live_mode_state *s, struct rpt_mode_metrics *m)
 {
 	struct live_tstats_sum sum;
-	int rc = 0, status = 0;
+	struct live_strace *st = calloc(1, sizeof(*st));
+	char trace[PATH_MAX];
+	int rc = 0, status = 0, src;
 
-	/* SIGTERM: it closes its connections and terminates its children. */
+	/* SIGTERM: it closes its connections and terminates its children;
+	 * strace exits after the last of them and writes its summary. */
 	kill(s->pid, SIGTERM);
-	live_reap(s->pid, &status);
-	/* Its children get the signal from it; their exit records follow. */
-	usleep(100 * 1000);
+	live_reap(s->tracer, &status);
 	live_tstats_sum(s->ts, s->pid, &sum);
 	m->gateway_cpu_s = (double)(sum.utime_us + sum.stime_us) / 1e6;
-	m->bytes_copied = sum.read_char + sum.write_char;
-	m->transitions = sum.read_syscalls + sum.write_syscalls;
-	m->data_transitions = m->transitions;
 	m->live.context_switches = sum.nvcsw + sum.nivcsw;
-	m->live.n_syscalls = 2;
-	snprintf(m->live.syscalls[0].name, sizeof(m->live.syscalls[0].name), "read-like");
-	m->live.syscalls[0].n = sum.read_syscalls;
-	snprintf(m->live.syscalls[1].name, sizeof(m->live.syscalls[1].name), "write-like");
-	m->live.syscalls[1].n = sum.write_syscalls;
+	snprintf(trace, sizeof(trace), "%.4000s/ftp-proxy.strace", s->t->dir);
+	src = st ? live_strace_read(trace, st) : -ENOMEM;
+	if (src == 0) {
+		size_t k = 0;
+
+		/* Data and control connections alike: control is a few hundred bytes
+		 * per session. */
+		m->bytes_copied = st->sock_bytes;
+		m->transitions = live_strace_calls(st, "recvfrom") + live_strace_calls(st, "sendto");
+		m->data_transitions = m->transitions;
+		for (size_t i = 0; i < st->n; i++) {
+			struct rpt_count *c;
+
+			if (k < RPT_MAX_SYSCALLS - 1 || st->n <= RPT_MAX_SYSCALLS) {
+				c = &m->live.syscalls[k++];
+				snprintf(c->name, sizeof(c->name), "%s", st->sc[i].name);
+			} else {
+				/* The rest, named as such rather than dropped. */
+				c = &m->live.syscalls[RPT_MAX_SYSCALLS - 1];
+				snprintf(c->name, sizeof(c->name), "other");
+				k = RPT_MAX_SYSCALLS;
+			}
+			c->n += st->sc[i].calls;
+		}
+		m->live.n_syscalls = k;
+	} else {
+		snprintf(s->err, sizeof(s->err), "strace summary of ftp-proxy (%.300s): %s", trace,
+			 strerror(-src));
+		rc = src;
+	}
 	snprintf(m->live.measured_by, sizeof(m->live.measured_by),
-		 "taskstats: ftp-proxy + %llu children (rchar+wchar, syscr/syscw: "
-		 "rounded down to 1024 per process)",
+		 "ftp-proxy + %llu children: strace -f -C (bytes: recv/send), taskstats (CPU)",
 		 (unsigned long long)(sum.processes ? sum.processes - 1 : 0));
-	if (sum.lost) {
+	if (sum.lost && rc == 0) {
 		snprintf(s->err, sizeof(s->err),
-			 "taskstats socket overran %llu times: ftp-proxy's figures are incomplete",
+			 "taskstats socket overran %llu times: ftp-proxy's CPU is incomplete",
 			 (unsigned long long)sum.lost);
 		rc = -ENOBUFS;
 	}
-	s->pid = 0;
+	free(st);
+	s->pid = s->tracer = 0;
 	live_tstats_close(s->ts);
 	s->ts = NULL;
 	if (LIVE_CMD(live_topo_ns(s->t, LIVE_NS_GW), NULL, 0, "nft", "delete", "table", "ip",

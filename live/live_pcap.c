@@ -26,17 +26,41 @@ static bool live_pcap_listening(const char *log)
 	return strstr(buf, "listening on") != NULL;
 }
 
+/* tcpdump's closing "N packets dropped by kernel": a capture with holes is
+ * reported, never passed off as complete. */
+static unsigned long live_pcap_dropped(const char *log)
+{
+	char line[256];
+	unsigned long n = 0, d;
+	FILE *f = fopen(log, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "dropped by kernel") && sscanf(line, "%lu", &d) == 1)
+			n += d;
+	fclose(f);
+	return n;
+}
+
 int live_pcap_stop(struct live_pcap *p)
 {
 	int rc = 0, st;
 
 	for (int i = 0; i < 2; i++) {
+		unsigned long d;
+
 		if (p->pid[i] <= 0)
 			continue;
 		kill(p->pid[i], SIGINT);
 		if (live_reap(p->pid[i], &st) != 0)
 			rc = -EIO;
 		p->pid[i] = 0;
+		if ((d = live_pcap_dropped(p->log[i])) > 0) {
+			fprintf(stderr, "gatelab: live: capture %s: tcpdump says %lu packets dropped "
+				"by the kernel: the file is incomplete\n", p->file[i], d);
+			rc = -ENOBUFS;
+		}
 	}
 	return rc;
 }
@@ -47,7 +71,7 @@ int live_pcap_start(const struct live_topo *t, const char *dir, const char *mode
 	static const char *ifs[2] = {LIVE_IF_IN, LIVE_IF_OUT};
 	static const char *side[2] = {"inside", "outside"};
 	struct timespec nap = {0, 20 * 1000 * 1000};
-	char file[2][PATH_MAX], log[2][PATH_MAX];
+	char (*file)[PATH_MAX] = p->file, (*log)[PATH_MAX] = p->log;
 
 	memset(p, 0, sizeof(*p));
 	for (int i = 0; i < 2; i++) {
@@ -60,9 +84,10 @@ int live_pcap_start(const struct live_topo *t, const char *dir, const char *mode
 		}
 		unlink(log[i]);
 		/* -U: each packet reaches the file at once; -s 0: whole packets;
+		 * --immediate-mode: no packet left in the ring at SIGINT;
 		 * -Z root: the file stays root's (no privilege drop in a lab). */
-		const char *argv[] = {"tcpdump", "-i", ifs[i], "-n", "-U", "-s", "0", "-Z",
-				      "root", "-w", file[i], NULL};
+		const char *argv[] = {"tcpdump", "-i", ifs[i], "-n", "-U", "--immediate-mode",
+				      "-s", "0", "-Z", "root", "-w", file[i], NULL};
 
 		p->pid[i] = live_spawn(live_topo_ns(t, LIVE_NS_GW), argv, NULL, log[i]);
 		if (p->pid[i] < 0) {

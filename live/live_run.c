@@ -399,7 +399,7 @@ static int live_one_mode(struct live_lab *L, const struct live_mode *md,
 			 struct rpt_mode_metrics *m, char *err, size_t errlen)
 {
 	struct live_mode_state s = {.t = &L->t, .ipv6 = L->o->ipv6, .stop_fd = -1, .ready_fd = -1};
-	struct live_pcap cap = {{0, 0}};
+	static struct live_pcap cap;
 	uint64_t fwd = 0, local = 0;
 	double t0, q0;
 	int rc, rc2;
@@ -433,7 +433,7 @@ static int live_one_mode(struct live_lab *L, const struct live_mode *md,
 		m->fastpath_packets = strcmp(md->name, "direct") == 0 ? 0 : fwd;
 		m->proxied_packets = local;
 	}
-	if (live_pcap_stop(&cap) < 0 && rc == 0) {
+	if ((rc2 = live_pcap_stop(&cap)) == -EIO && rc == 0) {
 		snprintf(err, errlen, "%s: tcpdump did not stop cleanly", md->name);
 		rc = -EIO;
 	}
@@ -461,7 +461,7 @@ int live_run(const struct live_opts *o, struct rpt_metrics *m, char *err, size_t
 		goto out_free;
 	}
 	rc = live_lab_up(L, err, errlen);
-	for (size_t i = 0; rc == 0 && i < o->n_modes; i++) {
+	for (size_t i = 0; rc == 0 && i < o->n_modes && !live_interrupted(); i++) {
 		rc = live_one_mode(L, o->modes[i], &m->modes[m->n_modes], err, errlen);
 		if (rc == 0 || rc == -EINTR)
 			m->n_modes++;
