@@ -85,9 +85,12 @@ int live_pcap_start(const struct live_topo *t, const char *dir, const char *mode
 		unlink(log[i]);
 		/* -U: each packet reaches the file at once; -s 0: whole packets;
 		 * --immediate-mode: no packet left in the ring at SIGINT;
+		 * "tcp or icmp": what crosses the gateway; ARP and neighbour
+		 * discovery are each link's own and would break the pairing of
+		 * the two captures packet by packet;
 		 * -Z root: the file stays root's (no privilege drop in a lab). */
 		const char *argv[] = {"tcpdump", "-i", ifs[i], "-n", "-U", "--immediate-mode",
-				      "-s", "0", "-Z", "root", "-w", file[i], NULL};
+				      "-s", "0", "-Z", "root", "-w", file[i], "tcp or icmp", NULL};
 
 		p->pid[i] = live_spawn(live_topo_ns(t, LIVE_NS_GW), argv, NULL, log[i]);
 		if (p->pid[i] < 0) {
