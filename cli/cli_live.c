@@ -40,6 +40,8 @@ void cli_live_usage(void)
 	       "  --json FILE      the metrics (gatelab.metrics/1, docs/METRICS.md)\n"
 	       "  --report DIR     report files as `run` writes them (docs/REPORTS.md)\n"
 	       "  --pcap DIR       DIR/MODE-inside.pcap, DIR/MODE-outside.pcap (offloads off)\n"
+	       "  --strace DIR     run gatelab's proxy under strace -f -C into DIR/MODE.strace\n"
+	       "                   (slow; to check the driver's own syscall counts)\n"
 	       "  -v, --verbose    one line per transfer\n"
 	       "  -q, --quiet      no table on stdout\n"
 	       "  -h, --help       this text\n"
@@ -219,6 +221,7 @@ int cli_live_main(int argc, char **argv)
 		{"commands", required_argument, NULL, 'C'}, {"data", required_argument, NULL, 'D'},
 		{"ipv6", no_argument, NULL, '6'},          {"json", required_argument, NULL, 'j'},
 		{"report", required_argument, NULL, 'R'},  {"pcap", required_argument, NULL, 'p'},
+		{"strace", required_argument, NULL, 'S'},
 		{"verbose", no_argument, NULL, 'v'},       {"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
@@ -279,6 +282,9 @@ int cli_live_main(int argc, char **argv)
 		case 'p':
 			o.pcap_dir = optarg;
 			break;
+		case 'S':
+			o.strace_dir = optarg;
+			break;
 		case 'v':
 			o.verbose = true;
 			break;
@@ -307,6 +313,10 @@ int cli_live_main(int argc, char **argv)
 	}
 	if (o.pcap_dir && mkdir(o.pcap_dir, 0755) != 0 && errno != EEXIST) {
 		cli_error("live: --pcap %s: %s", o.pcap_dir, strerror(errno));
+		return CLI_EXIT_USAGE;
+	}
+	if (o.strace_dir && mkdir(o.strace_dir, 0755) != 0 && errno != EEXIST) {
+		cli_error("live: --strace %s: %s", o.strace_dir, strerror(errno));
 		return CLI_EXIT_USAGE;
 	}
 	if (!o.n_modes) {

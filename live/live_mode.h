@@ -21,6 +21,7 @@ struct live_mode_state {
 	struct live_tstats *ts;  /* suse-proxy: exit accounting */
 	int stop_fd, ready_fd;   /* gatelab proxy: the pipes of live_proxy_cfg */
 	void *shared;            /* gatelab proxy: its stats, shared with the child */
+	const char *strace_dir;  /* gatelab proxy: NULL, or trace it into DIR/MODE.strace */
 	char err[512];           /* why start or stop failed */
 };
 

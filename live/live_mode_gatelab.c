@@ -13,7 +13,9 @@
 
 #ifdef GATELAB_HAVE_LIVE_PROXY
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -34,12 +36,23 @@ struct live_gl_shared {
 struct live_gl_child {
 	struct live_proxy_cfg cfg;
 	struct live_gl_shared *sh;
+	int go_fd;  /* -1, or wait for a byte (strace attached) before running */
+	int parent_fds[3]; /* the parent's pipe ends, inherited by fork: closed, or the
+			      stop pipe never reads EOF */
 };
 
 static int live_gl_child_main(void *arg)
 {
 	struct live_gl_child *c = arg;
-	int rc = live_proxy_run(&c->cfg, &c->sh->stats);
+	char b;
+	int rc;
+
+	for (int i = 0; i < 3; i++)
+		if (c->parent_fds[i] >= 0)
+			close(c->parent_fds[i]);
+	if (c->go_fd >= 0 && read(c->go_fd, &b, 1) != 1)
+		return -EIO;
+	rc = live_proxy_run(&c->cfg, &c->sh->stats);
 
 	c->sh->rc = rc;
 	for (uint32_t i = 0; i < c->sh->stats.n_syscalls && i < LIVE_SYSCALL_KINDS; i++)
@@ -69,10 +82,45 @@ static int live_gl_cfg(struct live_mode_state *s, struct live_proxy_cfg *cfg, bo
 	return 0;
 }
 
+/* strace -f -C attached to the proxy child (it waits on go[0] meanwhile):
+ * its summary is the check of the driver's own syscall counts. */
+static int live_gl_trace(struct live_mode_state *s, const char *mode, int go_w)
+{
+	char path[PATH_MAX], pid[16], st[64];
+	const char *argv[] = {"strace", "-f", "-C", "-S", "calls", "-qq", "-s", "0", "-o",
+			      path, "-p", pid, NULL};
+	pid_t tr;
+
+	snprintf(pid, sizeof(pid), "%d", (int)s->pid);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.strace", s->strace_dir, mode) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	tr = live_spawn(NULL, argv, NULL, NULL);
+	if (tr < 0)
+		return tr;
+	s->tracer = tr;
+	snprintf(st, sizeof(st), "/proc/%d/status", (int)s->pid);
+	for (int i = 0; i < 500; i++) {
+		char line[128];
+		long tp = 0;
+		FILE *f = fopen(st, "r");
+
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "TracerPid: %ld", &tp) == 1)
+				break;
+		if (f)
+			fclose(f);
+		if (tp > 0)
+			return write(go_w, "g", 1) == 1 ? 0 : -EIO;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 static int live_gl_start(struct live_mode_state *s, bool fast)
 {
 	struct live_gl_child c;
-	int stop[2] = {-1, -1}, ready[2] = {-1, -1}, rc;
+	int stop[2] = {-1, -1}, ready[2] = {-1, -1}, go[2] = {-1, -1}, rc;
 	struct pollfd pfd;
 	char b;
 
@@ -87,12 +135,17 @@ static int live_gl_start(struct live_mode_state *s, bool fast)
 		snprintf(s->err, sizeof(s->err), "proxy configuration");
 		goto fail;
 	}
-	if (pipe2(stop, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+	if (pipe2(stop, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0 ||
+	    (s->strace_dir && pipe2(go, O_CLOEXEC) < 0)) {
 		rc = -errno;
 		goto fail;
 	}
 	c.cfg.stop_fd = stop[0];
 	c.cfg.ready_fd = ready[1];
+	c.go_fd = go[0];
+	c.parent_fds[0] = stop[1];
+	c.parent_fds[1] = ready[0];
+	c.parent_fds[2] = go[1];
 	s->pid = live_fork_in(live_topo_ns(s->t, LIVE_NS_GW), live_gl_child_main, &c);
 	if (s->pid < 0) {
 		rc = s->pid;
@@ -102,7 +155,15 @@ static int live_gl_start(struct live_mode_state *s, bool fast)
 	close(stop[0]);
 	close(ready[1]);
 	stop[0] = ready[1] = -1;
+	if (s->strace_dir && (rc = live_gl_trace(s, fast ? "fastpath" : "proxy", go[1])) < 0) {
+		snprintf(s->err, sizeof(s->err), "strace -p %d: %s", (int)s->pid, strerror(-rc));
+		kill(s->pid, SIGKILL);
+		live_reap(s->pid, NULL);
+		s->pid = 0;
+		goto fail;
+	}
 	s->stop_fd = stop[1];
+	stop[1] = -1;
 	pfd.fd = ready[0];
 	pfd.events = POLLIN;
 	/* A byte: listening with its rules in. EOF: it exited before that. */
@@ -119,6 +180,9 @@ static int live_gl_start(struct live_mode_state *s, bool fast)
 		goto fail;
 	}
 	close(ready[0]);
+	for (int i = 0; i < 2; i++)
+		if (go[i] >= 0)
+			close(go[i]);
 	return 0;
 fail:
 	for (int i = 0; i < 2; i++) {
@@ -126,6 +190,12 @@ fail:
 			close(stop[i]);
 		if (ready[i] >= 0)
 			close(ready[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
+	if (s->tracer > 0) {
+		live_reap(s->tracer, NULL);
+		s->tracer = 0;
 	}
 	if (s->shared)
 		munmap(s->shared, sizeof(struct live_gl_shared));
@@ -148,6 +218,11 @@ static int live_gl_stop(struct live_mode_state *s, struct rpt_mode_metrics *m)
 	while (r < 0 && errno == EINTR);
 	live_untrack_pid(s->pid);
 	s->pid = 0;
+	if (s->tracer > 0) {
+		/* strace writes its summary when its last tracee is gone */
+		live_reap(s->tracer, NULL);
+		s->tracer = 0;
+	}
 	if (r < 0)
 		return -errno;
 	m->gateway_cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +

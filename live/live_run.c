@@ -398,7 +398,8 @@ static int live_workload(struct live_lab *L, const struct live_mode *md,
 static int live_one_mode(struct live_lab *L, const struct live_mode *md,
 			 struct rpt_mode_metrics *m, char *err, size_t errlen)
 {
-	struct live_mode_state s = {.t = &L->t, .ipv6 = L->o->ipv6, .stop_fd = -1, .ready_fd = -1};
+	struct live_mode_state s = {.t = &L->t, .ipv6 = L->o->ipv6, .stop_fd = -1, .ready_fd = -1,
+				    .strace_dir = L->o->strace_dir};
 	static struct live_pcap cap;
 	uint64_t fwd = 0, local = 0;
 	double t0, q0;

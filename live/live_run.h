@@ -25,6 +25,8 @@ struct live_opts {
 	bool dmodes[LIVE_DMODE__COUNT];      /* PASV, EPSV, PORT, EPRT */
 	bool ipv6;                           /* IPv6 sessions too */
 	const char *pcap_dir;                /* NULL or DIR for MODE-inside/outside.pcap */
+	const char *strace_dir;              /* NULL or DIR for MODE.strace (gatelab's proxy
+						under strace -f -C, to check its counts) */
 	bool verbose;                        /* a line per transfer on stdout */
 };
 
