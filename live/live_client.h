@@ -35,6 +35,7 @@ struct live_job {
 	int pidfd;
 	double t0, t1;           /* CLOCK_MONOTONIC seconds: start, exit seen */
 	int status;              /* exit status, 128+signal if killed */
+	bool timed_out;          /* killed by the runner at its deadline */
 };
 
 /* Starts the job in the client namespace (registered for clean-up); t0 set.

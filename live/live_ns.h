@@ -11,7 +11,8 @@
  * registers it for clean-up. 0 or a negative errno (-EPERM, -ENOSYS: no
  * namespaces here; -EEXIST). */
 int live_ns_add(const char *name);
-/* Deletes it now (processes inside are killed first) and unregisters it. */
+/* Deletes it now and unregisters it (processes still inside keep it alive
+ * until they exit; live_cleanup_all kills those). */
 void live_ns_del(const char *name);
 
 /* Runs argv to completion inside namespace ns (NULL: the caller's), stdin

@@ -172,6 +172,7 @@ static void live_kill_jobs(struct live_job *jobs, unsigned n)
 		struct live_job *j = &jobs[i];
 
 		if (j->pid > 0) {
+			j->timed_out = !live_interrupted();
 			kill(j->pid, SIGKILL);
 			live_reap(j->pid, &j->status);
 			j->t1 = live_now_s();
@@ -307,13 +308,15 @@ static int live_step(struct live_lab *L, const struct live_mode *md, enum live_t
 		}
 	}
 	for (unsigned i = 0; i < o->clients && rc == 0; i++)
-		rc = live_client_start(&L->t, &L->jobs[i]);
+		if ((rc = live_client_start(&L->t, &L->jobs[i])) < 0)
+			fprintf(stderr, "gatelab: live: %s: starting %s: %s\n", md->name,
+				live_tool_name(tool), strerror(-rc));
 	/* Generous: 60 s plus 1 s per 10 MB per client at once. */
 	deadline = live_now_s() + 60.0 + (double)o->size * o->clients / 1e7;
 	if (rc == 0)
 		rc = live_wait_jobs(L->jobs, o->clients, deadline);
 	live_kill_jobs(L->jobs, o->clients);
-	if (rc == -EINTR || rc == -ENOMEM) {
+	if (rc < 0 && rc != -ETIMEDOUT) {
 		free(server_copy);
 		return rc;
 	}
@@ -329,8 +332,9 @@ static int live_step(struct live_lab *L, const struct live_mode *md, enum live_t
 		snprintf(x.path, sizeof(x.path), "%s", md->xfer_path);
 		x.expected = op == LIVE_RETR ? o->size : 0;
 		x.duration_s = j->t1 > j->t0 ? j->t1 - j->t0 : 0;
-		if (j->t1 == 0 && rc == -ETIMEDOUT)
-			snprintf(why, sizeof(why), "timed out");
+		if (j->timed_out)
+			snprintf(why, sizeof(why), "still running after %.0f s: killed",
+				 j->t1 - j->t0);
 		x.ok = why[0] == 0 && live_verify(L, j, server_copy[i], &x, why, sizeof(why)) == 0;
 		x.throughput_bps = x.duration_s > 0 ? (double)x.bytes * 8 / x.duration_s : 0;
 		if (!x.ok)

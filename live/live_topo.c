@@ -21,14 +21,15 @@ int live_topo_init(struct live_topo *t, char *err, size_t errlen)
 {
 	static const char *sfx[LIVE_NS__COUNT] = {"c", "gw", "s"};
 	const char *tmp = getenv("TMPDIR");
+	int pid = (int)getpid();
 
 	memset(t, 0, sizeof(*t));
-	snprintf(t->prefix, sizeof(t->prefix), "gll%d", (int)getpid());
+	snprintf(t->prefix, sizeof(t->prefix), "gll%d", pid);
 	for (int i = 0; i < LIVE_NS__COUNT; i++)
-		snprintf(t->ns[i], sizeof(t->ns[i]), "%s-%s", t->prefix, sfx[i]);
+		snprintf(t->ns[i], sizeof(t->ns[i]), "gll%d-%s", pid, sfx[i]);
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
-	if ((size_t)snprintf(t->dir, sizeof(t->dir), "%s/%s.XXXXXX", tmp, t->prefix) >=
+	if ((size_t)snprintf(t->dir, sizeof(t->dir), "%s/gll%d.XXXXXX", tmp, pid) >=
 	    sizeof(t->dir)) {
 		snprintf(err, errlen, "TMPDIR too long");
 		return -ENAMETOOLONG;
