@@ -37,6 +37,8 @@ void cli_live_usage(void)
 	       "  --commands LIST  of RETR,STOR,LIST (default: all)\n"
 	       "  --data LIST      of PASV,EPSV,PORT,EPRT (default: all)\n"
 	       "  --ipv6           IPv6 sessions too\n"
+	       "  --redirect       proxy, fastpath: policy maps server A (198.51.100.20) to B\n"
+	       "                   (.21); uploads must land on B\n"
 	       "  --json FILE      the metrics (gatelab.metrics/1, docs/METRICS.md)\n"
 	       "  --report DIR     report files as `run` writes them (docs/REPORTS.md)\n"
 	       "  --pcap DIR       DIR/MODE-inside.pcap, DIR/MODE-outside.pcap (offloads off)\n"
@@ -219,7 +221,7 @@ int cli_live_main(int argc, char **argv)
 		{"modes", required_argument, NULL, 'm'},   {"size", required_argument, NULL, 's'},
 		{"clients", required_argument, NULL, 'n'}, {"client", required_argument, NULL, 'c'},
 		{"commands", required_argument, NULL, 'C'}, {"data", required_argument, NULL, 'D'},
-		{"ipv6", no_argument, NULL, '6'},          {"json", required_argument, NULL, 'j'},
+		{"ipv6", no_argument, NULL, '6'},          {"redirect", no_argument, NULL, 'r'},          {"json", required_argument, NULL, 'j'},
 		{"report", required_argument, NULL, 'R'},  {"pcap", required_argument, NULL, 'p'},
 		{"strace", required_argument, NULL, 'S'},
 		{"verbose", no_argument, NULL, 'v'},       {"quiet", no_argument, NULL, 'q'},
@@ -272,6 +274,9 @@ int cli_live_main(int argc, char **argv)
 			break;
 		case '6':
 			o.ipv6 = true;
+			break;
+		case 'r':
+			o.redirect = true;
 			break;
 		case 'j':
 			json = optarg;

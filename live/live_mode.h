@@ -22,6 +22,7 @@ struct live_mode_state {
 	int stop_fd, ready_fd;   /* gatelab proxy: the pipes of live_proxy_cfg */
 	void *shared;            /* gatelab proxy: its stats, shared with the child */
 	const char *strace_dir;  /* gatelab proxy: NULL, or trace it into DIR/MODE.strace */
+	bool redirect;           /* policy: sessions to server A go to server B */
 	char err[512];           /* why start or stop failed */
 };
 
@@ -30,6 +31,7 @@ struct live_mode {
 	const char *xfer_path;   /* "kernel", "proxy" or "fast": rpt_xfer.path */
 	bool ipv6;               /* can carry IPv6 sessions */
 	bool ext;                /* can carry EPSV/EPRT */
+	bool policy;             /* has a policy (--redirect applies) */
 	const char *unavailable; /* NULL, or why this build cannot run it */
 	/* 0 or a negative errno with s->err filled; a failed start has undone
 	 * itself. */

@@ -75,6 +75,19 @@ static int live_gl_cfg(struct live_mode_state *s, struct live_proxy_cfg *cfg, bo
 			net_addr_parse(LIVE_GW_IN6, &f->inside6)))
 		return -EINVAL;
 	f->listen_port = LIVE_GL_PORT;
+	/* --redirect: the client believes it talks to A; B answers. */
+	if (s->redirect) {
+		struct ftpp_server_map *mp = &f->policy.maps[f->policy.n_maps++];
+
+		if (net_addr_parse(LIVE_SRV_A4, &mp->from) || net_addr_parse(LIVE_SRV_B4, &mp->to))
+			return -EINVAL;
+		if (s->ipv6) {
+			mp = &f->policy.maps[f->policy.n_maps++];
+			if (net_addr_parse(LIVE_SRV_A6, &mp->from) ||
+			    net_addr_parse(LIVE_SRV_B6, &mp->to))
+				return -EINVAL;
+		}
+	}
 	f->policy.default_mode = fast ? FTPP_MODE_FAST : FTPP_MODE_PROXY;
 	snprintf(cfg->inside_if, sizeof(cfg->inside_if), "%s", LIVE_IF_IN);
 	snprintf(cfg->outside_if, sizeof(cfg->outside_if), "%s", LIVE_IF_OUT);
@@ -288,6 +301,7 @@ const struct live_mode live_mode_proxy = {
 	.xfer_path = "proxy",
 	.ipv6 = true,
 	.ext = true,
+	.policy = true,
 	.unavailable = LIVE_GL_UNAVAILABLE,
 	.start = LIVE_GL_START_PROXY,
 	.stop = LIVE_GL_STOP,
@@ -298,6 +312,7 @@ const struct live_mode live_mode_fastpath = {
 	.xfer_path = "fast",
 	.ipv6 = true,
 	.ext = true,
+	.policy = true,
 	.unavailable = LIVE_GL_UNAVAILABLE,
 	.start = LIVE_GL_START_FAST,
 	.stop = LIVE_GL_STOP,

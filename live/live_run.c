@@ -299,7 +299,9 @@ static int live_step(struct live_lab *L, const struct live_mode *md, enum live_t
 			snprintf(j->local, sizeof(j->local), "%s", L->file);
 			snprintf(j->remote, sizeof(j->remote), "/incoming/u%llu.bin",
 				 (unsigned long long)id);
-			snprintf(server_copy[i], PATH_MAX, "%.4000s%.60s", L->root[0], j->remote);
+			/* --redirect: an upload the client sent to A must land on B */
+			snprintf(server_copy[i], PATH_MAX, "%.4000s%.60s",
+				 L->root[o->redirect && md->policy ? 1 : 0], j->remote);
 		} else {
 			snprintf(j->local, sizeof(j->local), "%.4000s/dl-%llu.bin", L->t.dir,
 				 (unsigned long long)id);
@@ -389,6 +391,9 @@ static int live_workload(struct live_lab *L, const struct live_mode *md,
 			}
 		}
 	}
+	if (o->redirect && !md->policy)
+		fprintf(stderr, "gatelab: live: %s: --redirect does not apply (no policy): sessions "
+			"go to server A\n", md->name);
 	if (skipped)
 		fprintf(stderr,
 			"gatelab: live: %s: %llu client/data-command combination(s) not run: the "
@@ -403,7 +408,8 @@ static int live_one_mode(struct live_lab *L, const struct live_mode *md,
 			 struct rpt_mode_metrics *m, char *err, size_t errlen)
 {
 	struct live_mode_state s = {.t = &L->t, .ipv6 = L->o->ipv6, .stop_fd = -1, .ready_fd = -1,
-				    .strace_dir = L->o->strace_dir};
+				    .strace_dir = L->o->strace_dir,
+				    .redirect = L->o->redirect && md->policy};
 	static struct live_pcap cap;
 	uint64_t fwd = 0, local = 0;
 	double t0, q0;

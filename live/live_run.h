@@ -24,6 +24,7 @@ struct live_opts {
 	bool ops[LIVE_OP__COUNT];            /* RETR, STOR, LIST */
 	bool dmodes[LIVE_DMODE__COUNT];      /* PASV, EPSV, PORT, EPRT */
 	bool ipv6;                           /* IPv6 sessions too */
+	bool redirect;                       /* modes with a policy send A's sessions to B */
 	const char *pcap_dir;                /* NULL or DIR for MODE-inside/outside.pcap */
 	const char *strace_dir;              /* NULL or DIR for MODE.strace (gatelab's proxy
 						under strace -f -C, to check its counts) */

@@ -142,8 +142,17 @@ if [ "${MODES#*proxy,fastpath}" != "$MODES" ]; then
 		}' "$T/st/$md.calls" "$T/st/$md.own")
 		[ -z "$bad" ] && pass "$md: syscall counts agree with strace -f -C" || fail "$md: $bad"
 	done
+	# The redirect policy: the client asks server A, server B answers (the
+	# runner checks that every upload landed on B).
+	"$GL" live --modes proxy,fastpath --redirect --client lftp,curl --data PASV,PORT \
+		--commands RETR,STOR --size 500000 --json "$T/mr.json" -q 2>"$T/err"
+	rc=$?
+	[ $rc -eq 0 ] && pass "--redirect A -> B in proxy and fastpath: exit 0" ||
+		fail "--redirect: exit $rc: $(tail -3 "$T/err")"
+	check "$T/mr.json" "--redirect: 8 transfers ok per mode, uploads found on B" \
+		'.modes.proxy.transfers_ok == 8 and .modes.fastpath.transfers_ok == 8'
 else
-	echo "SKIP: the proxy driver's syscall counts against strace: proxy modes not in this build"
+	echo "SKIP: the proxy driver's syscall counts against strace, --redirect: proxy modes not in this build"
 fi
 
 # --- the kernel's NAT captured on both links, held to translate ------------
