@@ -26,6 +26,11 @@ uint64_t rpt_mode_bytes(const struct rpt_mode_metrics *mm);
 int rpt_render_csv(const struct rpt_metrics *m, FILE *f);
 /* report.md: the summary table and what each column means. */
 int rpt_render_md(const struct rpt_metrics *m, FILE *f);
+/* The live measurements (gatelab live: wall time, softirq CPU, context
+ * switches, syscalls by name, where each figure comes from) as a Markdown or
+ * HTML section; nothing when no mode has them (simulator runs). */
+void rpt_render_live_md(const struct rpt_metrics *m, FILE *f);
+void rpt_render_live_html(const struct rpt_metrics *m, FILE *f);
 /* Graphviz sources: the topology, and the path data takes in one mode. */
 int rpt_render_topo_dot(const struct rpt_metrics *m, FILE *f);
 int rpt_render_path_dot(const struct rpt_mode_metrics *mm, FILE *f);

@@ -108,6 +108,8 @@ for f in index.html report.md metrics.json metrics.csv; do
 done
 grep -q "suse-proxy" "$T/rep/metrics.csv" && pass "report CSV has the live modes" ||
 	fail "metrics.csv lacks suse-proxy"
+grep -q "## Live measurements" "$T/rep/report.md" && grep -q "Live measurements" "$T/rep/index.html" &&
+	pass "report.md and index.html carry the live measurements" || fail "no live section in the report"
 if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
 	/usr/bin/python3 - "$F" docs/metrics.schema.json >"$T/v" 2>&1 <<'PY'
 import json, sys, jsonschema
