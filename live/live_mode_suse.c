@@ -2,10 +2,11 @@
  * ftp-proxy (SuSE Proxy-Suite) in the gateway namespace, in the foreground,
  * as a transparent proxy (AllowTransProxy: an nftables redirect sends TCP/21
  * to it, it learns the real server from the redirect). IPv4, PASV/PORT only.
- * It forks a child per session and ignores SIGCHLD, so its children's CPU
- * never rolls up to it: taskstats exit records are summed instead. It moves
- * data with recv/send, which /proc/PID/io does not count: it runs under
- * `strace -f -C`, whose trace gives the bytes and whose summary the calls. */
+ * It forks a child per session and moves data with recv/send, which
+ * /proc/PID/io does not count: it runs under `strace -f -C`, whose trace gives
+ * the bytes and whose summary the calls. Its CPU and context switches come
+ * from taskstats exit records of ftp-proxy and its children: the rusage of
+ * strace (our child) would add strace's own CPU. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>

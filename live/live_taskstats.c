@@ -1,7 +1,9 @@
 /* live_taskstats.c - exit accounting over generic netlink (taskstats): the
- * kernel sends one record per exiting task on the registered CPUs, so the
- * CPU, I/O and context switches of children that their parent reaps
- * automatically (SIGCHLD ignored: no cutime, no io roll-up) are not lost. */
+ * kernel sends one record per exiting task on the registered CPUs, so the CPU
+ * and context switches of a process tree that is not our direct child (ftp-
+ * proxy under strace, and the session children it forks) are measured alone,
+ * without the tracer's. Note: the kernel rounds rchar/wchar/syscr/syscw in
+ * these records down to multiples of 1024; only the exact fields are used. */
 #include <errno.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
