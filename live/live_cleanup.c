@@ -137,15 +137,35 @@ int live_track_ns(const char *name)
 	return -ENOSPC;
 }
 
+/* Running (not yet dead or a zombie): /proc/PID/stat's state field. */
+static bool live_pid_running(long pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')'); /* the command name may hold anything */
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
 /* Every process still inside one of the run's namespaces (a server's
- * session process, a client's child) gets SIGKILL: `ip netns pids`. */
-static void live_kill_ns_procs(void)
+ * session process, a client's child) gets SIGKILL: `ip netns pids`.
+ * Returns how many were still running. */
+static int live_kill_ns_procs(void)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
+	int found = 0;
 
 	if (!d)
-		return;
+		return 0;
 	while ((e = readdir(d))) {
 		char path[300];
 		struct stat st;
@@ -157,10 +177,14 @@ static void live_kill_ns_procs(void)
 		if (stat(path, &st) != 0)
 			continue;
 		for (size_t i = 0; i < LIVE_MAX_NS; i++)
-			if (live_ns[i][0] && live_ns_ino[i] && st.st_ino == live_ns_ino[i])
+			if (live_ns[i][0] && live_ns_ino[i] && st.st_ino == live_ns_ino[i] &&
+			    live_pid_running(pid)) {
 				kill((pid_t)pid, SIGKILL);
+				found++;
+			}
 	}
 	closedir(d);
+	return found;
 }
 
 void live_untrack_ns(const char *name)
@@ -236,7 +260,12 @@ void live_cleanup_all(void)
 				kill(live_pids[i], SIGKILL);
 		live_reap_all(5000);
 	}
-	live_kill_ns_procs();
+	/* SIGKILL is delivered asynchronously: sweep until none runs (2 s). */
+	for (int t = 0; t < 200 && live_kill_ns_procs() > 0; t++) {
+		struct timespec nap = {0, 10 * 1000 * 1000};
+
+		nanosleep(&nap, NULL);
+	}
 	for (size_t i = 0; i < LIVE_MAX_NS; i++)
 		if (live_ns[i][0]) {
 			live_ns_unlink(live_ns[i]);

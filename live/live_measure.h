@@ -31,8 +31,9 @@ int live_sha256(const char *path, char hex[65], uint64_t *size);
 struct live_tstats;
 struct live_tstats_sum {
 	uint64_t utime_us, stime_us;
-	uint64_t read_char, write_char;     /* bytes through read-like/write-like calls */
-	uint64_t read_syscalls, write_syscalls;
+	uint64_t read_char, write_char;     /* read/write bytes (not recv/send), each process's
+					       rounded down to 1024 by the kernel */
+	uint64_t read_syscalls, write_syscalls; /* likewise rounded */
 	uint64_t nvcsw, nivcsw;
 	uint64_t processes;
 	uint64_t lost;                      /* socket overruns (ENOBUFS): records were dropped */
