@@ -4,6 +4,13 @@
 # minutes and its wall-clock figures depend on the machine.
 set -uo pipefail
 
+usage() { echo "usage: scripts/bench.sh [BUILD]   (default build; writes BUILD/bench/*.json, index.html)"; }
+# An option is never taken for the build directory.
+case "${1:-}" in
+-h|--help) usage; exit 0 ;;
+-*) echo "bench: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { echo "bench: one BUILD directory at most" >&2; usage >&2; exit 2; }
 BUILD=${1:-build}
 B=$BUILD/bench
 mkdir -p "$B"
