@@ -32,7 +32,7 @@ struct live_job {
 	char remote[128];        /* "/pub/test.bin", "/incoming/u-3-17.bin", "/pub/" */
 	char log[PATH_MAX];      /* the client's stdout+stderr (verbose) */
 	pid_t pid;
-	int pidfd;
+	int pidfd;               /* -1 where pidfd_open is missing: polled */
 	double t0, t1;           /* CLOCK_MONOTONIC seconds: start, exit seen */
 	int status;              /* exit status, 128+signal if killed */
 	bool timed_out;          /* killed by the runner at its deadline */
