@@ -53,7 +53,7 @@ struct rpt_drops {
 	size_t n_reasons;
 };
 
-#define RPT_MAX_SYSCALLS 16
+#define RPT_MAX_SYSCALLS 32
 
 /* Appended, live runs only (`gatelab live`, docs/LIVE.md): wall-clock
  * measurements of a real gateway. has_live false: absent from the JSON. */
