@@ -33,6 +33,7 @@ done
 
 # Per (size, mode): min/median/max over the runs of each figure, per GB where it says.
 jq -s --argjson runs "$RUNS" '
+(.[0].modes | keys_unsorted) as $order |
 def stats: sort as $s | {min: $s[0], median: $s[($s | length) / 2 | floor], max: $s[-1]};
 def gb($m): ($m.transfers | map(.bytes) | add) / 1e9;
 [ .[] | .modes | to_entries[] | .value as $m |
@@ -43,7 +44,7 @@ def gb($m): ($m.transfers | map(.bytes) | add) / 1e9;
     context_switches: $m.context_switches,
     softirq_s_per_gb: ($m.softirq_s / gb($m)),
     bytes_copied_per_gb: ($m.bytes_copied / gb($m)) } ]
-| group_by([.size, .mode]) | map(
+| group_by([.size, .mode]) | sort_by(.[0].size, (.[0].mode as $m | $order | index($m))) | map(
     { size: .[0].size, mode: .[0].mode, runs: length,
       mbit_s: (map(.mbit_s) | stats), cpu_s_per_gb: (map(.cpu_s_per_gb) | stats),
       syscalls_per_gb: (map(.syscalls_per_gb) | stats),
