@@ -37,7 +37,12 @@ struct rep_xfer {
 	uint64_t lost;           /* bytes of the data direction never captured */
 	uint64_t announced_size; /* "(N bytes)" in the 150 reply, or 213 SIZE; 0 unknown */
 	int prelim, final;       /* reply codes */
-	bool complete;           /* FIN, 226/250, nothing lost, size as announced */
+	uint64_t rest;           /* REST offset (350) the transfer started at, 0 none */
+	bool ascii;              /* TYPE A was in effect: sizes are advisory (CRLF) */
+	bool unverifiable;       /* data frames were cut by the snap length: the byte
+				  * count comes from sequence numbers, unread */
+	bool complete;           /* FIN, 226/250, no hole, the announced size (minus
+				  * REST, binary only) all there; never if unverifiable */
 	long setup_cmd;          /* index of its PORT/EPRT/PASV/EPSV command, -1 none */
 	char prelim_text[200];   /* the 1xx reply's text (first line, no code) */
 };
@@ -67,6 +72,13 @@ struct rep_capture {
 	struct rep_session **sessions;
 	size_t n_sessions, cap_sessions;
 	uint64_t frames, tcp_frames, unreadable_frames;
+	uint64_t cut_frames;           /* TCP frames whose payload the snap length cut:
+					* counted from sequence numbers, not read */
+	uint64_t reassembly_bound_hits;/* holes given up because more was out of order
+					* than the receiver's window allows */
+	uint64_t max_out_of_order;     /* most bytes one direction held out of order */
+	uint64_t late_segments;        /* segments of a connection already closed
+					* (retransmissions after both FINs): ignored */
 	uint64_t unannounced_flows;    /* TCP flows no FTP session announced */
 	uint64_t unannounced_bytes;
 	char first_unannounced[128];   /* "tcp a:p -> b:p" of the first one */

@@ -202,10 +202,14 @@ void rep_session_broken(const struct rep_session *s, char *why, size_t len)
 			continue; /* done, or failed as the capture shows: a record all the same */
 		if (!x->connected)
 			REP_SAY("%s %.40s: data connection not captured; ", x->cmd, x->arg);
+		else if (x->unverifiable)
+			REP_SAY("%s %.40s: payload cut by the snap length, %" PRIu64 " bytes "
+				"counted from sequence numbers, unverifiable; ", x->cmd, x->arg,
+				x->bytes);
 		else if (x->lost)
 			REP_SAY("%s %.40s: %" PRIu64 " data bytes not captured; ", x->cmd, x->arg,
 				x->lost);
-		else if (x->announced_size && x->announced_size != x->bytes)
+		else if (x->announced_size && x->announced_size != x->bytes + x->rest && !x->ascii)
 			REP_SAY("%s %.40s: %" PRIu64 " of %" PRIu64 " announced bytes captured; ",
 				x->cmd, x->arg, x->bytes, x->announced_size);
 		else if (!x->fin || x->final == 0)
