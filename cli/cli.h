@@ -40,6 +40,9 @@ struct rpt_metrics;
 /* Copies the scenario's hosts and links into m->topo (reports draw it). */
 void cli_report_topology(const struct scen *sc, struct rpt_metrics *m);
 
+int cli_live_main(int argc, char **argv);
+void cli_live_usage(void);
+
 int cli_replay_main(int argc, char **argv);
 void cli_replay_usage(void);
 

@@ -35,6 +35,11 @@ int rpt_render_md_doc(const struct rpt_metrics *m, const json_t *replay, FILE *f
 const char *rpt_replay_file(const json_t *replay);
 int rpt_replay_html(const json_t *replay, FILE *f);
 int rpt_replay_md(const json_t *replay, FILE *f);
+/* The live measurements (gatelab live: wall time, softirq CPU, context
+ * switches, syscalls by name, where each figure comes from) as a Markdown or
+ * HTML section; nothing when no mode has them (simulator runs). */
+void rpt_render_live_md(const struct rpt_metrics *m, FILE *f);
+void rpt_render_live_html(const struct rpt_metrics *m, FILE *f);
 /* Graphviz sources: the topology, and the path data takes in one mode. */
 int rpt_render_topo_dot(const struct rpt_metrics *m, FILE *f);
 int rpt_render_path_dot(const struct rpt_mode_metrics *mm, FILE *f);

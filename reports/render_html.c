@@ -191,6 +191,7 @@ int rpt_render_html_doc(const struct rpt_metrics *m, const struct rpt_trace *tra
 	if (replay)
 		rc = rpt_replay_html(replay, f);
 	rpt_html_summary(m, f);
+	rpt_render_live_html(m, f);
 	fputs("<h2>Topology</h2>\n<div class=\"grid\">\n", f);
 	rc = rc ? rc : rpt_html_fig(f, d, "topology.svg", "hosts, the gateway and its links");
 	fputs("</div>\n<h2>The path data takes through the gateway</h2>\n<p>Blue: the control "

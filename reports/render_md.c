@@ -69,6 +69,7 @@ int rpt_render_md_doc(const struct rpt_metrics *m, const json_t *replay, FILE *f
 	fputs("\n## Columns\n\n", f);
 	for (size_t i = 0; i < sizeof(rpt_md_legend) / sizeof(rpt_md_legend[0]); i++)
 		fprintf(f, "- **%s**: %s\n", rpt_md_legend[i][0], rpt_md_legend[i][1]);
+	rpt_render_live_md(m, f);
 	fputs("\n## Transfers\n\n| mode | session | command | path | bytes | seconds | Mbit/s | ok |\n"
 	      "|---|--:|---|---|--:|--:|--:|---|\n", f);
 	for (size_t i = 0; i < m->n_modes && i < RPT_MAX_MODES; i++) {
