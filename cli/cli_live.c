@@ -13,6 +13,7 @@
 #include "../live/live_run.h"
 #include "../reports/metrics.h"
 #include "../reports/render.h"
+#include "../scen/scen.h"
 #include "cli.h"
 
 void cli_live_usage(void)
@@ -55,9 +56,17 @@ void cli_live_usage(void)
 
 static int cli_live_size(const char *arg, uint64_t *out)
 {
+	uint64_t v64;
 	char *end = NULL;
 	unsigned long long v;
 
+	/* the scenario files' sizes (10MB, 1GiB) first, then the short 10M, 1G */
+	if (scen_parse_size(arg, &v64) == 0) {
+		if (v64 == 0 || v64 > (1ULL << 40))
+			return -EINVAL;
+		*out = v64;
+		return 0;
+	}
 	errno = 0;
 	if (arg[0] < '0' || arg[0] > '9')
 		return -EINVAL;
@@ -245,7 +254,7 @@ int cli_live_main(int argc, char **argv)
 			break;
 		case 's':
 			if (cli_live_size(optarg, &o.size)) {
-				cli_error("live: --size '%s' is not a size (e.g. 3000000, 10M, 1G)",
+				cli_error("live: --size '%s' is not a size (e.g. 3000000, 10M, 10MB, 1GiB)",
 					  optarg);
 				return CLI_EXIT_USAGE;
 			}
