@@ -9,6 +9,8 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1  /* the run itself failed */
 #define CLI_EXIT_USAGE 2 /* bad usage or bad input */
+#define CLI_EXIT_LOSSY 3 /* translate: OUT written, but it still names an inside
+			  * address or lost packets no mapping could explain */
 #define CLI_EXIT_NOT_ATTEMPTED 4 /* replay: some sessions could not be attempted */
 
 struct cli_cmd {
@@ -25,6 +27,8 @@ int cli_translate_main(int argc, char **argv);
 void cli_translate_usage(void);
 int cli_calibrate_main(int argc, char **argv);
 void cli_calibrate_usage(void);
+int cli_live_proxy_main(int argc, char **argv);
+void cli_live_proxy_usage(void);
 int cli_compare_main(int argc, char **argv);
 void cli_compare_usage(void);
 int cli_run_main(int argc, char **argv);
@@ -37,8 +41,12 @@ struct rpt_metrics;
 /* Copies the scenario's hosts and links into m->topo (reports draw it). */
 void cli_report_topology(const struct scen *sc, struct rpt_metrics *m);
 
+int cli_live_main(int argc, char **argv);
+void cli_live_usage(void);
+
 int cli_replay_main(int argc, char **argv);
 void cli_replay_usage(void);
+
 
 /* "gatelab: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

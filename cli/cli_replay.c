@@ -34,6 +34,8 @@ void cli_replay_usage(void)
 	       "  --json FILE             gatelab.metrics/1 with a \"capture\" object and per mode\n"
 	       "                          a \"replay\" verdict per session (docs/REPLAY.md)\n"
 	       "  --report DIR            the run's report (as gatelab run --report) + replay.json\n"
+	       "  --ftp-port PORT         a TCP port FTP control sessions use; may repeat\n"
+	       "                          (default 21)\n"
 	       "  --max-gap TIME          cap on the pause between two commands (default 1s;\n"
 	       "                          0 = the captured timing)\n"
 	       "  --extract-only          extraction alone, streamed: one line per session as it\n"
@@ -58,7 +60,36 @@ struct cli_replay_opts {
 	bool modes[SCEN_MODE__COUNT];
 	uint64_t max_gap_ns;
 	bool quiet, extract_only;
+	uint16_t *ftp_ports;     /* --ftp-port, malloc'd (NULL: 21) */
+	size_t n_ftp_ports;
 };
+
+/* --ftp-port: 1..65535, each once; the list grows as needed. */
+static int cli_replay_ftp_port(struct cli_replay_opts *o, const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	uint16_t *n;
+
+	if (*arg == '\0' || *end != '\0' || v < 1 || v > 65535) {
+		cli_error("replay: --ftp-port '%s' is not a port (1..65535)", arg);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < o->n_ftp_ports; i++) {
+		if (o->ftp_ports[i] == v) {
+			cli_error("replay: --ftp-port %ld given twice", v);
+			return -EINVAL;
+		}
+	}
+	n = realloc(o->ftp_ports, (o->n_ftp_ports + 1) * sizeof(*n));
+	if (!n) {
+		cli_error("replay: out of memory");
+		return -ENOMEM;
+	}
+	n[o->n_ftp_ports++] = (uint16_t)v;
+	o->ftp_ports = n;
+	return 0;
+}
 
 static int cli_replay_modes(const char *arg, bool *modes)
 {
@@ -90,6 +121,7 @@ static int cli_replay_args(int argc, char **argv, struct cli_replay_opts *o)
 		{"modes", required_argument, NULL, 'm'}, {"export-scenario", required_argument, NULL, 'e'},
 		{"json", required_argument, NULL, 'j'},  {"report", required_argument, NULL, 'R'},
 		{"max-gap", required_argument, NULL, 'g'}, {"quiet", no_argument, NULL, 'q'},
+		{"ftp-port", required_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},        {"extract-only", no_argument, NULL, 'x'},
 		{NULL, 0, NULL, 0},
 	};
@@ -129,6 +161,10 @@ static int cli_replay_args(int argc, char **argv, struct cli_replay_opts *o)
 			break;
 		case 'x':
 			o->extract_only = true;
+			break;
+		case 'f':
+			if (cli_replay_ftp_port(o, optarg) < 0)
+				return -EINVAL;
 			break;
 		case 'h':
 			cli_replay_usage();
@@ -176,6 +212,10 @@ static void cli_replay_table(const struct rep_capture *c, const struct rpt_metri
 	if (c->unreadable_frames)
 		printf("%" PRIu64 " frame(s) unreadable (headers cut or malformed): skipped\n",
 		       c->unreadable_frames);
+	if (c->ftp_like_flows)
+		printf("%" PRIu64 " TCP flow(s) look like FTP on a port not taken as FTP (first: %s), "
+		       "not treated as FTP: try --ftp-port %u\n", c->ftp_like_flows,
+		       c->first_ftp_like, c->ftp_like_port);
 	if (c->read_error)
 		printf("capture ends in a broken record: %s\n", c->error);
 	for (size_t k = 0; k < c->n_sessions; k++) {
@@ -336,31 +376,39 @@ static int cli_replay_write_json(json_t *doc, const char *path)
 	return 0;
 }
 
+/* The scenario, via a temporary file and rename: a refused or failed export
+ * leaves no file behind. */
 static int cli_replay_export(const struct rep_plan *p, const char *path, const char *capture)
 {
-	FILE *f = fopen(path, "w");
+	char tmp[4096], err[REP_REASON_LEN];
+	FILE *f;
 	int rc;
 
+	if (p->export_refusal[0]) {
+		cli_error("replay: --export-scenario %s: not written: %s", path, p->export_refusal);
+		return -E2BIG;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		cli_error("replay: %s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	f = fopen(tmp, "w");
 	if (!f) {
-		cli_error("replay: %s: %s", path, strerror(errno));
-		return -errno;
+		cli_error("replay: %s: %s", tmp, strerror(errno));
+		return -EIO;
 	}
 	fprintf(f, "# Sessions extracted by `gatelab replay` from %s; addresses mapped into\n"
 		   "# the documentation ranges. Edit freely (docs/SCENARIOS.md).\n", capture);
-	if (p->n_batches > 1)
-		fprintf(f, "# The first of %zu batches: %zu of the capture's sessions (a scenario holds\n"
-			   "# at most %d); `gatelab replay` re-enacts them all.\n", p->n_batches,
-			p->sc.n_sessions, SCEN_MAX_HOSTS);
-	rc = rep_export_scenario(&p->sc, f);
-	if (rc == 0 && p->n_batches > 1)
-		fprintf(stderr, "gatelab: replay: %s: the scenario holds the first batch, %zu of %zu "
-				"sessions (a scenario holds at most %d)\n", path, p->sc.n_sessions,
-			p->n_capture, SCEN_MAX_HOSTS);
-	if (fclose(f) != 0 || rc)
-		rc = -EIO;
-	if (rc)
+	rc = rep_export_plan(p, f, err, sizeof(err));
+	if (fclose(f) != 0 || rc || rename(tmp, path) != 0) {
 		cli_error("replay: %s: write failed", path);
-	return rc;
+		unlink(tmp);
+		return -EIO;
+	}
+	if (p->n_notes)
+		cli_error("replay: --export-scenario %s: %zu captured command(s) left out, each as a "
+			  "comment saying why", path, p->n_notes);
+	return 0;
 }
 
 struct cli_replay_stream {
@@ -396,8 +444,10 @@ static int cli_replay_extract_only(const struct cli_replay_opts *o)
 	int rc;
 
 	cli_progress_init(&prog, "replay", o->capture, o->quiet);
-	rc = rep_extract_stream(o->capture, &cap, prog.enabled ? cli_replay_progress : NULL, &prog,
-				cli_replay_stream_one, &st, err, sizeof(err));
+	struct rep_extract_opts xo = {o->ftp_ports, o->n_ftp_ports};
+
+	rc = rep_extract_stream(o->capture, &xo, &cap, prog.enabled ? cli_replay_progress : NULL,
+				&prog, cli_replay_stream_one, &st, err, sizeof(err));
 	cli_progress_end(&prog, cap.frames, prog.size, cap.sessions_seen);
 	if (rc) {
 		cli_error("replay: %s: %s", o->capture, err);
@@ -432,13 +482,25 @@ int cli_replay_main(int argc, char **argv)
 	memset(&cap, 0, sizeof(cap));
 	memset(left, 0, sizeof(left));
 	rc = cli_replay_args(argc, argv, &o);
-	if (rc)
+	if (rc) {
+		free(o.ftp_ports);
 		return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-	if (o.extract_only)
-		return cli_replay_extract_only(&o);
+	}
+	if (o.extract_only) {
+		rc = cli_replay_extract_only(&o);
+		free(o.ftp_ports);
+		return rc;
+	}
 	cli_progress_init(&prog, "replay", o.capture, o.quiet);
-	rc = rep_extract_file(o.capture, &cap, prog.enabled ? cli_replay_progress : NULL, &prog,
-			      err, sizeof(err));
+	{
+		struct rep_extract_opts xo = {o.ftp_ports, o.n_ftp_ports};
+
+		rc = rep_extract_file_opts(o.capture, &xo, &cap,
+					   prog.enabled ? cli_replay_progress : NULL, &prog, err,
+					   sizeof(err));
+	}
+	free(o.ftp_ports);
+	o.ftp_ports = NULL;
 	cli_progress_end(&prog, cap.frames, prog.size, cap.n_sessions);
 	if (rc) {
 		cli_error("replay: %s: %s", o.capture, err);
@@ -480,10 +542,6 @@ int cli_replay_main(int argc, char **argv)
 			  "above says why)", o.capture);
 		ret = CLI_EXIT_NOT_ATTEMPTED;
 	}
-	if (o.export_path && cli_replay_export(plan, o.export_path, o.capture) < 0) {
-		ret = CLI_EXIT_FAIL;
-		goto out;
-	}
 	if (o.json || o.report) {
 		doc = cli_replay_doc(&o, &cap, plan, m, v, left);
 		if (!doc) {
@@ -497,18 +555,17 @@ int cli_replay_main(int argc, char **argv)
 		goto out;
 	}
 	if (o.report) {
-		char path[4096];
-
 		cli_report_topology(&plan->sc, m);
-		if (rpt_render_report(m, NULL, o.report, err, sizeof(err)) < 0) {
+		/* replay.json goes into the directory with the rest, linked from it */
+		if (rpt_render_replay_report(m, doc, o.report, err, sizeof(err)) < 0) {
 			cli_error("replay: --report: %s", err);
 			ret = CLI_EXIT_FAIL;
 			goto out;
 		}
-		snprintf(path, sizeof(path), "%s/replay.json", o.report);
-		if (cli_replay_write_json(doc, path) < 0)
-			ret = CLI_EXIT_FAIL;
 	}
+	/* last: a capture the scenario format cannot hold still gets its JSON */
+	if (o.export_path && cli_replay_export(plan, o.export_path, o.capture) < 0)
+		ret = CLI_EXIT_FAIL;
 out:
 	json_decref(doc);
 	for (int i = 0; i < SCEN_MODE__COUNT; i++)

@@ -11,7 +11,8 @@
 #include "../proxy/ftpp.h"
 
 #define LIVE_IFNAME_LEN 16
-#define LIVE_SYSCALL_KINDS 16
+#define LIVE_SYSCALL_KINDS 20
+#define LIVE_TABLE_LEN 32
 
 struct live_proxy_cfg {
 	/* Listen/public/inside addresses and the policy. ftpp.listen_port is
@@ -24,6 +25,11 @@ struct live_proxy_cfg {
 	int stop_fd;       /* readable (or closed by the writer): shut down */
 	int ready_fd;      /* -1, or one byte is written once rules are in and
 			      the proxy listens; then the fd is left open */
+	/* Optional (a zeroed field means the default). */
+	char nft_table[LIVE_TABLE_LEN]; /* "" -> "gatelab" (family inet) */
+	uint16_t port_lo, port_hi;      /* reserved data ports; 0: outside
+					   ip_local_port_range, chosen by the backend */
+	bool log_to_stderr;             /* the core's log lines, one per line */
 };
 
 /* What the proxy process did, counted where each call is made. */
@@ -39,11 +45,24 @@ struct live_proxy_stats {
 	uint64_t api_calls;         /* NAT API calls (natapi_stats) */
 	uint64_t nl_transactions;   /* netlink transactions the nft backend made */
 	uint64_t nl_wall_ns;        /* their summed wall time */
-	uint64_t sessions, fast_transfers, proxy_transfers, refused;
-	uint64_t errors;            /* sessions ended by an internal error */
+	uint64_t sessions, fast_transfers, proxy_transfers;
+	uint64_t refused;           /* commands answered locally by policy, plus
+				       sessions refused (site policy, limits) */
+	uint64_t errors;            /* sessions ended by an internal error, and
+				       actions the driver could not carry out */
+	uint64_t logs;              /* log lines the core produced */
+	uint64_t nl_failed;         /* transactions the kernel refused */
+	uint64_t rules_expired;     /* one-shot redirects removed by their timeout */
+	uint16_t port_lo, port_hi;  /* the reserved data port range used */
 };
 
-/* Runs the proxy until stop_fd is readable. Returns 0 after a clean shutdown
+/* The count of one syscall kind by name (0 when never made). */
+uint64_t live_proxy_syscalls(const struct live_proxy_stats *st, const char *name);
+
+/* Runs the proxy until stop_fd is readable (or hung up). SIGPIPE is ignored
+ * while it runs (a write or splice to a peer that is gone) and restored on
+ * return. Syscall counts carry the kernel's names (strace -c can check them;
+ * libnftables' own netlink calls are not among them).  Returns 0 after a clean shutdown
  * (all sessions freed, all nftables state of this run removed), or a negative
  * errno-style code: -EPERM (no CAP_NET_ADMIN), -EINVAL (bad config), the nft
  * backend's or a socket call's error. stats is filled in every case. */

@@ -102,6 +102,11 @@ json_t *rep_capture_to_json(const struct rep_capture *c, const char *file)
 	json_object_set_new(o, "unannounced_bytes", json_integer((json_int_t)c->unannounced_bytes));
 	if (c->unannounced_flows)
 		json_object_set_new(o, "first_unannounced", json_string(c->first_unannounced));
+	json_object_set_new(o, "ftp_like_flows", json_integer((json_int_t)c->ftp_like_flows));
+	if (c->ftp_like_flows) {
+		json_object_set_new(o, "ftp_like_port", json_integer(c->ftp_like_port));
+		json_object_set_new(o, "first_ftp_like", json_string(c->first_ftp_like));
+	}
 	if (c->read_error)
 		json_object_set_new(o, "read_error", json_string(c->error));
 	return o;

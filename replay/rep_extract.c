@@ -27,6 +27,7 @@ struct rep_extract {
 	rep_session_done_fn done; /* streaming: sessions handed on when they end */
 	void *done_ctx;
 	int done_rc;              /* the first error done() returned */
+	uint8_t ftp_port[65536 / 8];   /* bitmap: O(1) per new flow */
 	struct rep_flow *ctl;    /* control flows, newest first */
 	struct rep_flow *tw_head, *tw_tail; /* lingering flows, oldest first */
 	uint8_t pkt[65536];
@@ -203,6 +204,38 @@ static int rep_session_new(struct rep_extract *x, struct rep_flow *f, int client
 	return 0;
 }
 
+static bool rep_is_ftp_port(const struct rep_extract *x, uint16_t port)
+{
+	return x->ftp_port[port >> 3] & (1u << (port & 7));
+}
+
+/* The first payload of each direction of a flow no session announced: a
+ * 220 greeting or a USER/PASS line says FTP on a port not taken as FTP. */
+static void rep_flow_probe(struct rep_extract *x, struct rep_flow *f, int dir,
+			   const struct net_pkt *p)
+{
+	const uint8_t *pl = p->buf + p->payload_off;
+	size_t n = p->payload_len;
+	bool greet, login;
+
+	if (f->probed & (1u << dir) || n == 0)
+		return;
+	f->probed |= (uint8_t)(1u << dir);
+	greet = n >= 4 && !memcmp(pl, "220", 3) && (pl[3] == ' ' || pl[3] == '-');
+	login = n >= 5 && (!memcmp(pl, "USER ", 5) || !memcmp(pl, "PASS ", 5));
+	if ((!greet && !login) || f->ftp_like)
+		return;
+	f->ftp_like = true;
+	if (x->cap->ftp_like_flows++ == 0) {
+		char t[128];
+
+		x->cap->ftp_like_port = greet ? p->tuple.sport : p->tuple.dport;
+		net_tuple_format(&p->tuple, t, sizeof(t));
+		snprintf(x->cap->first_ftp_like, sizeof(x->cap->first_ftp_like), "%s: %s", t,
+			 greet ? "a 220 greeting" : "a USER/PASS line");
+	}
+}
+
 static int rep_flow_new(struct rep_extract *x, const struct net_pkt *p, struct rep_flow **out)
 {
 	struct rep_flow *f = calloc(1, sizeof(*f));
@@ -224,11 +257,13 @@ static int rep_flow_new(struct rep_extract *x, const struct net_pkt *p, struct r
 	f->next = x->bucket[b];
 	x->bucket[b] = f;
 	x->n_flows++;
-	if (t->dport == 21 || t->sport == 21) {
-		/* The port decides; with 21 at both ends, the SYN's sender is the client. */
-		int client_dir = t->dport == 21 ? 0 : 1;
+	if (rep_is_ftp_port(x, t->dport) || rep_is_ftp_port(x, t->sport)) {
+		/* The port decides; with FTP ports at both ends, the SYN's sender
+		 * is the client. */
+		int client_dir = rep_is_ftp_port(x, t->dport) ? 0 : 1;
 
-		if (t->dport == 21 && t->sport == 21 && syn && (p->tcp_flags & NET_TCP_ACK))
+		if (rep_is_ftp_port(x, t->dport) && rep_is_ftp_port(x, t->sport) && syn &&
+		    (p->tcp_flags & NET_TCP_ACK))
 			client_dir = 1;
 		rep_stream_init(&f->st[0], true);
 		rep_stream_init(&f->st[1], true);
@@ -432,6 +467,8 @@ static int rep_segment(struct rep_extract *x, const struct net_pkt *p, uint64_t 
 	}
 	if (f->finished)
 		return 0;
+	if (f->kind == REP_FLOW_OTHER)
+		rep_flow_probe(x, f, dir, p);
 	f->ts_ns = ts;
 	d.f = f;
 	d.dir = 1 - dir;
@@ -581,12 +618,19 @@ static void rep_extract_free(struct rep_extract *x)
 int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
 		     void *fn_ctx, char *err, size_t errlen)
 {
-	return rep_extract_stream(path, out, fn, fn_ctx, NULL, NULL, err, errlen);
+	return rep_extract_stream(path, NULL, out, fn, fn_ctx, NULL, NULL, err, errlen);
 }
 
-int rep_extract_stream(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
-		       void *fn_ctx, rep_session_done_fn done, void *done_ctx, char *err,
-		       size_t errlen)
+int rep_extract_file_opts(const char *path, const struct rep_extract_opts *o,
+			  struct rep_capture *out, rep_extract_progress_fn fn, void *fn_ctx,
+			  char *err, size_t errlen)
+{
+	return rep_extract_stream(path, o, out, fn, fn_ctx, NULL, NULL, err, errlen);
+}
+
+int rep_extract_stream(const char *path, const struct rep_extract_opts *o,
+		       struct rep_capture *out, rep_extract_progress_fn fn, void *fn_ctx,
+		       rep_session_done_fn done, void *done_ctx, char *err, size_t errlen)
 {
 	struct rep_reader *r = NULL;
 	struct rep_extract *x = NULL;
@@ -613,6 +657,12 @@ int rep_extract_stream(const char *path, struct rep_capture *out, rep_extract_pr
 	if (!x->bucket) {
 		rc = -ENOMEM;
 		goto out;
+	}
+	if (o && o->n_ftp_ports) {
+		for (size_t i = 0; i < o->n_ftp_ports; i++)
+			x->ftp_port[o->ftp_ports[i] >> 3] |= (uint8_t)(1u << (o->ftp_ports[i] & 7));
+	} else {
+		x->ftp_port[21 >> 3] |= 1u << (21 & 7);
 	}
 	while ((rc = rep_reader_next(r, &fr)) == 0) {
 		out->frames++;

@@ -88,6 +88,12 @@ struct rep_capture {
 	uint64_t live_sessions_max;    /* most control sessions open at once */
 	uint64_t sessions_seen;        /* every session found (streamed or kept) */
 	uint64_t flow_buckets;         /* the flow table's size at the end (it grows) */
+	/* Unannounced flows on ports not taken as FTP that look like FTP (a 220
+	 * greeting, a USER or PASS line at the start of a direction): the user
+	 * probably wants --ftp-port (their server port, of the first). */
+	uint64_t ftp_like_flows;
+	uint16_t ftp_like_port;
+	char first_ftp_like[160];
 	bool read_error;               /* the capture ends in a broken record */
 	char error[256];
 };
@@ -111,10 +117,22 @@ int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_prog
  * once, not the capture's length. A negative return from done() stops the
  * walk with that code. */
 typedef int (*rep_session_done_fn)(void *ctx, struct rep_session *s);
-int rep_extract_stream(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
-		       void *fn_ctx, rep_session_done_fn done, void *done_ctx, char *err,
-		       size_t errlen);
+struct rep_extract_opts;
+int rep_extract_stream(const char *path, const struct rep_extract_opts *o,
+		       struct rep_capture *out, rep_extract_progress_fn fn, void *fn_ctx,
+		       rep_session_done_fn done, void *done_ctx, char *err, size_t errlen);
 void rep_session_free(struct rep_session *s);
+/* What the extractor takes as FTP. */
+struct rep_extract_opts {
+	/* TCP ports of control connections (NULL/0: 21 only); a flow with one
+	 * of them at an end is a control session. Read during the call. */
+	const uint16_t *ftp_ports;
+	size_t n_ftp_ports;
+};
+/* rep_extract_file with options (o NULL: the defaults). Same returns. */
+int rep_extract_file_opts(const char *path, const struct rep_extract_opts *o,
+			  struct rep_capture *out, rep_extract_progress_fn fn, void *fn_ctx,
+			  char *err, size_t errlen);
 void rep_capture_free(struct rep_capture *c);
 
 /* True if a transfer command moves data from the client to the server. */

@@ -92,6 +92,10 @@ struct rep_flow {
 	bool lingering;
 	uint64_t closed_ns;
 	struct rep_flow *tw_next, *tw_prev;
+	/* other flows: directions whose first payload was looked at (bit per
+	 * st[] index), and whether it looked like FTP */
+	uint8_t probed;
+	bool ftp_like;
 };
 
 /* rep_extract_ftp.c */

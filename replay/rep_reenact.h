@@ -22,6 +22,12 @@ struct rep_map {
 	size_t batch;
 };
 
+/* A captured command the scenario export leaves out (written as a comment). */
+struct rep_plan_note {
+	size_t slot;                    /* scenario session */
+	char text[200];
+};
+
 /* The scenarios a capture becomes. Every session with a command is
  * re-enacted: the sessions, in capture order, are cut into batches that each
  * fit one simulated network (at most SCEN_MAX_HOSTS sessions, one scripted
@@ -43,6 +49,11 @@ struct rep_plan {
 	size_t *batch_clients;          /* per batch: client hosts */
 	struct rep_map *map;            /* two per attempted session (grows) */
 	size_t n_map, cap_map;
+	/* The export's view (batch 0): why the capture cannot be written as a scenario
+	 * (a limit of the format, named; "" if it can), and the notes. */
+	char export_refusal[REP_REASON_LEN];
+	struct rep_plan_note *notes;
+	size_t n_notes, cap_notes;
 };
 
 /* The outcomes of a session (docs/REPLAY.md). */
@@ -79,8 +90,9 @@ struct rep_verdict {
 const char *rep_outcome_name(enum rep_outcome o);
 
 /* Builds the plan (heap-allocated: the scenario is large). Returns 0 or
- * -ENOMEM. The scenario's sessions hold the first SCEN_MAX_CMDS commands (the
- * export's view); the re-enactment itself sends every command. */
+ * -ENOMEM. The scenario's sessions are the export's view (commands as the
+ * scenario says them, at most SCEN_MAX_CMDS: more sets export_refusal); the
+ * re-enactment itself sends every captured command. */
 int rep_plan_build(const struct rep_capture *c, struct rep_plan **out);
 /* Fills *sc with batch b's hosts and sessions (b < p->n_batches). */
 void rep_plan_batch(const struct rep_plan *p, const struct rep_capture *c, size_t b,

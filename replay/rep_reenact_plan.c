@@ -1,14 +1,14 @@
 /* rep_reenact_plan.c - the scenarios a capture becomes: its sessions cut into
  * batches of one simulated network each, a client host per captured client
- * and a server host per session at mapped addresses, the downloaded files with
- * their sizes, the commands in the scenario's vocabulary (--export-scenario). */
+ * and a server host per session at mapped addresses; batch 0 also as the
+ * export's view (rep_plan_export.c: commands in the scenario's vocabulary). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "rep_reenact.h"
+#include "rep_plan_int.h"
 
 static void rep_plan_addr(uint8_t family, bool server, size_t n, struct net_addr *out)
 {
@@ -20,91 +20,6 @@ static void rep_plan_addr(uint8_t family, bool server, size_t n, struct net_addr
 		snprintf(buf, sizeof(buf), "%s.%zu", server ? "203.0.113" : "192.0.2",
 			 (server ? 20 : 10) + n);
 	(void)net_addr_parse(buf, out);
-}
-
-static bool rep_is_setup(const char *v)
-{
-	return !strcmp(v, "PORT") || !strcmp(v, "EPRT") || !strcmp(v, "PASV") ||
-	       !strcmp(v, "EPSV");
-}
-
-static void rep_plan_file(struct scen_host *h, const struct rep_xfer *x)
-{
-	struct scen_file *f;
-	char path[SCEN_PATH_LEN];
-
-	snprintf(path, sizeof(path), "%s%s", x->arg[0] == '/' ? "" : "/", x->arg);
-	if (path[strlen(path) - 1] == '/')
-		return; /* a directory: nothing a scenario file can be */
-	/* a file downloaded twice is one file (the largest size the capture showed) */
-	for (size_t i = 0; i < h->n_files; i++) {
-		if (strcmp(h->files[i].path, path) == 0) {
-			if (x->bytes > h->files[i].size)
-				h->files[i].size = x->bytes;
-			return;
-		}
-	}
-	if (h->n_files == SCEN_MAX_FILES)
-		return;
-	f = &h->files[h->n_files++];
-	memcpy(f->path, path, sizeof(f->path));
-	f->size = x->bytes;
-}
-
-/* The scenario's view of the session (slot n of sc, client host cl). */
-static void rep_plan_session(struct scen *sc, const struct rep_session *s, size_t n, size_t cl,
-			     uint64_t t0)
-{
-	struct scen_session *ss = &sc->sessions[n];
-	struct scen_host *srv = &sc->servers[n];
-	size_t xi = 0;
-	bool mode_set = false;
-
-	memset(ss, 0, sizeof(*ss));
-	ss->client = cl;
-	ss->server = n;
-	ss->family = s->client.family;
-	ss->start_ns = s->t0_ns > t0 ? s->t0_ns - t0 : 0;
-	snprintf(ss->user, sizeof(ss->user), "anonymous");
-	snprintf(ss->pass, sizeof(ss->pass), "replay@");
-	for (size_t k = 0; k < s->n_cmds; k++) {
-		const struct rep_cmd *c = &s->cmds[k];
-		const char *arg = strchr(c->line, ' ');
-		char *dst;
-
-		arg = arg ? arg + 1 : "";
-		if (!strcmp(c->verb, "USER") || !strcmp(c->verb, "PASS")) {
-			snprintf(c->verb[0] == 'U' ? ss->user : ss->pass, SCEN_NAME_LEN, "%s", arg);
-			continue;
-		}
-		if (rep_is_setup(c->verb)) {
-			if (!mode_set) {
-				ss->data = !strcmp(c->verb, "PASV") || !strcmp(c->verb, "EPSV")
-						   ? SCEN_DATA_PASSIVE : SCEN_DATA_ACTIVE;
-				ss->extended = c->verb[0] == 'E';
-				mode_set = true;
-			}
-			continue;
-		}
-		if (ss->n_cmds == SCEN_MAX_CMDS)
-			break;
-		dst = ss->cmds[ss->n_cmds++];
-		while (xi < s->n_xfers && s->xfers[xi].cmd_idx < k)
-			xi++;
-		if (xi < s->n_xfers && s->xfers[xi].cmd_idx == k &&
-		    rep_xfer_is_upload(s->xfers[xi].cmd)) {
-			snprintf(dst, SCEN_CMD_LEN, "%s %.120s %" PRIu64, c->verb,
-				 s->xfers[xi].arg[0] ? s->xfers[xi].arg : "upload.bin",
-				 s->xfers[xi].bytes);
-		} else if (xi < s->n_xfers && s->xfers[xi].cmd_idx == k &&
-			   !strcmp(c->verb, "RETR")) {
-			rep_plan_file(srv, &s->xfers[xi]);
-			snprintf(dst, SCEN_CMD_LEN, "RETR %s%.150s", s->xfers[xi].arg[0] == '/' ? "" : "/",
-				 s->xfers[xi].arg);
-		} else {
-			snprintf(dst, SCEN_CMD_LEN, "%s", c->line);
-		}
-	}
 }
 
 static int rep_plan_map(struct rep_plan *p, const struct net_addr *cap, const struct net_addr *sim,
@@ -131,7 +46,7 @@ static int rep_plan_map(struct rep_plan *p, const struct net_addr *cap, const st
 }
 
 /* The client host of session k within batch [lo, k): an earlier session of
- * the same captured client (and family) shares it; else a new index. */
+ * the same captured client shares it; else a new index. */
 static size_t rep_plan_client_of(const struct rep_plan *p, const struct rep_capture *c,
 				 size_t lo, size_t k, size_t n_clients)
 {
@@ -163,20 +78,29 @@ static int rep_plan_grow_batches(struct rep_plan *p, size_t *cap)
 	return 0;
 }
 
-void rep_plan_batch(const struct rep_plan *p, const struct rep_capture *c, size_t b,
-		    struct scen *sc)
+/* The batch's first session start: offsets are taken from it. */
+static uint64_t rep_plan_t0(const struct rep_plan *p, const struct rep_capture *c, size_t b)
 {
 	uint64_t t0 = UINT64_MAX;
-	size_t n = 0;
 
-	scen_defaults(sc);
-	snprintf(sc->name, sizeof(sc->name), "replay");
 	for (size_t k = p->batch_lo[b]; k < p->batch_hi[b]; k++)
 		if (p->slot[k] >= 0 && c->sessions[k]->t0_ns < t0)
 			t0 = c->sessions[k]->t0_ns;
+	return t0;
+}
+
+void rep_plan_batch(const struct rep_plan *p, const struct rep_capture *c, size_t b,
+		    struct scen *sc)
+{
+	uint64_t t0 = rep_plan_t0(p, c, b);
+
+	scen_defaults(sc);
+	snprintf(sc->name, sizeof(sc->name), "replay");
 	for (size_t k = p->batch_lo[b]; k < p->batch_hi[b]; k++) {
 		const struct rep_session *s = c->sessions[k];
 		struct scen_host *cl, *sv;
+		struct scen_session *ss;
+		size_t n;
 
 		if (p->slot[k] < 0)
 			continue;
@@ -191,7 +115,13 @@ void rep_plan_batch(const struct rep_plan *p, const struct rep_capture *c, size_
 		snprintf(sv->name, sizeof(sv->name), "server%zu", k + 1);
 		rep_plan_addr(s->client.family, true, n, &sv->addr[0]);
 		sv->n_addr = 1;
-		rep_plan_session(sc, s, n, p->client[k], t0);
+		/* what the re-enactment reads of a session: its hosts and start */
+		ss = &sc->sessions[n];
+		memset(ss, 0, sizeof(*ss));
+		ss->client = p->client[k];
+		ss->server = n;
+		ss->family = s->client.family;
+		ss->start_ns = s->t0_ns > t0 ? s->t0_ns - t0 : 0;
 		sc->n_sessions = sc->n_servers = n + 1;
 	}
 	sc->n_clients = p->batch_clients[b];
@@ -228,18 +158,13 @@ int rep_plan_build(const struct rep_capture *c, struct rep_plan **out)
 		/* a batch is full when its servers (one per session) or its
 		 * client hosts reach the simulated network's size */
 		if (n > 0 && (n == SCEN_MAX_HOSTS || (ci == n_cl && n_cl == SCEN_MAX_HOSTS))) {
-			p->batch_hi[p->n_batches - 1] = k;
-			p->batch_clients[p->n_batches - 1] = n_cl;
 			n = n_cl = 0;
-			lo = k;
 			ci = 0;
 		}
 		if (n == 0) {
 			if (p->n_batches == cap_b && (rc = rep_plan_grow_batches(p, &cap_b)) < 0)
 				goto out;
-			p->batch_lo[p->n_batches] = k;
-			p->batch_hi[p->n_batches] = k + 1;
-			p->batch_clients[p->n_batches++] = 0;
+			p->batch_lo[p->n_batches++] = k;
 			lo = k;
 		}
 		if (ci == n_cl)
@@ -263,12 +188,28 @@ int rep_plan_build(const struct rep_capture *c, struct rep_plan **out)
 		if ((rc = rep_plan_map(p, &c->sessions[k]->server, &a, true, k, p->batch[k])) < 0)
 			goto out;
 	}
-	if (p->n_batches > 0) {
-		rep_plan_batch(p, c, 0, &p->sc);
-	} else {
+	if (p->n_batches == 0) {
 		scen_defaults(&p->sc);
 		snprintf(p->sc.name, sizeof(p->sc.name), "replay");
-		p->sc.n_clients = p->sc.n_servers = p->sc.n_sessions = 0;
+		snprintf(p->export_refusal, sizeof(p->export_refusal),
+			 "no session with a command: a scenario needs at least one");
+	} else {
+		/* batch 0 is also the export's view: the commands in the
+		 * scenario's vocabulary, the servers' files */
+		uint64_t t0 = rep_plan_t0(p, c, 0);
+
+		rep_plan_batch(p, c, 0, &p->sc);
+		for (size_t k = p->batch_lo[0]; k < p->batch_hi[0]; k++) {
+			if (p->slot[k] < 0)
+				continue;
+			rep_plan_session(p, c->sessions[k], (size_t)p->slot[k], t0);
+			p->sc.sessions[p->slot[k]].client = p->client[k];
+		}
+		if (p->n_batches > 1)
+			snprintf(p->export_refusal, sizeof(p->export_refusal),
+				 "the capture has more than %d sessions with commands (%zu batches "
+				 "re-enacted); a scenario holds at most %d clients and servers "
+				 "(SCEN_MAX_HOSTS)", SCEN_MAX_HOSTS, p->n_batches, SCEN_MAX_HOSTS);
 	}
 	*out = p;
 	p = NULL;
@@ -289,6 +230,7 @@ void rep_plan_free(struct rep_plan *p)
 	free(p->batch_hi);
 	free(p->batch_clients);
 	free(p->map);
+	free(p->notes);
 	free(p);
 }
 

@@ -41,6 +41,13 @@ if ! bash bench/bench_replay.sh "$BUILD"; then
 fi
 
 echo
+echo "== live: proxy path of a 100 MB RETR, splice(2) vs read/write (syscalls, proxy CPU)"
+if ! bash bench/bench_live_splice.sh "$BUILD" 100; then
+	echo "bench: bench_live_splice failed" >&2
+	rc=1
+fi
+
+echo
 echo "== sim: events/s, one 1 GB transfer end to end, 10,000 sessions (wall time, peak RSS)"
 if [ -x "$B/bench_sim" ]; then
 	if ! "$B/bench_sim" "$B/sim.json"; then
@@ -49,6 +56,13 @@ if [ -x "$B/bench_sim" ]; then
 	fi
 else
 	echo "skipped: $B/bench_sim is not built"
+fi
+
+echo
+echo "== live: every gatelab live mode side by side (root; 10 MB and 1 GB, LIVE_RUNS repeats)"
+if ! bash bench/bench_live.sh "$BUILD"; then
+	echo "bench: bench_live failed" >&2
+	rc=1
 fi
 
 echo

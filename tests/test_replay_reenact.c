@@ -160,7 +160,7 @@ static void test_export_parses(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	load("pcaps/kernel-nat/lftp-port-inside.pcap", &c, &p);
-	CU_ASSERT_EQUAL(rep_export_scenario(&p->sc, f), 0);
+	CU_ASSERT_EQUAL(rep_export_plan(p, f, err, sizeof(err)), 0);
 	fclose(f);
 	if (scen_parse_buf("export.yaml", (const uint8_t *)buf, len, sc, err, sizeof(err)) != 0)
 		fprintf(stderr, "%s\n%s\n", err, buf);
@@ -168,10 +168,13 @@ static void test_export_parses(void)
 					     sizeof(err)), 0);
 	CU_ASSERT_EQUAL(sc->n_sessions, 1);
 	CU_ASSERT_EQUAL(sc->sessions[0].data, SCEN_DATA_ACTIVE);
-	CU_ASSERT_EQUAL_FATAL(sc->servers[0].n_files, 2);
-	CU_ASSERT_STRING_EQUAL(sc->servers[0].files[0].path, "/pub/one-1MiB.bin");
-	CU_ASSERT_EQUAL(sc->servers[0].files[0].size, 1048576);
-	CU_ASSERT_EQUAL(sc->servers[0].files[1].size, 1000);
+	/* "LIST pub" made /pub a directory; the RETRs' files are where lftp named them */
+	CU_ASSERT_EQUAL_FATAL(sc->servers[0].n_files, 3);
+	CU_ASSERT_STRING_EQUAL(sc->servers[0].files[0].path, "/pub/");
+	CU_ASSERT_STRING_EQUAL(sc->servers[0].files[1].path, "/pub/one-1MiB.bin");
+	CU_ASSERT_EQUAL(sc->servers[0].files[1].size, 1048576);
+	CU_ASSERT_EQUAL(sc->servers[0].files[2].size, 1000);
+	CU_ASSERT_STRING_EQUAL(sc->sessions[0].cmds[6], "RETR pub/one-1MiB.bin");
 	rep_plan_free(p);
 	rep_capture_free(&c);
 	free(buf);
@@ -363,8 +366,86 @@ static void test_real_complete_captures(void)
 	free(m);
 }
 
+/* A synthetic session: CWD, an aborted RETR (426) and its ABOR, a bare ABOR,
+ * a refused CWD; then 17 NOOPs more than a scenario session holds. */
+static void test_export_abor_and_limits(void)
+{
+	static const struct {
+		const char *line;
+		int reply;
+	} in[] = {{"CWD pub", 250}, {"PASV", 227}, {"RETR big.bin", 426}, {"ABOR", 226},
+		  {"ABOR", 225},     {"CWD nowhere", 550}, {"QUIT", 221}};
+	struct rep_session s;
+	struct rep_session *ptr = &s;
+	struct rep_capture c;
+	struct rep_cmd cmd[7 + 17];
+	struct rep_xfer x;
+	struct rep_plan *p;
+	struct scen *sc = calloc(1, sizeof(*sc));
+	char *buf = NULL, err[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	memset(&s, 0, sizeof(s));
+	memset(&c, 0, sizeof(c));
+	memset(cmd, 0, sizeof(cmd));
+	memset(&x, 0, sizeof(x));
+	(void)net_addr_parse("10.0.0.1", &s.client);
+	(void)net_addr_parse("10.0.0.2", &s.server);
+	for (size_t i = 0; i < 7; i++) {
+		snprintf(cmd[i].line, sizeof(cmd[i].line), "%s", in[i].line);
+		snprintf(cmd[i].verb, sizeof(cmd[i].verb), "%.*s", (int)strcspn(in[i].line, " "),
+			 in[i].line);
+		cmd[i].reply = in[i].reply;
+	}
+	strcpy(x.cmd, "RETR");
+	strcpy(x.arg, "big.bin");
+	x.cmd_idx = 2;
+	x.connected = x.announced = x.passive = true;
+	x.bytes = 4096;
+	x.final = 426;
+	s.cmds = cmd;
+	s.n_cmds = 7;
+	s.xfers = &x;
+	s.n_xfers = 1;
+	c.sessions = &ptr;
+	c.n_sessions = 1;
+	CU_ASSERT_EQUAL_FATAL(rep_plan_build(&c, &p), 0);
+	CU_ASSERT_STRING_EQUAL(p->export_refusal, "");
+	CU_ASSERT_EQUAL(rep_export_plan(p, f, err, sizeof(err)), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(scen_parse_buf("abor.yaml", (const uint8_t *)buf, len, sc, err,
+					     sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(sc->sessions[0].n_cmds, 4);
+	CU_ASSERT_STRING_EQUAL(sc->sessions[0].cmds[0], "CWD pub");
+	CU_ASSERT_STRING_EQUAL(sc->sessions[0].cmds[1], "ABOR big.bin 4096");
+	CU_ASSERT_STRING_EQUAL(sc->sessions[0].cmds[2], "CWD nowhere");
+	CU_ASSERT_EQUAL(sc->sessions[0].expect[2], 550);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "# left out: ABOR: an ABOR with no download"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "path: \"/pub/big.bin\""));
+	rep_plan_free(p);
+	free(buf);
+
+	/* 17 more commands: 21 in all, more than SCEN_MAX_CMDS: refused, named */
+	for (size_t i = 7; i < 7 + 17; i++) {
+		strcpy(cmd[i].line, "NOOP");
+		strcpy(cmd[i].verb, "NOOP");
+		cmd[i].reply = 200;
+	}
+	s.n_cmds = 7 + 17;
+	CU_ASSERT_EQUAL_FATAL(rep_plan_build(&c, &p), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(p->export_refusal, "SCEN_MAX_CMDS"));
+	CU_ASSERT_EQUAL(rep_export_plan(p, stdout, err, sizeof(err)), -E2BIG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "21 commands"));
+	rep_plan_free(p);
+	free(sc);
+}
+
 TU_MAIN("replay_reenact", TU_CASE(test_kernel_nat_reproduced_everywhere),
 	TU_CASE(test_ipv6_active_and_passive), TU_CASE(test_divergence_is_caught),
 	TU_CASE(test_broken_capture_says_why), TU_CASE(test_export_parses),
 	TU_CASE(test_plan_limits), TU_CASE(test_policy_and_refused_retr),
-	TU_CASE(test_refused_transfer_every_setup), TU_CASE(test_real_complete_captures))
+	TU_CASE(test_refused_transfer_every_setup), TU_CASE(test_real_complete_captures),
+	TU_CASE(test_export_abor_and_limits))
