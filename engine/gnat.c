@@ -186,6 +186,21 @@ const char *gnat_drop_reason_name(enum gnat_drop_reason r)
 	return "?";
 }
 
+const char *gnat_ports_reason_name(enum gnat_ports_reason r)
+{
+	switch (r) {
+	case GNAT_PORTS_MASQ:
+		return "masquerade";
+	case GNAT_PORTS_EXPECT:
+		return "expectation";
+	case GNAT_PORTS_REPLY_TAKEN:
+		return "reply_tuple_taken";
+	case GNAT_PORTS__COUNT:
+		break;
+	}
+	return "?";
+}
+
 const char *gnat_tcp_state_name(enum gnat_tcp_state s)
 {
 	switch (s) {

@@ -237,6 +237,15 @@ struct gnat *gnat_edit_gnat(struct gnat_edit *e);
 
 /* ---- Observation -------------------------------------------------------- */
 
+/* Why no public port could be had (gnat_counters.ports_exhausted[]). */
+enum gnat_ports_reason {
+	GNAT_PORTS_MASQ,        /* masquerade: the source port taken and every probe too */
+	GNAT_PORTS_EXPECT,      /* an editor's expectation: no free port after probing */
+	GNAT_PORTS_REPLY_TAKEN, /* a redirect's fixed ends give a reply tuple in use */
+	GNAT_PORTS__COUNT
+};
+const char *gnat_ports_reason_name(enum gnat_ports_reason r);
+
 struct gnat_counters {
 	uint64_t pkts_in, bytes_in;
 	uint64_t pkts_translated, bytes_translated; /* forwarded in the kernel (fast path) */
@@ -254,8 +263,22 @@ struct gnat_counters {
 	/* TCP SYNs that ended a TIME_WAIT/CLOSED mapping on their 4-tuple and
 	 * opened a new session instead (see gnat_process.c) */
 	uint64_t tcp_reopened;
+	/* no public port found, per reason; each is also a drop
+	 * (ports_exhausted) or an -ENOSPC returned to the editor */
+	uint64_t ports_exhausted[GNAT_PORTS__COUNT];
+	/* tables grown (mapping pool and hash, redirect pool and indexes) */
+	uint64_t table_grows;
 };
 void gnat_counters_get(const struct gnat *g, struct gnat_counters *out);
+
+/* How much searching the engine has done, for tests that prove an
+ * operation's cost does not grow with the table (counted, not timed). */
+struct gnat_work {
+	uint64_t rdr_steps;   /* redirect index entries examined, heap levels moved */
+	uint64_t port_probes; /* port candidates tried (masquerade, expectation ports) */
+	uint64_t map_steps;   /* mapping hash entries examined by lookups */
+};
+void gnat_work_get(const struct gnat *g, struct gnat_work *out);
 
 enum gnat_tcp_state {
 	GNAT_TCP_NONE, GNAT_TCP_SYN_SENT, GNAT_TCP_SYN_RECV, GNAT_TCP_ESTABLISHED,

@@ -87,14 +87,31 @@ struct gnat_lru {
 
 /* ---- redirects --------------------------------------------------------- */
 
+/* A redirect sits in up to five hash indexes, each a bucket array of chain
+ * heads with chains doubly linked through the redirects, so that adding and
+ * removing are O(1) and every lookup walks one chain:
+ * MATCH (session redirects by both hosts and dport, port redirects by
+ * proto and dport, dport 0 in one wildcard chain) for new sessions,
+ * ID for cancel, OWNER (an expectation's session) and GROUP for the set
+ * operations, INV (the rewritten end, see gnat_rdr.c) for the inverse. */
+enum gnat_rx { GNAT_RX_MATCH, GNAT_RX_ID, GNAT_RX_OWNER, GNAT_RX_GROUP, GNAT_RX_INV,
+	       GNAT_RX__COUNT };
+
+struct gnat_rlink {
+	uint32_t prev, next;      /* GNAT_NIL at the chain's ends */
+};
+
 struct gnat_redirect {
 	struct gnat_redirect_spec spec;
 	uint32_t id;
-	uint32_t next;            /* bucket chain or free list */
 	uint32_t owner;           /* mapping id of an expectation's session, 0 none */
 	uint64_t expires_ns;      /* 0 = never */
+	uint32_t heap_pos;        /* place in the expiry heap, GNAT_NIL if not in it */
+	uint32_t next_free;       /* free list */
+	struct gnat_rlink lk[GNAT_RX__COUNT];
 	uint16_t held_port;       /* port allocated for it by gnat_edit_alloc_port */
 	uint8_t held_pi;
+	uint8_t linked;           /* bit per enum gnat_rx: in that index */
 	bool session;             /* session redirect (src and dst fully given) */
 	bool live;
 };
@@ -132,6 +149,7 @@ struct gnat_edreg {
 struct gnat {
 	struct gnat_config cfg;
 	struct gnat_counters c;
+	struct gnat_work w;
 	uint32_t next_mapping_id, next_redirect_id;
 
 	/* mapping pool + tuple hash (2 entries per mapping) */
@@ -146,12 +164,17 @@ struct gnat {
 	uint64_t tc_timeout[GNAT_TC__COUNT];
 	uint64_t next_expiry;         /* no mapping expires before this */
 
-	/* redirects: hashed by (proto, dport); dport 0 in the wildcard chain */
+	/* redirects: a pool grown by doubling up to max_redirects, five hash
+	 * indexes (enum gnat_rx) rebuilt when the pool outgrows their buckets,
+	 * and a min-heap of expiry times (one-shots and timed persistent ones) */
 	struct gnat_redirect *rdrs;
-	uint32_t *rdr_buckets;
-	uint32_t rdr_mask;
-	uint32_t rdr_wild;
+	uint32_t rdr_cap;             /* slots allocated */
+	uint32_t *rdr_heads[GNAT_RX__COUNT];
+	uint32_t rdr_mask;            /* buckets - 1 (same for every index) */
+	uint32_t rdr_wild;            /* MATCH chain of dport-wildcard redirects */
 	uint32_t rdr_free;
+	uint32_t *rdr_heap;           /* slot indices, earliest expiry first */
+	uint32_t rdr_heap_n;
 	uint64_t rdr_next_expiry;     /* earliest expiry among live redirects */
 
 	/* fragments: ring of slots (oldest overwritten) + hash */
@@ -163,6 +186,7 @@ struct gnat {
 	 * sockets or held for expectations, and how many mappings use each */
 	uint64_t *reserved[GNAT_NPROTO], *claimed[GNAT_NPROTO], *held[GNAT_NPROTO];
 	uint32_t *port_refs[GNAT_NPROTO];
+	uint64_t port_searches;       /* probe rounds started (varies their starts) */
 	struct gnat_pool pools[GNAT_MAX_POOLS];
 	uint32_t next_pool_id;
 
@@ -282,8 +306,9 @@ int gnat_port_space(uint8_t proto);
 bool gnat_port_usable(const struct gnat *g, int pi, uint16_t port);
 /* Choose the source port for a masqueraded session whose translated tuple
  * is *trans (src already the public address): keeps trans->sport if it can,
- * else searches the range. Returns 0 or -ENOSPC. */
-int gnat_port_masq(const struct gnat *g, struct net_tuple *trans);
+ * else probes a bounded number of candidates (counted in w.port_probes).
+ * Returns 0 or -ENOSPC (counted in ports_exhausted[GNAT_PORTS_MASQ]). */
+int gnat_port_masq(struct gnat *g, struct net_tuple *trans);
 /* Mark a port held for an expectation (or release it). */
 int gnat_port_hold(struct gnat *g, int pi, uint16_t want, uint16_t *port);
 void gnat_port_unhold(struct gnat *g, int pi, uint16_t port);

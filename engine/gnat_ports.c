@@ -91,31 +91,86 @@ static bool masq_ok(const struct gnat *g, int pi, struct net_tuple *trans, uint1
 	return gnat_map_lookup(g, &reply, &d) == GNAT_NIL;
 }
 
-int gnat_port_masq(const struct gnat *g, struct net_tuple *trans)
+/* Bounded probing, after Linux nf_nat_l4proto_unique_tuple: a run of
+ * consecutive candidates from a start, then shorter runs from new
+ * pseudo-random starts, then give up (counted with its reason). A range no
+ * longer than the first run is searched whole. */
+#define PORT_RUN_FIRST 128u
+#define PORT_RUN_LAST 16u
+
+/* A start for round r of a search keyed by key: the first round's start is
+ * the caller's, later ones come from the seeded hash. */
+static uint32_t port_round_start(struct gnat *g, uint64_t key, uint32_t r, uint32_t range)
+{
+	/* the instance's search count too: searches for the same key (many
+	 * clients wanting one port towards one server) must not all walk the
+	 * same candidates; deterministic for a given seed and history */
+	uint64_t k = (key + r + (++g->port_searches << 8)) * 0x9e3779b97f4a7c15ULL ^
+		     g->cfg.hash_seed;
+
+	k ^= k >> 29;
+	k *= 0xbf58476d1ce4e5b9ULL;
+	k ^= k >> 32;
+	return (uint32_t)(((k & 0xffffffffu) * range) >> 32);
+}
+
+typedef bool (*port_ok_fn)(struct gnat *g, int pi, void *arg, uint16_t port);
+
+/* Candidates: port_min + (start + i) % range, or counted down from
+ * port_max when down. Returns the port found or 0. */
+static uint16_t port_probe(struct gnat *g, int pi, bool down, uint32_t start0, uint64_t key,
+			   port_ok_fn ok, void *arg)
+{
+	uint32_t range = (uint32_t)g->cfg.port_max - g->cfg.port_min + 1;
+	uint32_t run = range < PORT_RUN_FIRST ? range : PORT_RUN_FIRST;
+	uint32_t start = start0;
+
+	for (uint32_t r = 0;; r++) {
+		for (uint32_t i = 0; i < run; i++) {
+			uint32_t off = (start + i) % range;
+			uint32_t port = down ? g->cfg.port_max - off : g->cfg.port_min + off;
+
+			g->w.port_probes++;
+			if (ok(g, pi, arg, (uint16_t)port))
+				return (uint16_t)port;
+		}
+		if (run >= range || run <= PORT_RUN_LAST)
+			return 0;
+		run /= 2;
+		start = port_round_start(g, key, r + 1, range);
+	}
+}
+
+static bool masq_probe_ok(struct gnat *g, int pi, void *arg, uint16_t port)
+{
+	return masq_ok(g, pi, arg, port);
+}
+
+int gnat_port_masq(struct gnat *g, struct net_tuple *trans)
 {
 	int pi = gnat_port_space(trans->proto);
-	uint16_t keep = trans->sport;
-	uint32_t range, start;
+	uint16_t keep = trans->sport, port;
+	uint32_t range, h;
 	bool icmp;
 
 	if (pi < 0)
 		return -EINVAL;
 	icmp = pi == 2;
 	/* like Linux masquerade: keep the source port (echo id) when it is free */
+	g->w.port_probes++;
 	if ((icmp || port_in_range(g, keep)) && masq_ok(g, pi, trans, keep))
 		return 0;
 	range = (uint32_t)g->cfg.port_max - g->cfg.port_min + 1;
 	trans->sport = 0;
-	start = (uint32_t)(((uint64_t)gnat_hash_tuple(trans, g->cfg.hash_seed ^ keep) * range) >> 32);
-	for (uint32_t i = 0; i < range; i++) {
-		uint32_t port = g->cfg.port_min + (start + i) % range;
-
-		if (masq_ok(g, pi, trans, (uint16_t)port))
-			return 0;
-	}
+	h = gnat_hash_tuple(trans, g->cfg.hash_seed ^ keep);
+	port = port_probe(g, pi, false, (uint32_t)(((uint64_t)h * range) >> 32), h, masq_probe_ok,
+			  trans);
+	if (port)
+		return 0;
 	trans->sport = keep;
 	if (icmp)
 		trans->dport = keep;
+	g->c.ports_exhausted[GNAT_PORTS_MASQ]++;
 	return -ENOSPC;
 }
 
@@ -125,18 +180,23 @@ static bool port_free(const struct gnat *g, int pi, uint32_t port)
 	return gnat_port_usable(g, pi, (uint16_t)port) && g->port_refs[pi][port] == 0;
 }
 
+static bool hold_probe_ok(struct gnat *g, int pi, void *arg, uint16_t port)
+{
+	(void)arg;
+	return port_free(g, pi, port);
+}
+
 int gnat_port_hold(struct gnat *g, int pi, uint16_t want, uint16_t *port)
 {
 	if (!(want && port_in_range(g, want) && port_free(g, pi, want))) {
-		want = 0;
-		for (uint32_t p = g->cfg.port_max; p >= g->cfg.port_min; p--) {
-			if (port_free(g, pi, p)) {
-				want = (uint16_t)p;
-				break;
-			}
-		}
-		if (!want)
+		/* from the top of the range down first, away from kept source
+		 * ports; each later search of the same want starts elsewhere */
+		want = port_probe(g, pi, true, 0, (uint64_t)want << 32 | g->c.redirects_added,
+				  hold_probe_ok, NULL);
+		if (!want) {
+			g->c.ports_exhausted[GNAT_PORTS_EXPECT]++;
 			return -ENOSPC;
+		}
 	}
 	bit_set(g->held[pi], want, true);
 	*port = want;

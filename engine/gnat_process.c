@@ -164,6 +164,7 @@ static uint32_t new_session(struct gnat *g, struct net_pkt *p, enum gnat_side fr
 		/* a redirect's fixed ends must still give a unique reply tuple */
 		net_tuple_reverse(&trans, &reply);
 		if (gnat_map_lookup(g, &reply, &d) != GNAT_NIL) {
+			g->c.ports_exhausted[GNAT_PORTS_REPLY_TAKEN]++;
 			gnat_count_drop(g, res, GNAT_DROP_PORTS_EXHAUSTED);
 			return GNAT_NIL;
 		}

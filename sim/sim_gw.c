@@ -124,10 +124,7 @@ void sim_gw_free(struct sim_gw *gw)
 	gw->api = NULL;
 	gnat_destroy(gw->gnat);
 	gw->gnat = NULL;
-	free(gw->claims);
-	gw->claims = NULL;
 	sim_gw_ports_free(gw);
-	gw->n_claims = gw->cap_claims = 0;
 	gw->w = NULL;
 }
 
