@@ -1,7 +1,7 @@
 /* gnat.h - the generalized NAT ("gNAT"): the gateway's kernel side. Pure C:
- * no I/O, no clock (time is passed in as nanoseconds), no allocation in the
- * per-packet path (every table is sized at gnat_create). One handle, no
- * globals; packets are translated in place. */
+ * no I/O, no clock (time is passed in as nanoseconds); the per-packet path
+ * allocates only when a table doubles (amortized O(1), up to the configured
+ * limits). One handle, no globals; packets are translated in place. */
 #ifndef GATELAB_GNAT_H
 #define GATELAB_GNAT_H
 
@@ -45,8 +45,11 @@ struct gnat_config {
 	struct net_addr local[GNAT_MAX_LOCAL];
 	size_t n_local;
 	bool masquerade;          /* source-NAT inside->outside sessions (default true) */
-	uint32_t max_mappings;    /* hard limit on the mapping table (default 65536) */
-	uint32_t max_redirects;   /* hard limit on pending redirects (default 16384) */
+	/* Limits: the tables start small and grow by doubling up to these;
+	 * beyond, a session is refused with a counter (mappings_refused,
+	 * GNAT_DROP_TABLE_FULL; redirects_refused, -ENOSPC). */
+	uint32_t max_mappings;    /* mappings (default 65536) */
+	uint32_t max_redirects;   /* pending redirects (default 16384) */
 	uint32_t max_frag_ids;    /* tracked fragment IDs (default 1024) */
 	uint16_t port_min, port_max; /* masquerade and reservation range (1024..65535) */
 	/* Timeouts in ns (defaults follow Linux conntrack, documented in gnat.c). */
@@ -55,7 +58,10 @@ struct gnat_config {
 	uint64_t redirect_timeout; /* default lifetime of an unused one-shot redirect */
 	enum gnat_frag_policy frag_policy;
 	bool ftp_editor;          /* register the FTP editor on TCP/21 (default true) */
-	uint64_t hash_seed;       /* seeds the table hash (deterministic by default) */
+	/* Seeds every table hash and the port probing. 0 (default): a random
+	 * seed per instance; non-zero: that seed, so two instances fed the
+	 * same packets choose the same ports (the simulator, tests). */
+	uint64_t hash_seed;
 	/* Let a non-SYN TCP packet open a mapping (as ESTABLISHED): for
 	 * `translate` of captures that start mid-session (default false). */
 	bool tcp_pickup;

@@ -30,7 +30,7 @@ static void batch_chunk(struct gnat *g, struct gnat_pkt *pkts, size_t n, enum gn
 {
 	struct net_pkt p[GNAT_BATCH_CHUNK];
 	enum net_err err[GNAT_BATCH_CHUNK];
-	uint32_t h[GNAT_BATCH_CHUNK];
+	uint64_t h[GNAT_BATCH_CHUNK];
 	bool hashed[GNAT_BATCH_CHUNK];
 	size_t i;
 
@@ -40,21 +40,24 @@ static void batch_chunk(struct gnat *g, struct gnat_pkt *pkts, size_t n, enum gn
 			err[i] = NET_ERR_TRUNCATED;
 		hashed[i] = err[i] == NET_OK && batch_hashable(&p[i]);
 		if (hashed[i]) {
-			h[i] = gnat_hash_tuple(&p[i].tuple, g->cfg.hash_seed);
-			__builtin_prefetch(&g->buckets[h[i] & g->bucket_mask]);
+			h[i] = gnat_hash_tuple64(&p[i].tuple, g->cfg.hash_seed);
+			__builtin_prefetch(gnat_map_bucket(g, h[i]));
 		}
 	}
 	/* the buckets are (mostly) in by now; the entries they name are only
 	 * hints: translating earlier packets may change them, and the lookup
 	 * proper reads them again */
 	for (i = 0; i < n; i++) {
-		uint32_t e;
+		const struct gnat_mbucket *b;
+		uint16_t sig;
 
 		if (!hashed[i])
 			continue;
-		e = g->buckets[h[i] & g->bucket_mask];
-		if (e != GNAT_NIL)
-			gnat_map_prefetch(g, e >> 1);
+		b = gnat_map_bucket(g, h[i]);
+		sig = gnat_map_sig(h[i]);
+		for (unsigned k = 0; k < GNAT_MB_SLOTS; k++)
+			if (b->sig[k] == sig)
+				gnat_map_prefetch(g, b->ent[k] >> 1);
 	}
 	for (i = 0; i < n; i++)
 		gnat_process_parsed(g, &p[i], err[i], &pkts[i].len, pkts[i].cap, from, now_ns,

@@ -1,6 +1,7 @@
 /* gnat_int.h - the engine's private state, shared by the engine/ files only.
- * Every table is an array sized at gnat_create and linked by 32-bit indices
- * (GNAT_NIL = none), so the per-packet path never allocates. */
+ * Every table is an array linked by 32-bit indices (GNAT_NIL = none), grown
+ * by doubling up to its configured limit: the per-packet path allocates only
+ * when a table grows (amortized O(1)). */
 #ifndef GATELAB_GNAT_INT_H
 #define GATELAB_GNAT_INT_H
 
@@ -61,7 +62,6 @@ struct gnat_mapping {
 	/* key[0]: the original direction as it arrives; key[1]: the reply
 	 * direction as it arrives (the reverse of the translated tuple). */
 	struct net_tuple key[2];
-	uint32_t hnext[2];        /* hash chain: entry index = idx << 1 | dir */
 	uint32_t age_prev, age_next; /* creation order (also the free list) */
 	uint64_t expires_ns;
 	uint32_t id;
@@ -78,6 +78,21 @@ struct gnat_mapping {
 	bool has_expect;          /* owns expectations to cancel on expiry */
 	uint8_t out_verdict[2];   /* cached per direction: enum gnat_verdict */
 	uint8_t out_side[2];      /* cached per direction: enum gnat_side */
+};
+
+/* One cache line of the mapping hash (after the flow tables of DPDK and
+ * VPP): 8 slots, each a 16-bit signature of the key's hash (0: empty) and
+ * an entry (mapping index << 1 | direction). A lookup compares the 8
+ * signatures at once and reads only the mappings whose signature matches.
+ * A full bucket sends an insert on to the next; `over` counts the entries
+ * that passed this bucket that way, so a lookup goes on only while it is
+ * non-zero (and a table kept under half full rarely needs a second line). */
+#define GNAT_MB_SLOTS 8
+struct gnat_mbucket {
+	uint16_t sig[GNAT_MB_SLOTS];
+	uint32_t ent[GNAT_MB_SLOTS];
+	uint32_t over;
+	uint32_t spare[3];
 };
 
 /* Links of a mapping in the expiry list of its timeout class. */
@@ -152,12 +167,14 @@ struct gnat {
 	struct gnat_work w;
 	uint32_t next_mapping_id, next_redirect_id;
 
-	/* mapping pool + tuple hash (2 entries per mapping) */
+	/* mapping pool (grown by doubling up to max_mappings) + tuple hash
+	 * (2 entries per mapping, at most a quarter of the slots in use) */
 	struct gnat_mapping *maps;
 	struct gnat_seqadj *seqadj;   /* parallel to maps */
 	struct gnat_lru *lru;         /* parallel to maps */
-	uint32_t *buckets;            /* entry index or GNAT_NIL */
-	uint32_t bucket_mask;
+	uint32_t map_cap;             /* mapping slots allocated */
+	struct gnat_mbucket *mbk;
+	uint32_t mbk_mask;            /* buckets - 1 */
 	uint32_t free_head;
 	uint32_t age_head, age_tail;
 	uint32_t lru_head[GNAT_TC__COUNT], lru_tail[GNAT_TC__COUNT];
@@ -225,9 +242,18 @@ void gnat_map_fini(struct gnat *g);
 /* Find the mapping with tuple t as key of either direction. Returns the
  * mapping index or GNAT_NIL; *dir gets the direction. */
 uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum gnat_dir *dir);
-/* The same with h = gnat_hash_tuple(t, seed) already known (batches). */
-uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t, uint32_t h,
+/* The same with h = gnat_hash_tuple64(t, seed) already known (batches). */
+uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t, uint64_t h,
 				enum gnat_dir *dir);
+/* The bucket of hash h and the signature stored for it. */
+static inline struct gnat_mbucket *gnat_map_bucket(const struct gnat *g, uint64_t h)
+{
+	return &g->mbk[((uint32_t)(h >> 32) ^ (uint32_t)h) & g->mbk_mask];
+}
+static inline uint16_t gnat_map_sig(uint64_t h)
+{
+	return (uint16_t)(h >> 48) | 1;
+}
 /* Start loading mapping idx: its first and last line; the middle one comes
  * with the first (adjacent-line prefetch), and asking for it too measured
  * slower in batches: one more miss buffer taken per packet. */
@@ -238,7 +264,10 @@ static inline void gnat_map_prefetch(const struct gnat *g, uint32_t idx)
 	__builtin_prefetch(m, 1);
 	__builtin_prefetch(m + sizeof(g->maps[0]) - 1, 1);
 }
-/* Allocate a mapping for orig -> trans. Returns index or GNAT_NIL (full). */
+/* Is there a slot for one more mapping (growing the pool if it may)? */
+bool gnat_map_room(struct gnat *g);
+/* Allocate a mapping for orig -> trans (after gnat_map_room said yes).
+ * Returns index or GNAT_NIL (full). */
 uint32_t gnat_map_create(struct gnat *g, const struct net_tuple *orig,
 			 const struct net_tuple *trans, uint64_t now_ns);
 void gnat_map_touch(struct gnat *g, uint32_t idx, uint64_t now_ns);
@@ -267,6 +296,9 @@ static inline bool gnat_tuple_eq(const struct net_tuple *x, const struct net_tup
 	return x->sport == y->sport && x->dport == y->dport && x->proto == y->proto &&
 	       gnat_addr_eq(&x->src, &y->src) && gnat_addr_eq(&x->dst, &y->dst);
 }
+/* The seeded tuple hash: 64 bits for the mapping table (bucket and
+ * signature), folded to 32 for the other users. */
+uint64_t gnat_hash_tuple64(const struct net_tuple *t, uint64_t seed);
 uint32_t gnat_hash_tuple(const struct net_tuple *t, uint64_t seed);
 
 /* gnat_tcp.c */
@@ -348,7 +380,7 @@ bool gnat_rewrite_rev(struct net_pkt *p, const struct net_tuple *k);
 /* Everything gnat_process does after net_pkt_parse (err: its outcome), in
  * the same order; hash: the tuple's table hash if already computed, or NULL. */
 void gnat_process_parsed(struct gnat *g, struct net_pkt *p, enum net_err err, size_t *len,
-			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint32_t *hash,
+			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint64_t *hash,
 			 struct gnat_result *res);
 
 #endif

@@ -149,7 +149,7 @@ static uint32_t new_session(struct gnat *g, struct net_pkt *p, enum gnat_side fr
 		gnat_count_drop(g, res, GNAT_DROP_STATE);
 		return GNAT_NIL;
 	}
-	if (g->free_head == GNAT_NIL) {
+	if (!gnat_map_room(g)) {
 		g->c.mappings_refused++;
 		gnat_count_drop(g, res, GNAT_DROP_TABLE_FULL);
 		return GNAT_NIL;
@@ -245,7 +245,7 @@ static bool tcp_reopens(const struct gnat_mapping *m, uint8_t flags)
 }
 
 static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum gnat_side from,
-			   uint64_t now_ns, const uint32_t *hash, struct gnat_result *res)
+			   uint64_t now_ns, const uint64_t *hash, struct gnat_result *res)
 {
 	struct net_tuple arrived;
 	uint8_t proto = p->tuple.proto;
@@ -295,7 +295,7 @@ static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum g
 /* The parse is pure (it only reads the buffer), so a batch may parse ahead;
  * counting and expiry then happen in packet order exactly as one by one. */
 void gnat_process_parsed(struct gnat *g, struct net_pkt *p, enum net_err err, size_t *len,
-			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint32_t *hash,
+			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint64_t *hash,
 			 struct gnat_result *res)
 {
 	*res = (struct gnat_result){.verdict = GNAT_FORWARD};

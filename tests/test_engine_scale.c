@@ -284,6 +284,75 @@ static void test_port_exhaustion_bounded(void)
 	gnat_destroy(g);
 }
 
+/* The mapping pool starts at 1,024 and doubles: 20,000 sessions later
+ * every one is still found from its reply, and the limit still holds. */
+static void test_mapping_table_grows(void)
+{
+	const uint32_t n = 20000;
+	uint16_t *pub = calloc(n, sizeof(*pub));
+	struct gnat *g = sc_open(1024, n);
+	char cli[32], srv[32];
+	struct te_out o;
+
+	CU_ASSERT_FATAL(pub != NULL);
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(cli, sizeof(cli), "192.0.2.%u", i % 200 + 2);
+		snprintf(srv, sizeof(srv), "198.51.100.%u", i / 200 % 100 + 1);
+		te_send(g, &o, GNAT_SIDE_INSIDE, 0, 17, cli, 40000, srv, 53, 0, "q");
+		CU_ASSERT_FATAL(o.res.verdict == GNAT_FORWARD && o.res.new_mapping);
+		pub[i] = o.p.tuple.sport;
+	}
+	CU_ASSERT(te_counters(g).table_grows >= 4); /* 1k, 2k, 4k, 8k, 16k, 20k */
+	CU_ASSERT(te_counters(g).mappings_active == n);
+	for (uint32_t i = 0; i < n; i++) {
+		snprintf(cli, sizeof(cli), "192.0.2.%u", i % 200 + 2);
+		snprintf(srv, sizeof(srv), "198.51.100.%u", i / 200 % 100 + 1);
+		te_send(g, &o, GNAT_SIDE_OUTSIDE, 0, 17, srv, 53, TE_PUBLIC, pub[i], 0, "r");
+		CU_ASSERT(o.res.verdict == GNAT_FORWARD && !o.res.new_mapping);
+		CU_ASSERT(te_addr_is(&o.p.tuple.dst, cli) && o.p.tuple.dport == 40000);
+	}
+	te_send(g, &o, GNAT_SIDE_INSIDE, 0, 17, TE_CLIENT, 40001, TE_SERVER, 53, 0, "q");
+	CU_ASSERT(o.res.reason == GNAT_DROP_TABLE_FULL);
+	CU_ASSERT(te_counters(g).mappings_refused == 1);
+	free(pub);
+	gnat_destroy(g);
+}
+
+/* Ten clients want one source port towards one server: all but the first
+ * get a port from the seeded search. */
+static void sc_ports_chosen(uint64_t seed, uint16_t *ports)
+{
+	struct gnat_config cfg;
+	struct gnat *g;
+	struct te_out o;
+	char cli[32];
+
+	te_config(&cfg);
+	cfg.hash_seed = seed;
+	g = te_open(&cfg);
+	for (int i = 0; i < 10; i++) {
+		snprintf(cli, sizeof(cli), "192.0.2.%d", 20 + i);
+		te_send(g, &o, GNAT_SIDE_INSIDE, 0, 17, cli, 5353, TE_SERVER, 53, 0, "q");
+		CU_ASSERT(o.res.verdict == GNAT_FORWARD);
+		ports[i] = o.p.tuple.sport;
+	}
+	gnat_destroy(g);
+}
+
+static void test_seed_random_per_instance(void)
+{
+	uint16_t a[10], b[10], c[10], d[10];
+
+	sc_ports_chosen(0, a); /* 0: a random seed each */
+	sc_ports_chosen(0, b);
+	CU_ASSERT(a[0] == 5353 && b[0] == 5353);
+	CU_ASSERT(memcmp(a + 1, b + 1, 9 * sizeof(a[0])) != 0);
+	sc_ports_chosen(12345, c); /* a fixed seed reproduces */
+	sc_ports_chosen(12345, d);
+	CU_ASSERT(memcmp(c, d, sizeof(c)) == 0);
+}
+
 TU_MAIN("engine_scale", TU_CASE(test_redirect_pool_grows),
 	TU_CASE(test_cancel_group_leaves_nothing), TU_CASE(test_cancel_owner_leaves_nothing),
-	TU_CASE(test_redirect_cost_flat), TU_CASE(test_port_exhaustion_bounded))
+	TU_CASE(test_redirect_cost_flat), TU_CASE(test_port_exhaustion_bounded),
+	TU_CASE(test_mapping_table_grows), TU_CASE(test_seed_random_per_instance))
