@@ -78,6 +78,10 @@ struct gnat_mapping {
 	bool has_expect;          /* owns expectations to cancel on expiry */
 	uint8_t out_verdict[2];   /* cached per direction: enum gnat_verdict */
 	uint8_t out_side[2];      /* cached per direction: enum gnat_side */
+	/* per direction: does the header change, and the checksum deltas of
+	 * that change (net_ends_delta), the same for every packet */
+	bool rewrites[2];
+	uint16_t csum_ip[2], csum_l4[2];
 };
 
 /* One cache line of the mapping hash (after the flow tables of DPDK and

@@ -386,6 +386,12 @@ uint32_t gnat_map_create(struct gnat *g, const struct net_tuple *orig,
 		if (m->pub_port)
 			g->port_refs[pi][m->pub_port]++;
 	}
+	for (int d = 0; d < 2; d++) {
+		struct net_tuple to;
+
+		net_tuple_reverse(&m->key[!d], &to);
+		m->rewrites[d] = net_ends_delta(&m->key[d], &to, &m->csum_ip[d], &m->csum_l4[d]);
+	}
 	gnat_route(g, &trans->dst, &m->out_verdict[0], &m->out_side[0]);
 	gnat_route(g, &orig->src, &m->out_verdict[1], &m->out_side[1]);
 	g->seqadj[idx].dir[0].n = 0;

@@ -189,7 +189,13 @@ static void translate(struct gnat *g, uint32_t idx, enum gnat_dir dir, struct ne
 
 	res->mapping_id = m->id;
 	if (p->tuple.proto == 6) {
-		gnat_map_set_class(g, idx, gnat_tcp_update(m, dir, p->tcp_flags), now_ns);
+		/* the common case, an ESTABLISHED segment without FIN or RST,
+		 * changes no state: only the expiry moves */
+		if (m->tcp_state == GNAT_TCP_ESTABLISHED &&
+		    !(p->tcp_flags & (NET_TCP_FIN | NET_TCP_RST)))
+			gnat_map_touch(g, idx, now_ns);
+		else
+			gnat_map_set_class(g, idx, gnat_tcp_update(m, dir, p->tcp_flags), now_ns);
 		if (m->has_seqadj)
 			seq_out = gnat_seqadj_fwd(&g->seqadj[idx].dir[dir], p->seq);
 	} else {
@@ -207,8 +213,17 @@ static void translate(struct gnat *g, uint32_t idx, enum gnat_dir dir, struct ne
 	if (m->has_seqadj && p->tuple.proto == 6)
 		gnat_seq_translate(g, idx, dir, p, false, seq_out);
 	/* it leaves as the reverse of the other direction's arriving key */
-	if (gnat_rewrite_rev(p, &m->key[!dir]))
+	if (p->tuple.proto == 6 || p->tuple.proto == 17) {
+		if (m->rewrites[dir]) {
+			struct net_tuple to;
+
+			net_tuple_reverse(&m->key[!dir], &to);
+			net_pkt_rewrite_ends_delta(p, &to, m->csum_ip[dir], m->csum_l4[dir]);
+			res->translated = true;
+		}
+	} else if (gnat_rewrite_rev(p, &m->key[!dir])) {
 		res->translated = true;
+	}
 	m->pkts[dir]++;
 	m->bytes[dir] += p->len;
 	count_route(g, res, p, m->out_verdict[dir], m->out_side[dir], true);
