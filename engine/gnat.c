@@ -90,6 +90,7 @@ int gnat_create(const struct gnat_config *cfg, struct gnat **out)
 	g->cfg = *cfg;
 	if (g->cfg.hash_seed == 0)
 		g->cfg.hash_seed = gnat_random_seed(g);
+	g->fast_path = !g->cfg.no_fast_path;
 	g->next_mapping_id = 1;
 	g->next_redirect_id = 1;
 	rc = gnat_map_init(g);

@@ -65,6 +65,10 @@ struct gnat_config {
 	/* Let a non-SYN TCP packet open a mapping (as ESTABLISHED): for
 	 * `translate` of captures that start mid-session (default false). */
 	bool tcp_pickup;
+	/* Every packet takes the full path (parse, state machine, rewrite),
+	 * never the established-flow fast path: for tests that check the two
+	 * agree byte for byte, and for diagnostics (default false). */
+	bool no_fast_path;
 };
 void gnat_config_default(struct gnat_config *cfg);
 
@@ -282,7 +286,8 @@ void gnat_counters_get(const struct gnat *g, struct gnat_counters *out);
 struct gnat_work {
 	uint64_t rdr_steps;   /* redirect index entries examined, heap levels moved */
 	uint64_t port_probes; /* port candidates tried (masquerade, expectation ports) */
-	uint64_t map_steps;   /* mapping hash entries examined by lookups */
+	uint64_t map_steps;   /* extra bucket lines read by mapping lookups */
+	uint64_t fast_pkts;   /* packets the established-flow fast path took */
 };
 void gnat_work_get(const struct gnat *g, struct gnat_work *out);
 

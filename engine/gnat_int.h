@@ -11,6 +11,10 @@
 
 #include "gnat.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define GNAT_NIL UINT32_MAX
 #define GNAT_SEQADJ_MAX 8   /* breakpoints per direction (see gnat_seqadj.c) */
 #define GNAT_MAX_EDITORS 8
@@ -169,6 +173,7 @@ struct gnat {
 	struct gnat_config cfg;
 	struct gnat_counters c;
 	struct gnat_work w;
+	bool fast_path;               /* !cfg.no_fast_path */
 	uint32_t next_mapping_id, next_redirect_id;
 
 	/* mapping pool (grown by doubling up to max_mappings) + tuple hash
@@ -246,9 +251,6 @@ void gnat_map_fini(struct gnat *g);
 /* Find the mapping with tuple t as key of either direction. Returns the
  * mapping index or GNAT_NIL; *dir gets the direction. */
 uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum gnat_dir *dir);
-/* The same with h = gnat_hash_tuple64(t, seed) already known (batches). */
-uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t, uint64_t h,
-				enum gnat_dir *dir);
 /* The bucket of hash h and the signature stored for it. */
 static inline struct gnat_mbucket *gnat_map_bucket(const struct gnat *g, uint64_t h)
 {
@@ -257,6 +259,24 @@ static inline struct gnat_mbucket *gnat_map_bucket(const struct gnat *g, uint64_
 static inline uint16_t gnat_map_sig(uint64_t h)
 {
 	return (uint16_t)(h >> 48) | 1;
+}
+/* Signature lanes of bucket b equal to sig, as a bit mask (bit i: slot
+ * i). SSE2 compares the 8 lanes in one instruction; elsewhere a loop. */
+static inline unsigned gnat_map_sig_lanes(const struct gnat_mbucket *b, uint16_t sig)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_loadu_si128((const __m128i *)b->sig);
+	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
+
+	/* 16-bit lanes of all ones or zeros packed to bytes: one bit each */
+	return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(eq, _mm_setzero_si128()));
+#else
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < GNAT_MB_SLOTS; i++)
+		m |= (unsigned)(b->sig[i] == sig) << i;
+	return m;
+#endif
 }
 /* Start loading mapping idx: its first and last line; the middle one comes
  * with the first (adjacent-line prefetch), and asking for it too measured
@@ -300,9 +320,65 @@ static inline bool gnat_tuple_eq(const struct net_tuple *x, const struct net_tup
 	return x->sport == y->sport && x->dport == y->dport && x->proto == y->proto &&
 	       gnat_addr_eq(&x->src, &y->src) && gnat_addr_eq(&x->dst, &y->dst);
 }
-/* The seeded tuple hash: 64 bits for the mapping table (bucket and
- * signature), folded to 32 for the other users. */
-uint64_t gnat_hash_tuple64(const struct net_tuple *t, uint64_t seed);
+
+static inline uint64_t gnat_rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t gnat_mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+/* The seeded tuple hash: multiply-xorshift over 8-byte words, no division,
+ * no byte loop; 64 bits for the mapping table (bucket and signature).
+ * Inline: it is on every packet's path. */
+static inline uint64_t gnat_hash_tuple64(const struct net_tuple *t, uint64_t seed)
+{
+	uint64_t h = seed ^ ((uint64_t)t->proto << 40 | (uint64_t)t->src.family << 36 |
+			     (uint64_t)t->dst.family << 32 | (uint64_t)t->sport << 16 | t->dport);
+
+	h = gnat_mix(h, gnat_rd64(t->src.a));
+	h = gnat_mix(h, gnat_rd64(t->dst.a));
+	if (t->src.family == NET_AF_INET6 || t->dst.family == NET_AF_INET6) {
+		h = gnat_mix(h, gnat_rd64(t->src.a + 8));
+		h = gnat_mix(h, gnat_rd64(t->dst.a + 8));
+	}
+	return h * 0xbf58476d1ce4e5b9ULL;
+}
+
+/* gnat_map_lookup with h = gnat_hash_tuple64(t, seed) already known: one
+ * bucket line, the mappings whose signature matches, and the next line only
+ * while an insert went past. */
+static inline uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t,
+					      uint64_t h, enum gnat_dir *dir)
+{
+	const struct gnat_mbucket *b = gnat_map_bucket(g, h);
+	uint16_t sig = gnat_map_sig(h);
+
+	for (;;) {
+		for (unsigned lanes = gnat_map_sig_lanes(b, sig); lanes; lanes &= lanes - 1) {
+			uint32_t e = b->ent[__builtin_ctz(lanes)];
+			const struct gnat_mapping *m = &g->maps[e >> 1];
+
+			if (gnat_tuple_eq(&m->key[e & 1], t)) {
+				*dir = (enum gnat_dir)(e & 1);
+				return e >> 1;
+			}
+		}
+		if (!b->over)
+			return GNAT_NIL;
+		((struct gnat *)g)->w.map_steps++;
+		b = &g->mbk[(uint32_t)(b - g->mbk + 1) & g->mbk_mask];
+	}
+}
+/* The seeded tuple hash, folded to 32 bits (gnat_hash_tuple64 above). */
 uint32_t gnat_hash_tuple(const struct net_tuple *t, uint64_t seed);
 
 /* gnat_tcp.c */

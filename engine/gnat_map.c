@@ -9,43 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define MAP_LINE 64
 #define MAP_HUGE (2u << 20)
-
-static inline uint64_t map_rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint64_t map_mix(uint64_t h, uint64_t v)
-{
-	h ^= v;
-	h *= 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
-/* Multiply-xorshift over 8-byte words: no division, no byte loop (the
- * bucket is taken with a mask of a power-of-two table). */
-uint64_t gnat_hash_tuple64(const struct net_tuple *t, uint64_t seed)
-{
-	uint64_t h = seed ^ ((uint64_t)t->proto << 40 | (uint64_t)t->src.family << 36 |
-			     (uint64_t)t->dst.family << 32 | (uint64_t)t->sport << 16 | t->dport);
-
-	h = map_mix(h, map_rd64(t->src.a));
-	h = map_mix(h, map_rd64(t->dst.a));
-	if (t->src.family == NET_AF_INET6 || t->dst.family == NET_AF_INET6) {
-		h = map_mix(h, map_rd64(t->src.a + 8));
-		h = map_mix(h, map_rd64(t->dst.a + 8));
-	}
-	return h * 0xbf58476d1ce4e5b9ULL;
-}
 
 uint32_t gnat_hash_tuple(const struct net_tuple *t, uint64_t seed)
 {
@@ -74,25 +40,6 @@ static void *map_table_alloc(size_t size)
 	return t;
 }
 
-/* Signature lanes of bucket b equal to sig, as a bit mask (bit i: slot
- * i). SSE2 compares the 8 lanes in one instruction; elsewhere a loop. */
-static inline unsigned map_sig_lanes(const struct gnat_mbucket *b, uint16_t sig)
-{
-#ifdef __SSE2__
-	__m128i v = _mm_loadu_si128((const __m128i *)b->sig);
-	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
-
-	/* 16-bit lanes of all ones or zeros packed to bytes: one bit each */
-	return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(eq, _mm_setzero_si128()));
-#else
-	unsigned m = 0;
-
-	for (unsigned i = 0; i < GNAT_MB_SLOTS; i++)
-		m |= (unsigned)(b->sig[i] == sig) << i;
-	return m;
-#endif
-}
-
 /* Where the pool of cap mappings wants its buckets: 8 slots each, 2
  * entries per mapping, at most a quarter of the slots used. */
 static uint32_t map_buckets_for(uint32_t cap)
@@ -111,7 +58,7 @@ static void map_hash_insert(struct gnat *g, uint32_t idx, unsigned d)
 	unsigned free_lanes;
 
 	/* the table is at most a quarter full: a free slot is near */
-	while ((free_lanes = map_sig_lanes(b, 0)) == 0) {
+	while ((free_lanes = gnat_map_sig_lanes(b, 0)) == 0) {
 		b->over++;
 		b = &g->mbk[(uint32_t)(b - g->mbk + 1) & g->mbk_mask];
 	}
@@ -128,7 +75,7 @@ static void map_hash_remove(struct gnat *g, uint32_t idx, unsigned d)
 	uint32_t want = idx << 1 | d;
 
 	for (;;) {
-		unsigned lanes = map_sig_lanes(b, gnat_map_sig(h));
+		unsigned lanes = gnat_map_sig_lanes(b, gnat_map_sig(h));
 
 		for (; lanes; lanes &= lanes - 1) {
 			unsigned i = (unsigned)__builtin_ctz(lanes);
@@ -248,29 +195,6 @@ void gnat_map_fini(struct gnat *g)
 uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum gnat_dir *dir)
 {
 	return gnat_map_lookup_hashed(g, t, gnat_hash_tuple64(t, g->cfg.hash_seed), dir);
-}
-
-uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t, uint64_t h,
-				enum gnat_dir *dir)
-{
-	const struct gnat_mbucket *b = gnat_map_bucket(g, h);
-	uint16_t sig = gnat_map_sig(h);
-
-	for (;;) {
-		for (unsigned lanes = map_sig_lanes(b, sig); lanes; lanes &= lanes - 1) {
-			uint32_t e = b->ent[__builtin_ctz(lanes)];
-			const struct gnat_mapping *m = &g->maps[e >> 1];
-
-			if (gnat_tuple_eq(&m->key[e & 1], t)) {
-				*dir = (enum gnat_dir)(e & 1);
-				return e >> 1;
-			}
-		}
-		if (!b->over)
-			return GNAT_NIL;
-		((struct gnat *)g)->w.map_steps++;
-		b = &g->mbk[(uint32_t)(b - g->mbk + 1) & g->mbk_mask];
-	}
 }
 
 /* The links live in their own compact array (g->lru): a touch rewrites two

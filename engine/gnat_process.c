@@ -3,6 +3,7 @@
  * LOCAL / pass / drop; then TCP state, editor, seq/ack and address rewrite.
  * No allocation, no clock: time comes in as now_ns. */
 #include "gnat_int.h"
+#include "gnat_fast.h"
 
 #include <errno.h>
 
@@ -337,16 +338,31 @@ void gnat_process_parsed(struct gnat *g, struct net_pkt *p, enum net_err err, si
 	*len = p->len;
 }
 
-int gnat_process(struct gnat *g, uint8_t *buf, size_t *len, size_t cap, enum gnat_side from,
-		 uint64_t now_ns, struct gnat_result *res)
+/* The full path, kept out of gnat_process so the fast path does not pay
+ * for its stack frame (a struct net_pkt) on every packet. */
+static __attribute__((noinline)) void process_full(struct gnat *g, uint8_t *buf, size_t *len,
+						   size_t cap, enum gnat_side from,
+						   uint64_t now_ns, struct gnat_result *res)
 {
 	struct net_pkt p;
 	enum net_err err = NET_OK;
 
-	if (!g || !buf || !len || !res)
-		return -EINVAL;
 	if (net_pkt_parse(buf, *len, &p, &err) != 0 && err == NET_OK)
 		err = NET_ERR_TRUNCATED;
 	gnat_process_parsed(g, &p, err, len, cap, from, now_ns, NULL, res);
+}
+
+int gnat_process(struct gnat *g, uint8_t *buf, size_t *len, size_t cap, enum gnat_side from,
+		 uint64_t now_ns, struct gnat_result *res)
+{
+	struct gnat_fast f;
+
+	if (!g || !buf || !len || !res)
+		return -EINVAL;
+	if (g->fast_path && gnat_fast_parse(buf, *len, &f) &&
+	    gnat_fast_process(g, buf, len, &f, gnat_hash_tuple64(&f.t, g->cfg.hash_seed), from,
+			      now_ns, res))
+		return 0;
+	process_full(g, buf, len, cap, from, now_ns, res);
 	return 0;
 }

@@ -129,5 +129,11 @@ bool net_ends_delta(const struct net_tuple *from, const struct net_tuple *to, ui
  * fragments, short headers, ICMP errors) take net_pkt_rewrite_ends. */
 int net_pkt_rewrite_ends_delta(struct net_pkt *p, const struct net_tuple *to, uint16_t ip,
 			       uint16_t l4);
+/* The same on a raw buffer whose header the caller has checked: an IPv4
+ * (options allowed) or IPv6 header of `family`, a whole TCP or UDP header
+ * at l4_off, addresses of that family. */
+void net_rewrite_ends_raw(uint8_t *buf, uint8_t family, size_t l4_off, uint8_t proto,
+			  const struct net_addr *src, uint16_t sport, const struct net_addr *dst,
+			  uint16_t dport, uint16_t ip, uint16_t l4);
 
 #endif

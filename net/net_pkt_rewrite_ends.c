@@ -143,14 +143,13 @@ bool net_ends_delta(const struct net_tuple *from, const struct net_tuple *to, ui
 /* The header's own fields are the arriving ones the deltas were made from,
  * so folding a delta in equals folding the field-by-field terms: both sums
  * are congruent mod 0xFFFF and zero only together. */
-int net_pkt_rewrite_ends_delta(struct net_pkt *p, const struct net_tuple *to, uint16_t ip,
-			       uint16_t l4)
+void net_rewrite_ends_raw(uint8_t *b, uint8_t family, size_t l4_off, uint8_t proto,
+			  const struct net_addr *src, uint16_t sport, const struct net_addr *dst,
+			  uint16_t dport, uint16_t ip, uint16_t l4)
 {
-	uint8_t *b = p->buf, *l4h = p->buf + p->l4_off, *c;
-	bool v4 = p->family == NET_AF_INET4, udp = p->tuple.proto == NET_PROTO_UDP;
+	uint8_t *l4h = b + l4_off, *c;
+	bool v4 = family == NET_AF_INET4, udp = proto == NET_PROTO_UDP;
 
-	if (!ends_fast(p, &to->src, &to->dst))
-		return net_pkt_rewrite_ends(p, &to->src, to->sport, &to->dst, to->dport);
 	c = l4h + (udp ? 6 : 16);
 	if (!(udp && v4 && net_rd16(c) == 0)) {
 		uint16_t s = ends_fold((uint16_t)~net_rd16(c) + (uint64_t)l4);
@@ -159,15 +158,24 @@ int net_pkt_rewrite_ends_delta(struct net_pkt *p, const struct net_tuple *to, ui
 		net_wr16(c, udp && s == 0 ? 0xffff : s);
 	}
 	if (v4) {
-		memcpy(b + 12, to->src.a, 4);
-		memcpy(b + 16, to->dst.a, 4);
+		memcpy(b + 12, src->a, 4);
+		memcpy(b + 16, dst->a, 4);
 		net_wr16(b + 10, (uint16_t)~ends_fold((uint16_t)~net_rd16(b + 10) + (uint64_t)ip));
 	} else {
-		memcpy(b + 8, to->src.a, 16);
-		memcpy(b + 24, to->dst.a, 16);
+		memcpy(b + 8, src->a, 16);
+		memcpy(b + 24, dst->a, 16);
 	}
-	net_wr16(l4h, to->sport);
-	net_wr16(l4h + 2, to->dport);
+	net_wr16(l4h, sport);
+	net_wr16(l4h + 2, dport);
+}
+
+int net_pkt_rewrite_ends_delta(struct net_pkt *p, const struct net_tuple *to, uint16_t ip,
+			       uint16_t l4)
+{
+	if (!ends_fast(p, &to->src, &to->dst))
+		return net_pkt_rewrite_ends(p, &to->src, to->sport, &to->dst, to->dport);
+	net_rewrite_ends_raw(p->buf, p->family, p->l4_off, p->tuple.proto, &to->src, to->sport,
+			     &to->dst, to->dport, ip, l4);
 	p->tuple = *to;
 	return 0;
 }
