@@ -117,15 +117,23 @@ static uint32_t port_round_start(struct gnat *g, uint64_t key, uint32_t r, uint3
 typedef bool (*port_ok_fn)(struct gnat *g, int pi, void *arg, uint16_t port);
 
 /* Candidates: port_min + (start + i) % range, or counted down from
- * port_max when down. Returns the port found or 0. */
-static uint16_t port_probe(struct gnat *g, int pi, bool down, uint32_t start0, uint64_t key,
-			   port_ok_fn ok, void *arg)
+ * port_max when down. After the first run, `scatter` tries PORT_RUN_FIRST
+ * single ports from independent starts (as Linux nf_nat_exp_find_port
+ * does for expectations: many of them crowd together) instead of ever
+ * shorter runs. Returns the port found or 0. */
+static uint16_t port_probe(struct gnat *g, int pi, bool down, bool scatter, uint32_t start0,
+			   uint64_t key, port_ok_fn ok, void *arg)
 {
 	uint32_t range = (uint32_t)g->cfg.port_max - g->cfg.port_min + 1;
 	uint32_t run = range < PORT_RUN_FIRST ? range : PORT_RUN_FIRST;
 	uint32_t start = start0;
 
 	for (uint32_t r = 0;; r++) {
+		if (scatter && r > 0) {
+			if (r > PORT_RUN_FIRST)
+				return 0;
+			run = 1;
+		}
 		for (uint32_t i = 0; i < run; i++) {
 			uint32_t off = (start + i) % range;
 			uint32_t port = down ? g->cfg.port_max - off : g->cfg.port_min + off;
@@ -134,9 +142,10 @@ static uint16_t port_probe(struct gnat *g, int pi, bool down, uint32_t start0, u
 			if (ok(g, pi, arg, (uint16_t)port))
 				return (uint16_t)port;
 		}
-		if (run >= range || run <= PORT_RUN_LAST)
+		if (run >= range || (!scatter && run <= PORT_RUN_LAST))
 			return 0;
-		run /= 2;
+		if (!scatter)
+			run /= 2;
 		start = port_round_start(g, key, r + 1, range);
 	}
 }
@@ -163,8 +172,8 @@ int gnat_port_masq(struct gnat *g, struct net_tuple *trans)
 	range = (uint32_t)g->cfg.port_max - g->cfg.port_min + 1;
 	trans->sport = 0;
 	h = gnat_hash_tuple(trans, g->cfg.hash_seed ^ keep);
-	port = port_probe(g, pi, false, (uint32_t)(((uint64_t)h * range) >> 32), h, masq_probe_ok,
-			  trans);
+	port = port_probe(g, pi, false, false, (uint32_t)(((uint64_t)h * range) >> 32), h,
+			  masq_probe_ok, trans);
 	if (port)
 		return 0;
 	trans->sport = keep;
@@ -191,8 +200,8 @@ int gnat_port_hold(struct gnat *g, int pi, uint16_t want, uint16_t *port)
 	if (!(want && port_in_range(g, want) && port_free(g, pi, want))) {
 		/* from the top of the range down first, away from kept source
 		 * ports; each later search of the same want starts elsewhere */
-		want = port_probe(g, pi, true, 0, (uint64_t)want << 32 | g->c.redirects_added,
-				  hold_probe_ok, NULL);
+		want = port_probe(g, pi, true, true, 0,
+				  (uint64_t)want << 32 | g->c.redirects_added, hold_probe_ok, NULL);
 		if (!want) {
 			g->c.ports_exhausted[GNAT_PORTS_EXPECT]++;
 			return -ENOSPC;

@@ -352,7 +352,57 @@ static void test_seed_random_per_instance(void)
 	CU_ASSERT(memcmp(c, d, sizeof(c)) == 0);
 }
 
+/* Expectation ports: the wanted one if free, else a bounded search; when
+ * none is left the command is refused and the exhaustion counted. */
+static void test_expect_port_exhaustion_counted(void)
+{
+	struct gnat_config cfg;
+	struct tu_pkt_spec ps;
+	struct gnat *g;
+	struct te_out o;
+	char cmd[64];
+	uint32_t seq = 1001;
+	unsigned ok = 0, refused = 0;
+
+	te_config(&cfg);
+	cfg.ftp_editor = true;
+	cfg.port_min = 2000;
+	cfg.port_max = 2009;
+	g = te_open(&cfg);
+	te_send(g, &o, GNAT_SIDE_INSIDE, 0, 6, TE_CLIENT, 40000, TE_SERVER, 21, 0x02, NULL);
+	CU_ASSERT_FATAL(o.res.new_mapping); /* its public port is one of the ten */
+	for (int i = 0; i < 12; i++) {
+		/* the client's ports lie outside the range: never free */
+		int len = snprintf(cmd, sizeof(cmd), "PORT 192,0,2,10,%d,%d\r\n", 100 + i, 7);
+
+		memset(&ps, 0, sizeof(ps));
+		ps.proto = 6;
+		ps.src = TE_CLIENT;
+		ps.dst = TE_SERVER;
+		ps.sport = 40000;
+		ps.dport = 21;
+		ps.tcp_flags = 0x18;
+		ps.seq = seq;
+		ps.ack = 5001;
+		ps.payload = cmd;
+		ps.payload_len = (size_t)len;
+		seq += (uint32_t)len;
+		te_send_spec(g, &o, GNAT_SIDE_INSIDE, 1, &ps);
+		if (o.res.verdict == GNAT_FORWARD && o.res.edits == 1)
+			ok++;
+		else
+			refused++;
+	}
+	CU_ASSERT(ok == 9);
+	CU_ASSERT(refused == 3);
+	CU_ASSERT(te_counters(g).ports_exhausted[GNAT_PORTS_EXPECT] == 3);
+	CU_ASSERT(te_counters(g).redirects_active == 9);
+	CU_ASSERT(strcmp(gnat_ports_reason_name(GNAT_PORTS_EXPECT), "expectation") == 0);
+	gnat_destroy(g);
+}
+
 TU_MAIN("engine_scale", TU_CASE(test_redirect_pool_grows),
 	TU_CASE(test_cancel_group_leaves_nothing), TU_CASE(test_cancel_owner_leaves_nothing),
 	TU_CASE(test_redirect_cost_flat), TU_CASE(test_port_exhaustion_bounded),
-	TU_CASE(test_mapping_table_grows), TU_CASE(test_seed_random_per_instance))
+	TU_CASE(test_mapping_table_grows), TU_CASE(test_seed_random_per_instance),
+	TU_CASE(test_expect_port_exhaustion_counted))
