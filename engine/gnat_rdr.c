@@ -19,6 +19,15 @@ static uint32_t rdr_mix(uint64_t k, uint64_t seed)
 	return (uint32_t)(k >> 32) ^ (uint32_t)k;
 }
 
+/* The engine hands out ids in sequence, so the id itself spreads them:
+ * recent ids sit in neighbouring buckets (shared cache lines) and live ids
+ * collide only when a multiple of the table size apart. Nobody outside
+ * chooses them, so no seed is needed. */
+static uint32_t rdr_id_key(uint32_t id)
+{
+	return id;
+}
+
 static bool prefix_is_host(const struct net_prefix *p)
 {
 	return p->addr.family != NET_AF_NONE && p->len == net_addr_len(&p->addr) * 8;
@@ -83,7 +92,7 @@ static uint32_t rdr_key(const struct gnat *g, const struct gnat_redirect *r, int
 			return rdr_session_key_of(&s->match, seed);
 		return rdr_mix((uint64_t)s->match.dport << 8 | s->match.proto, seed);
 	case GNAT_RX_ID:
-		return rdr_mix(r->id, seed + 1);
+		return rdr_id_key(r->id);
 	case GNAT_RX_OWNER:
 		return rdr_mix(r->owner, seed + 2);
 	case GNAT_RX_GROUP:
@@ -470,7 +479,7 @@ void gnat_rdr_expire(struct gnat *g, uint64_t now_ns)
 
 static uint32_t rdr_find_id(struct gnat *g, uint32_t id)
 {
-	uint32_t i = g->rdr_heads[GNAT_RX_ID][rdr_mix(id, g->cfg.hash_seed + 1) & g->rdr_mask];
+	uint32_t i = g->rdr_heads[GNAT_RX_ID][rdr_id_key(id) & g->rdr_mask];
 
 	for (; i != GNAT_NIL; i = g->rdrs[i].lk[GNAT_RX_ID].next) {
 		g->w.rdr_steps++;
