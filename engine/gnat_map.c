@@ -1,8 +1,9 @@
-/* gnat_map.c - the mapping table: a fixed pool with a free list, one hash
- * table holding each mapping under both of its arriving tuples (so either
- * direction is found in O(1)), creation-order and per-timeout-class expiry
- * lists (a class has one timeout, so its list is ordered by expiry and
- * reaping only looks at list heads: O(expired)). */
+/* gnat_map.c - the mapping table: a pool with a free list that doubles up
+ * to max_mappings, one hash table of cache-line buckets holding each mapping
+ * under both of its arriving tuples (so either direction is found in O(1)),
+ * creation-order and per-timeout-class expiry lists (a class has one
+ * timeout, so its list is ordered by expiry and reaping only looks at list
+ * heads: O(expired)). */
 #include "gnat_int.h"
 
 #include <errno.h>
