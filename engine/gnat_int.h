@@ -111,8 +111,9 @@ struct gnat_lru {
 /* ---- redirects --------------------------------------------------------- */
 
 /* A redirect sits in up to five hash indexes, each a bucket array of chain
- * heads with chains doubly linked through the redirects, so that adding and
- * removing are O(1) and every lookup walks one chain:
+ * heads (at least one per pool slot) with chains linked through the
+ * redirects, so that adding, removing (a walk of its short chain) and every
+ * lookup are O(1) expected:
  * MATCH (session redirects by both hosts and dport, port redirects by
  * proto and dport, dport 0 in one wildcard chain) for new sessions,
  * ID for cancel, OWNER (an expectation's session) and GROUP for the set
@@ -121,7 +122,7 @@ enum gnat_rx { GNAT_RX_MATCH, GNAT_RX_ID, GNAT_RX_OWNER, GNAT_RX_GROUP, GNAT_RX_
 	       GNAT_RX__COUNT };
 
 struct gnat_rlink {
-	uint32_t prev, next;      /* GNAT_NIL at the chain's ends */
+	uint32_t next;            /* GNAT_NIL at the chain's end */
 };
 
 struct gnat_redirect {

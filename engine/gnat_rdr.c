@@ -1,7 +1,8 @@
 /* gnat_rdr.c - redirects (port and session, persistent and one-shot), the
  * NAT API's handle on new sessions. A pool grown by doubling, five hash
- * indexes with doubly linked chains (enum gnat_rx) and an expiry min-heap:
- * every operation touches one chain or one heap path, never the table. */
+ * indexes with chains linked through the redirects (enum gnat_rx) and an
+ * expiry min-heap: every operation touches one chain or one heap path,
+ * never the table. */
 #include "gnat_int.h"
 
 #include <errno.h>
@@ -136,27 +137,25 @@ static void rdr_link(struct gnat *g, uint32_t idx, int x)
 	if (!rdr_indexed(r, x))
 		return;
 	h = rdr_head(g, r, x);
-	r->lk[x].prev = GNAT_NIL;
 	r->lk[x].next = *h;
-	if (*h != GNAT_NIL)
-		g->rdrs[*h].lk[x].prev = idx;
 	*h = idx;
 	r->linked |= (uint8_t)(1u << x);
 }
 
+/* The chain is walked from its head to the link naming idx: chains hold
+ * about one entry (the buckets are at least as many as the pool's slots),
+ * and unlike a back link this touches no other redirect when idx is the
+ * head (the newest), the common case of an add soon undone. */
 static void rdr_unlink(struct gnat *g, uint32_t idx, int x)
 {
 	struct gnat_redirect *r = &g->rdrs[idx];
-	struct gnat_rlink *l = &r->lk[x];
+	uint32_t *pp;
 
 	if (!(r->linked & (1u << x)))
 		return;
-	if (l->prev != GNAT_NIL)
-		g->rdrs[l->prev].lk[x].next = l->next;
-	else
-		*rdr_head(g, r, x) = l->next;
-	if (l->next != GNAT_NIL)
-		g->rdrs[l->next].lk[x].prev = l->prev;
+	for (pp = rdr_head(g, r, x); *pp != idx; pp = &g->rdrs[*pp].lk[x].next)
+		g->w.rdr_steps++;
+	*pp = r->lk[x].next;
 	r->linked &= (uint8_t)~(1u << x);
 }
 
