@@ -295,6 +295,23 @@ int gnat_pool_create(struct gnat *g, uint8_t proto, uint32_t nports, uint32_t *p
  * same 4-tuple as the one before would otherwise meet its predecessor's
  * mapping still in TIME_WAIT; like an ephemeral range, ports rotate. Runs
  * never wrap past the pool's end (they must be contiguous ports). */
+/* The first free position in [a, b), a word (64 positions) at a time, or
+ * b if none: a nearly full pool costs pool/64 steps, not pool. */
+static uint32_t pool_free_in(const struct gnat_pool *pl, uint32_t a, uint32_t b)
+{
+	while (a < b) {
+		uint64_t free_bits = ~pl->used[a >> 6] & (~0ULL << (a & 63));
+
+		if (free_bits) {
+			uint32_t pos = (a & ~63u) + (uint32_t)__builtin_ctzll(free_bits);
+
+			return pos < b ? pos : b;
+		}
+		a = (a & ~63u) + 64;
+	}
+	return b;
+}
+
 int gnat_pool_acquire(struct gnat *g, uint32_t pool_id, uint32_t n, uint16_t *first)
 {
 	struct gnat_pool *pl = g ? pool_find(g, pool_id) : NULL;
@@ -306,6 +323,19 @@ int gnat_pool_acquire(struct gnat *g, uint32_t pool_id, uint32_t n, uint16_t *fi
 		return -EINVAL;
 	if (n > pl->n)
 		return -ENOSPC;
+	if (n == 1) {
+		/* one port (a data connection's): the same next fit, by words */
+		uint32_t pos = pool_free_in(pl, pl->next_fit, pl->n);
+
+		if (pos == pl->n)
+			pos = pool_free_in(pl, 0, pl->next_fit);
+		if (pos == pl->next_fit && bit_get(pl->used, pos))
+			return -ENOSPC;
+		bit_set(pl->used, pos, true);
+		pl->next_fit = (pos + 1) % pl->n;
+		*first = (uint16_t)(pl->first + pos);
+		return 0;
+	}
 	/* n - 1 steps past a full turn find a run straddling the start */
 	for (uint32_t i = 0; i < pl->n + n - 1; i++) {
 		uint32_t pos = (pl->next_fit + i) % pl->n;

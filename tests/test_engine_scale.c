@@ -407,8 +407,50 @@ static void test_expect_port_exhaustion_counted(void)
 	gnat_destroy(g);
 }
 
+/* Single-port acquisition scans the pool's bitmap by words: the same next
+ * fit as a port-by-port model, over random acquires and releases. */
+static void test_pool_next_fit_by_words(void)
+{
+	enum { NP = 300 };
+	struct gnat *g = sc_open(64, 1024);
+	bool used[NP] = {false};
+	uint32_t pool, next = 0;
+	uint64_t r = 0x9e3779b97f4a7c15ULL;
+	uint16_t base = 0, port;
+
+	CU_ASSERT_FATAL(gnat_pool_create(g, 6, NP, &pool) == 0);
+	for (int k = 0; k < 20000; k++) {
+		r ^= r >> 12, r ^= r << 25, r ^= r >> 27;
+		if ((r >> 40) % 3) {
+			int want = -1, rc = gnat_pool_acquire(g, pool, 1, &port);
+
+			for (uint32_t i = 0; i < NP && want < 0; i++)
+				if (!used[(next + i) % NP])
+					want = (int)((next + i) % NP);
+			if (want < 0) {
+				CU_ASSERT(rc == -ENOSPC);
+				continue;
+			}
+			CU_ASSERT_FATAL(rc == 0);
+			if (k == 0 || base == 0)
+				base = (uint16_t)(port - want);
+			CU_ASSERT(port == base + want);
+			used[want] = true;
+			next = (uint32_t)(want + 1) % NP;
+		} else {
+			uint32_t i = (uint32_t)((r >> 20) % NP);
+
+			if (used[i] && base) {
+				CU_ASSERT(gnat_pool_release(g, pool, (uint16_t)(base + i), 1) == 0);
+				used[i] = false;
+			}
+		}
+	}
+	gnat_destroy(g);
+}
+
 TU_MAIN("engine_scale", TU_CASE(test_redirect_pool_grows),
 	TU_CASE(test_cancel_group_leaves_nothing), TU_CASE(test_cancel_owner_leaves_nothing),
 	TU_CASE(test_redirect_cost_flat), TU_CASE(test_port_exhaustion_bounded),
 	TU_CASE(test_mapping_table_grows), TU_CASE(test_seed_random_per_instance),
-	TU_CASE(test_expect_port_exhaustion_counted))
+	TU_CASE(test_expect_port_exhaustion_counted), TU_CASE(test_pool_next_fit_by_words))
