@@ -347,8 +347,9 @@ int natapi_ebpf_expire(void *state, uint64_t now_ns, uint64_t *next_ns)
 		rc = b->rb_err;
 	while (b->n_heap && b->heap[0]->at <= now_ns) {
 		struct eb_tmr *t = b->heap[0];
+		enum eb_tmr_kind kind = t->kind; /* t may be freed by its handler */
 
-		if (t->kind == EB_T_PEND)
+		if (kind == EB_T_PEND)
 			r = eb_pend_expire(b, (struct eb_rdr *)t);
 		else
 			r = eb_flow_due(b, (struct eb_flow *)t, now_ns);
@@ -359,7 +360,7 @@ int natapi_ebpf_expire(void *state, uint64_t now_ns, uint64_t *next_ns)
 			rc = r;
 			break;
 		}
-		n += r > 0 || t->kind == EB_T_PEND;
+		n += r;
 	}
 	r = natapi_nft_expire(b->cfg.nft, now_ns, &nft_next);
 	if (r < 0)

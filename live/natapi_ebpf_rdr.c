@@ -302,7 +302,8 @@ int eb_counters(void *state, uint32_t id, struct natapi_counters *out)
 	return 0;
 }
 
-/* A one-shot redirect's timeout: nobody used it. */
+/* A one-shot redirect's timeout: nobody used it. Returns 1 (removed), 0
+ * (already consumed) or a negative errno. */
 int eb_pend_expire(struct natapi_ebpf *b, struct eb_rdr *r)
 {
 	int rc;
@@ -311,9 +312,10 @@ int eb_pend_expire(struct natapi_ebpf *b, struct eb_rdr *r)
 	if (!r->pending)
 		return 0;
 	rc = eb_rdr_cancel(b, r);
-	if (rc == 0)
-		b->st.expired++;
-	return rc;
+	if (rc)
+		return rc;
+	b->st.expired++;
+	return 1;
 }
 
 void eb_rdrs_free(struct natapi_ebpf *b)
