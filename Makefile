@@ -154,4 +154,20 @@ fuzz: deps
 clean:
 	rm -rf build
 
+# Before anything is compiled: the -dev packages' headers and libraries are there, or
+# make stops at once with one line naming them and `make deps` (not a compiler error
+# about a missing header). Skipped for the targets that run deps first and then make
+# again (the inner make checks) and for those that build nothing; unit, tests and bench
+# binaries also need CUnit and valgrind's headers, the fuzz targets $(FUZZ_CC).
+NO_CHECK_GOALS := deps clean check demo sanitize valgrind coverage bench fuzz
+CHECK_GOALS    := $(filter-out $(NO_CHECK_GOALS),$(or $(MAKECMDGOALS),all))
+ifneq ($(CHECK_GOALS),)
+BUILD_CHECK := $(shell CC='$(CC)' bash scripts/build_check.sh \
+	$(if $(filter unit $(BUILD)/tests/% $(BUILD)/bench/% build/vg/% build/cov/%,$(CHECK_GOALS)),--tests) \
+	$(if $(filter $(FUZZ_DIR)/%,$(CHECK_GOALS)),--fuzz-cc '$(FUZZ_CC)'))
+ifneq ($(BUILD_CHECK),)
+$(error $(BUILD_CHECK))
+endif
+endif
+
 -include $(shell find $(BUILD)/obj $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)

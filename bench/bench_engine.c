@@ -365,6 +365,14 @@ out:
 	return rc;
 }
 
+static void bench_usage(FILE *to)
+{
+	fprintf(to, "usage: bench_engine [OUT.json]      (default build/bench/engine.json)\n"
+		    "       bench_engine --count N one|batch\n"
+		    "  gNAT packets/s with 1k, 100k and 1M mappings, new sessions/s and\n"
+		    "  callgrind instructions/packet; --count runs N packets for callgrind.\n");
+}
+
 int main(int argc, char **argv)
 {
 	static const uint32_t sizes[] = {1000, 100000, 1000000};
@@ -372,6 +380,10 @@ int main(int argc, char **argv)
 	const char *path = argc > 1 ? argv[1] : "build/bench/engine.json";
 	double ipp_one, ipp_batch;
 
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		bench_usage(stdout);
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "--count") == 0) {
 		long npkts = argc > 2 ? strtol(argv[2], NULL, 10) : 0;
 
@@ -381,6 +393,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		return bench_count((uint32_t)npkts, strcmp(argv[3], "batch") == 0) ? 1 : 0;
+	}
+	/* an option is never taken for the output file (a path may be ./-x) */
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		if (argc == 2)
+			fprintf(stderr, "bench_engine: unknown option '%s'\n", argv[1]);
+		else
+			fprintf(stderr, "bench_engine: one OUT.json at most\n");
+		bench_usage(stderr);
+		return 2;
 	}
 	memset(rows, 0, sizeof(rows));
 	printf("%-10s %12s %12s %12s %12s %12s %12s %14s\n", "mappings", "pps min", "pps median",

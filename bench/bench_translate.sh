@@ -5,6 +5,16 @@
 # Environment: PACKETS (default 2000000), RUNS (3..9, default 5), SEED (default 1).
 set -euo pipefail
 
+usage() {
+	echo "usage: bench/bench_translate.sh [BUILD]   (default build; writes BUILD/bench/translate.json)"
+	echo "  environment: PACKETS (default 2000000), RUNS (3..9, default 5), SEED (default 1)"
+}
+# An option is never taken for the build directory.
+case "${1:-}" in
+-h|--help) usage; exit 0 ;;
+-*) echo "bench_translate: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { echo "bench_translate: one BUILD directory at most" >&2; usage >&2; exit 2; }
 BUILD=${1:-build}
 B=$BUILD/bench
 PACKETS=${PACKETS:-2000000}

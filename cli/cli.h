@@ -24,6 +24,8 @@ int cli_translate_main(int argc, char **argv);
 void cli_translate_usage(void);
 int cli_calibrate_main(int argc, char **argv);
 void cli_calibrate_usage(void);
+int cli_live_proxy_main(int argc, char **argv);
+void cli_live_proxy_usage(void);
 int cli_compare_main(int argc, char **argv);
 void cli_compare_usage(void);
 int cli_run_main(int argc, char **argv);
@@ -39,8 +41,6 @@ void cli_report_topology(const struct scen *sc, struct rpt_metrics *m);
 int cli_replay_main(int argc, char **argv);
 void cli_replay_usage(void);
 
-int cli_live_proxy_main(int argc, char **argv);
-void cli_live_proxy_usage(void);
 
 /* "gatelab: " + message + newline on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

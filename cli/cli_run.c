@@ -14,6 +14,7 @@
 #include "../scen/scen.h"
 #include "../sim/sim_run.h"
 #include "cli.h"
+#include "cli_walk.h"
 
 void cli_run_usage(void)
 {
@@ -36,10 +37,19 @@ void cli_run_usage(void)
 	       "  --trace        print each packet's journey through the gateway (the first\n"
 	       "                 12 of each flow); with --report also trace.md and trace.svg\n"
 	       "  --trace-limit N  at most N packets in the trace (default 200; implies --trace)\n"
+	       "  --walkthrough DIR  write DIR/walkthrough.html: one session step by step in\n"
+	       "                 each mode (ladder, both links' packets, the gNAT's table,\n"
+	       "                 counters; docs/TEACHING.md); with --pcap also\n"
+	       "                 DIR(pcap)/walk-MODE-{inside,outside}.pcapng with packet comments.\n"
+	       "                 --report DIR includes it too\n"
+	       "  --session N    the session the walk-through follows (default 1: the\n"
+	       "                 scenario's first; it runs alone, its first copy)\n"
 	       "  --timing       add the wall-clock time under \"host\" in the JSON\n"
 	       "  -q, --quiet    no table on stdout\n"
 	       "  -h, --help     this text\n"
 	       "\n"
+	       "Each failed transfer is one line on stderr: mode, session, command and the\n"
+	       "final reply (\"fastpath: session 3: RETR /pub/x: 550 ...\"), every one.\n"
 	       "Exit status: 0 every transfer intact, 1 a transfer failed (or the run did),\n"
 	       "2 bad usage or a bad scenario (errors are FILE:LINE:COLUMN: what is wrong).\n");
 }
@@ -108,6 +118,29 @@ static void cli_run_table(const struct rpt_metrics *m)
 	}
 }
 
+/* One line per failure on stderr, every one, as the run reports it:
+ * "fastpath: session 3: RETR /pub/x: 550 No such file" (sessions counted
+ * from 1, as in the scenario's errors). */
+static void cli_run_failure(void *ctx, const struct sim_run_failure *f)
+{
+	char copy[48] = "";
+
+	(void)ctx;
+	if (f->copies > 1)
+		snprintf(copy, sizeof(copy), " (copy %u of %u)", (unsigned)f->copy + 1,
+			 (unsigned)f->copies);
+	if (!f->cmd)
+		cli_error("run: %s: session %zu%s: %s", scen_mode_name(f->mode), f->session + 1,
+			  copy, f->why ? f->why : "failed");
+	else if (!f->reply_code)
+		cli_error("run: %s: session %zu%s: %s: no final reply%s%s", scen_mode_name(f->mode),
+			  f->session + 1, copy, f->cmd, f->why ? ": " : "", f->why ? f->why : "");
+	else
+		cli_error("run: %s: session %zu%s: %s: %d %s%s%s%s", scen_mode_name(f->mode),
+			  f->session + 1, copy, f->cmd, f->reply_code, f->reply,
+			  f->why ? " (" : "", f->why ? f->why : "", f->why ? ")" : "");
+}
+
 static double cli_run_wall(void)
 {
 	struct timespec ts;
@@ -125,9 +158,14 @@ int cli_run_main(int argc, char **argv)
 		{"timing", no_argument, NULL, 't'},      {"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"report", required_argument, NULL, 'R'}, {"trace", no_argument, NULL, 'T'},
-		{"trace-limit", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
+		{"trace-limit", required_argument, NULL, 'L'},
+		{"walkthrough", required_argument, NULL, 'W'}, {"session", required_argument, NULL, 'S'},
+		{NULL, 0, NULL, 0},
 	};
-	const char *report = NULL;
+	const char *report = NULL, *walk_dir = NULL;
+	struct rpt_walk walk;
+	unsigned session = 1;
+	bool walked = false, session_set = false;
 	struct rpt_trace trace;
 	bool tracing = false;
 	unsigned long trace_limit = 200;
@@ -142,7 +180,9 @@ int cli_run_main(int argc, char **argv)
 	int c, rc, status = CLI_EXIT_USAGE;
 
 	sim_run_opts_default(&o);
+	o.on_failure = cli_run_failure;
 	rpt_trace_init(&trace, 0, 0);
+	rpt_walk_init(&walk);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", lopts, NULL)) != -1) {
 		switch (c) {
@@ -178,6 +218,17 @@ int cli_run_main(int argc, char **argv)
 		case 'T':
 			tracing = true;
 			break;
+		case 'W':
+			walk_dir = optarg;
+			break;
+		case 'S':
+			if (cli_walk_session(optarg, &session)) {
+				cli_error("run: --session '%s' is not a session number (1..%d)", optarg,
+					  SCEN_MAX_SESSIONS);
+				return CLI_EXIT_USAGE;
+			}
+			session_set = true;
+			break;
 		case 'L':
 			errno = 0;
 			trace_limit = strtoul(optarg, &tend, 10);
@@ -194,6 +245,10 @@ int cli_run_main(int argc, char **argv)
 	}
 	if (optind + 1 != argc) {
 		cli_error("run: expected one SCENARIO file (see 'gatelab help run')");
+		return CLI_EXIT_USAGE;
+	}
+	if (session_set && !walk_dir && !report) {
+		cli_error("run: --session chooses the walk-through's session: give --walkthrough DIR");
 		return CLI_EXIT_USAGE;
 	}
 	sc = malloc(sizeof(*sc));
@@ -249,14 +304,27 @@ int cli_run_main(int argc, char **argv)
 		cli_error("run: %s: %s", json, strerror(-rc));
 		status = CLI_EXIT_FAIL;
 	}
-	if (report && (rc = rpt_render_report(m, tracing ? &trace : NULL, report, err,
-					      sizeof(err))) != 0) {
+	if (walk_dir || report) {
+		rc = cli_walk_make(sc, &o, session, walk_dir, walk_dir ? o.pcap_dir : NULL, &walk, err,
+				   sizeof(err));
+		walked = rc == 0;
+		if (rc) {
+			cli_error("run: walk-through: %s", err);
+			status = rc == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
+		} else if (walk_dir && !quiet) {
+			printf("walk-through: %s/walkthrough.html\n", walk_dir);
+		}
+	}
+	if (report && (rc = rpt_render_report_walk(m, tracing ? &trace : NULL,
+						   walked ? &walk : NULL, report, err,
+						   sizeof(err))) != 0) {
 		cli_error("run: --report: %s", err);
 		status = CLI_EXIT_FAIL;
 	} else if (report && !quiet) {
 		printf("report: %s/index.html\n", report);
 	}
 out:
+	rpt_walk_free(&walk);
 	rpt_trace_free(&trace);
 	free(sc);
 	free(m);

@@ -251,7 +251,7 @@ static int lp_setup(struct lp *d)
 	const struct live_proxy_cfg *cfg = d->cfg;
 	int rc;
 
-	d->sc[LP_SC_OTHER]++;
+	d->sc[LP_SC_EPOLL_CREATE1]++;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0)
 		return -errno;
@@ -335,6 +335,8 @@ static int lp_timeout_ms(struct lp *d, uint64_t nft_next)
 
 	if (nft_next && (!next || nft_next < next))
 		next = nft_next;
+	if (d->lsn_resume && (!next || d->lsn_resume < next))
+		next = d->lsn_resume;
 	if (!next)
 		return -1;
 	now = lp_now();
@@ -357,6 +359,35 @@ static void lp_fire_timers(struct lp *d, uint64_t now)
 	}
 }
 
+#define LP_LSN_PAUSE_NS 100000000ULL
+
+/* Out of fds or memory, a level-triggered listener would wake the loop
+ * forever: its interest is dropped for 100 ms (said on stderr when a pause
+ * starts, counted in errors); waiting connections stay in the backlog. */
+static void lp_accept_or_pause(struct lp *d, struct lp_ep *lsn)
+{
+	int rc = lp_accept(d, lsn);
+
+	if (rc != -EMFILE && rc != -ENFILE && rc != -ENOBUFS && rc != -ENOMEM)
+		return; /* accepted, nothing waiting, or the connection's own error */
+	if (!d->lsn_resume)
+		fprintf(stderr, "gatelab: live proxy cannot accept (%s): pausing the listeners\n",
+			strerror(-rc));
+	d->st->errors++;
+	lp_epoll_del(d, &d->lsn4);
+	lp_epoll_del(d, &d->lsn6);
+	d->lsn_resume = lp_now() + LP_LSN_PAUSE_NS;
+}
+
+static void lp_listeners_resume(struct lp *d, uint64_t now)
+{
+	if (!d->lsn_resume || now < d->lsn_resume)
+		return;
+	d->lsn_resume = 0;
+	if (lp_epoll_set(d, &d->lsn4, EPOLLIN) != 0 || lp_epoll_set(d, &d->lsn6, EPOLLIN) != 0)
+		d->st->errors++;
+}
+
 static void lp_dispatch(struct lp *d, struct lp_ep *ep, uint32_t events)
 {
 	struct lp_sess *ps = ep->ps;
@@ -369,7 +400,7 @@ static void lp_dispatch(struct lp *d, struct lp_ep *ep, uint32_t events)
 		d->nat_due = true; /* read after the batch, with the deadlines */
 		return;
 	case LP_EP_LSN:
-		(void)lp_accept(d, ep); /* failures counted there; the listener stays */
+		lp_accept_or_pause(d, ep);
 		return;
 	default:
 		break;
@@ -405,6 +436,7 @@ static int lp_loop(struct lp *d)
 
 		lp_fire_timers(d, now);
 		lp_free_dead(d);
+		lp_listeners_resume(d, now);
 		if ((d->ebpf ? natapi_ebpf_expire(d->ebpf, now, &nft_next)
 			     : natapi_nft_expire(d->nft, now, &nft_next)) < 0)
 			d->st->errors++;
@@ -430,12 +462,12 @@ int live_proxy_run(const struct live_proxy_cfg *cfg, struct live_proxy_stats *st
 	d.epfd = -1;
 	d.acc_fd = -1;
 	d.lsn4.fd = d.lsn6.fd = d.nat.fd = -1;
-	/* splice(2) to a socket whose peer is gone raises SIGPIPE: an error
-	 * to handle here, not a reason to die. Restored on return. */
+	/* write(2) or splice(2) to a socket whose peer is gone raises SIGPIPE:
+	 * an error to handle here, not a reason to die. Restored on return. */
 	sigaction(SIGPIPE, &ign, &old);
 	rc = lp_setup(&d);
 	if (rc == 0 && cfg->ready_fd >= 0) {
-		d.sc[LP_SC_OTHER]++;
+		d.sc[LP_SC_WRITE]++;
 		if (write(cfg->ready_fd, "R", 1) != 1)
 			rc = -errno;
 	}

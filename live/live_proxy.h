@@ -72,7 +72,9 @@ struct live_proxy_stats {
 uint64_t live_proxy_syscalls(const struct live_proxy_stats *st, const char *name);
 
 /* Runs the proxy until stop_fd is readable (or hung up). SIGPIPE is ignored
- * while it runs (a splice to a peer that is gone) and restored on return. Returns 0 after a clean shutdown
+ * while it runs (a write or splice to a peer that is gone) and restored on
+ * return. Syscall counts carry the kernel's names (strace -c can check them;
+ * libnftables' own netlink calls are not among them).  Returns 0 after a clean shutdown
  * (all sessions freed, all nftables state of this run removed), or a negative
  * errno-style code: -EPERM (no CAP_NET_ADMIN), -EINVAL (bad config), the nft
  * backend's or a socket call's error. stats is filled in every case. */

@@ -24,8 +24,8 @@ enum lp_sc {
 	LP_SC_EPOLL_WAIT, LP_SC_EPOLL_CTL, LP_SC_SOCKET, LP_SC_BIND, LP_SC_LISTEN,
 	LP_SC_ACCEPT4, LP_SC_CONNECT, LP_SC_READ, LP_SC_WRITE, LP_SC_SPLICE, LP_SC_PIPE2,
 	LP_SC_SHUTDOWN, LP_SC_CLOSE, LP_SC_SETSOCKOPT, LP_SC_GETSOCKOPT, LP_SC_GETSOCKNAME,
-	LP_SC_OTHER, /* epoll_create1, the one write to ready_fd */
-	LP_SC_N
+	LP_SC_EPOLL_CREATE1,
+	LP_SC_N /* names are the kernel's syscall names: strace -c can check them */
 };
 
 enum lp_kind { LP_EP_STOP, LP_EP_NAT, LP_EP_LSN, LP_EP_CTL_C, LP_EP_CTL_S, LP_EP_DLSN, LP_EP_DSOCK };
@@ -100,6 +100,7 @@ struct lp {
 	int acc_fd;             /* the accepted fd lookup_original may ask about */
 	struct net_tuple acc_t;
 	bool stop_now;
+	uint64_t lsn_resume;    /* listeners paused (out of fds) until then; 0: not */
 	struct natapi_nft_stats nft_final; /* written by the backend's close */
 	struct natapi_ebpf_stats ebpf_final;
 };

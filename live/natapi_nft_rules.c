@@ -402,20 +402,25 @@ int nft_cancel_group(void *state, uint32_t group)
 int natapi_nft_expire(void *state, uint64_t now_ns, uint64_t *next_ns)
 {
 	struct natapi_nft *b = state;
-	int n = 0;
+	int n = 0, err = 0;
 
 	while (b->n_heap && b->heap[0]->deadline <= now_ns) {
-		int rc = nft_cancel(b, b->heap[0]->id);
+		struct nft_rdr *r = b->heap[0];
+		int rc = nft_cancel(b, r->id);
 
 		if (rc) {
-			*next_ns = b->n_heap ? b->heap[0]->deadline : 0;
-			return rc;
+			/* Not retried at once (that would spin): the rule stays
+			 * until a cancel or the table's delete; counted in failed. */
+			nft_heap_remove(b, r);
+			r->deadline = 0;
+			err = rc;
+			continue;
 		}
 		b->st.expired++;
 		n++;
 	}
 	*next_ns = b->n_heap ? b->heap[0]->deadline : 0;
-	return n;
+	return err ? err : n;
 }
 
 void nft_rules_free(struct natapi_nft *b)

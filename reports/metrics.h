@@ -26,6 +26,9 @@ struct rpt_xfer {
 	double throughput_bps;
 	bool ok;                 /* final reply as expected and hash verified */
 	char hash[17];           /* content hash, 16 hex digits */
+	/* Appended: the final reply (0 and "" in files written before) */
+	int reply_code;
+	char reply[RPT_CMD_LEN]; /* its text, first line, truncated */
 };
 
 #define RPT_MAX_REASONS 24

@@ -38,6 +38,8 @@ static json_t *rpt_xfer_json(const struct rpt_xfer *x)
 	rpt_put(o, "throughput_bps", json_real(x->throughput_bps), &ok);
 	rpt_put(o, "ok", json_boolean(x->ok), &ok);
 	rpt_put(o, "hash", json_string(x->hash), &ok);
+	rpt_put(o, "reply_code", json_integer(x->reply_code), &ok);
+	rpt_put(o, "reply", json_string(x->reply), &ok);
 	if (!ok) {
 		json_decref(o);
 		return NULL;

@@ -77,6 +77,17 @@ static int rpt_rd_xfer(struct rpt_rd *r, const json_t *o, struct rpt_xfer *x)
 	rc = rc ? rc : rpt_get_real(r, o, "duration_s", &x->duration_s);
 	rc = rc ? rc : rpt_get_real(r, o, "throughput_bps", &x->throughput_bps);
 	rc = rc ? rc : rpt_get_str(r, o, "hash", x->hash, sizeof(x->hash));
+	/* appended within /1: absent from files written before */
+	if (!rc && json_object_get(o, "reply_code")) {
+		uint64_t code = 0;
+
+		rc = rpt_get_u64(r, o, "reply_code", &code);
+		if (!rc && code > 999)
+			rc = rpt_rd_err(r, "\"reply_code\" out of range");
+		x->reply_code = (int)code;
+	}
+	if (!rc && json_object_get(o, "reply"))
+		rc = rpt_get_str(r, o, "reply", x->reply, sizeof(x->reply));
 	if (rc)
 		return rc;
 	if (!json_is_boolean(okv))

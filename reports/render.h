@@ -74,5 +74,10 @@ int rpt_render_html(const struct rpt_metrics *m, const struct rpt_trace *trace,
  * is not NULL). Returns 0, -ENOENT (dot/gnuplot missing), -errno; err filled. */
 int rpt_render_report(const struct rpt_metrics *m, const struct rpt_trace *trace,
 		      const char *dir, char *err, size_t errlen);
+/* The same with a session's walk-through (NULL: none) as walkthrough.html,
+ * which index.html then links (report_walk.h). */
+struct rpt_walk;
+int rpt_render_report_walk(const struct rpt_metrics *m, const struct rpt_trace *trace,
+			   const struct rpt_walk *walk, const char *dir, char *err, size_t errlen);
 
 #endif

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "render.h"
 
@@ -145,6 +146,27 @@ static int rpt_html_fig(FILE *f, const struct rpt_dir *d, const char *file, cons
 	return rc;
 }
 
+/* The walk-through section: a link when the report holds one, else how to
+ * get one (every report has the section). */
+static void rpt_html_walk(const struct rpt_dir *d, FILE *f)
+{
+	char p[4096];
+
+	fputs("<h2 id=\"walkthrough\">Walk-through: one session, step by step</h2>\n", f);
+	if (rpt_dir_path(d, "walkthrough.html", p, sizeof(p)) == 0 && access(p, F_OK) == 0) {
+		fputs("<p><a href=\"walkthrough.html\">walkthrough.html</a>: one FTP session through "
+		      "the gateway in each mode, as a ladder diagram you step through (arrow keys): "
+		      "each packet on the inside and the outside link, the line the proxy or the "
+		      "kernel rewrote, the NAT API calls, the gNAT's table at that moment and the "
+		      "counters (docs/TEACHING.md).</p>\n", f);
+		return;
+	}
+	fputs("<p>Not in this report (it is made from a run, not from saved metrics): "
+	      "<code>gatelab run SCENARIO --walkthrough DIR [--session N]</code>, or "
+	      "<code>gatelab run SCENARIO --report DIR</code>, writes <code>walkthrough.html</code> "
+	      "(docs/TEACHING.md).</p>\n", f);
+}
+
 int rpt_render_html(const struct rpt_metrics *m, const struct rpt_trace *trace,
 		    const struct rpt_dir *d, FILE *f)
 {
@@ -177,6 +199,7 @@ int rpt_render_html(const struct rpt_metrics *m, const struct rpt_trace *trace,
 			trace->n, trace->seen);
 		rc = rpt_html_fig(f, d, "trace.svg", "client | gateway kernel | gateway user | server");
 	}
+	rpt_html_walk(d, f);
 	fputs("<h2>Files</h2>\n<ul>\n<li><a href=\"report.md\">report.md</a>: the summary in "
 	      "Markdown</li>\n<li><a href=\"metrics.json\">metrics.json</a>: gatelab.metrics/1"
 	      "</li>\n<li><a href=\"metrics.csv\">metrics.csv</a>: one row per mode</li>\n"

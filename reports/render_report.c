@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "report_walk.h"
 
 void rpt_path_file(const char *mode, char *buf, size_t cap)
 {
@@ -36,6 +37,7 @@ static int rpt_emit(const struct rpt_dir *d, const char *name, int (*fn)(const v
 }
 
 static int rpt_w_csv(const void *m, FILE *f) { return rpt_render_csv(m, f); }
+static int rpt_w_walk(const void *w, FILE *f) { return rpt_walk_html(w, f); }
 static int rpt_w_md(const void *m, FILE *f) { return rpt_render_md(m, f); }
 static int rpt_w_topo(const void *m, FILE *f) { return rpt_render_topo_dot(m, f); }
 static int rpt_w_path(const void *mm, FILE *f) { return rpt_render_path_dot(mm, f); }
@@ -106,6 +108,12 @@ static int rpt_figures(const struct rpt_metrics *m, const struct rpt_dir *d, cha
 int rpt_render_report(const struct rpt_metrics *m, const struct rpt_trace *trace,
 		      const char *dir, char *err, size_t errlen)
 {
+	return rpt_render_report_walk(m, trace, NULL, dir, err, errlen);
+}
+
+int rpt_render_report_walk(const struct rpt_metrics *m, const struct rpt_trace *trace,
+			   const struct rpt_walk *walk, const char *dir, char *err, size_t errlen)
+{
 	struct rpt_dir d = {{0}, {0}};
 	char p[4096];
 	FILE *f;
@@ -127,6 +135,8 @@ int rpt_render_report(const struct rpt_metrics *m, const struct rpt_trace *trace
 		rc = rpt_emit(&d, "trace.md", rpt_w_trace_md, trace);
 		rc = rc ? rc : rpt_emit(&d, "trace.svg", rpt_w_trace_svg, trace);
 	}
+	if (rc == 0 && walk)
+		rc = rpt_emit(&d, "walkthrough.html", rpt_w_walk, walk);
 	if (rc == 0) {
 		f = rpt_dir_open(&d, "index.html");
 		if (!f) {

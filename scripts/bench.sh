@@ -4,6 +4,13 @@
 # minutes and its wall-clock figures depend on the machine.
 set -uo pipefail
 
+usage() { echo "usage: scripts/bench.sh [BUILD]   (default build; writes BUILD/bench/*.json, index.html)"; }
+# An option is never taken for the build directory.
+case "${1:-}" in
+-h|--help) usage; exit 0 ;;
+-*) echo "bench: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { echo "bench: one BUILD directory at most" >&2; usage >&2; exit 2; }
 BUILD=${1:-build}
 B=$BUILD/bench
 mkdir -p "$B"
@@ -27,6 +34,13 @@ if ! bash bench/bench_translate.sh "$BUILD"; then
 fi
 
 echo
+echo "== live: proxy path of a 100 MB RETR, splice(2) vs read/write (syscalls, proxy CPU)"
+if ! bash bench/bench_live_splice.sh "$BUILD" 100; then
+	echo "bench: bench_live_splice failed" >&2
+	rc=1
+fi
+
+echo
 echo "== sim: events/s, one 1 GB transfer end to end, 10,000 sessions (wall time, peak RSS)"
 if [ -x "$B/bench_sim" ]; then
 	if ! "$B/bench_sim" "$B/sim.json"; then
@@ -35,13 +49,6 @@ if [ -x "$B/bench_sim" ]; then
 	fi
 else
 	echo "skipped: $B/bench_sim is not built"
-fi
-
-echo
-echo "== live: proxy path of a 100 MB RETR, splice(2) vs read/write (syscalls, proxy CPU)"
-if ! bash bench/bench_live_splice.sh "$BUILD" 100; then
-	echo "bench: bench_live_splice failed" >&2
-	rc=1
 fi
 
 echo

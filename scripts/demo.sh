@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# demo.sh BUILD - `make demo`: runs scenarios/basic.yaml (100 MB through the gateway)
-# in all four modes with a report in BUILD/demo (index.html), then, briefly, translates
-# the kernel-NAT oracle's capture with `gatelab translate` and compares PORT rewrites.
+# demo.sh BUILD - `make demo`: runs scenarios/teach.yaml (10 Gbit/s links: the gateway's
+# CPU, not the window, limits TCP) in all four modes with a report and the walk-through
+# of session 1 in BUILD/demo, then, briefly, translates the kernel-NAT oracle's capture
+# with `gatelab translate` and compares PORT rewrites.
 set -euo pipefail
 
 BUILD=${1:-build}
@@ -28,14 +29,19 @@ if [ -d "$REPORT" ] && [ ! -f "$REPORT/report.md" ]; then
 	rmdir "$REPORT" 2>/dev/null || true
 fi
 
-echo "== gatelab run: one client fetches 100 MB through the gateway, four ways"
-echo "\$ $GATELAB run scenarios/basic.yaml --report $REPORT"
-"$GATELAB" run scenarios/basic.yaml --report "$REPORT"
+echo "== gatelab run: a client fetches 20 MB through the gateway over 10 Gbit/s links, four ways"
+echo "\$ $GATELAB run scenarios/teach.yaml --report $REPORT"
+"$GATELAB" run scenarios/teach.yaml --report "$REPORT"
 echo
 echo "direct: no gateway process; nat: the kernel translates; proxy: every byte goes up to the"
-echo "FTP proxy and back down (transitions, copies); fastpath: the proxy commands the gNAT, so"
-echo "data stays in the kernel (data_tr 0) at NAT cost. Report: $REPORT/index.html"
-echo "(also report.md, metrics.json, metrics.csv and the SVGs there; docs/REPORTS.md)"
+echo "FTP proxy and back down (transitions, copies): the gateway's CPU is busy all the transfer"
+echo "long and caps the throughput; fastpath: the proxy commands the gNAT, so data stays in the"
+echo "kernel (data_tr 0) at NAT cost and reaches the rate the kernel path allows."
+echo "Report: $REPORT/index.html (also report.md, metrics.json, metrics.csv, the SVGs; docs/REPORTS.md)"
+echo
+echo "== the walk-through: session 1 (an active-mode PORT download), step by step, in each mode"
+echo "   open $REPORT/walkthrough.html in a browser: arrow keys step, 1-4 switch modes"
+echo "   (docs/TEACHING.md is the 45-minute lesson built on it)"
 echo
 
 mkdir -p "$DIR"
@@ -82,3 +88,4 @@ echo "summary as JSON:    $JSON"
 echo "the Linux kernel's: $KERNEL (same traffic through nftables masquerade + nf_nat_ftp)"
 echo
 echo "report of the run:  $REPORT/index.html"
+echo "walk-through:       $REPORT/walkthrough.html"

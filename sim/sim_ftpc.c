@@ -324,6 +324,7 @@ static void on_reply(struct sim_ftpc *c, int code)
 		c->got_final = true;
 		c->final_code = code;
 		c->cur.final_code = code;
+		snprintf(c->cur.final_text, sizeof(c->cur.final_text), "%s", c->first_text);
 		xfer_end(c);
 		break;
 	case SIM_FTPC_P_XFER:
@@ -332,6 +333,7 @@ static void on_reply(struct sim_ftpc *c, int code)
 		c->got_final = true;
 		c->final_code = code;
 		c->cur.final_code = code;
+		snprintf(c->cur.final_text, sizeof(c->cur.final_text), "%s", c->first_text);
 		sim_ftpc_data_check_done(c);
 		break;
 	case SIM_FTPC_P_ABOR:
@@ -343,6 +345,8 @@ static void on_reply(struct sim_ftpc *c, int code)
 			c->saw_426 = code == 426;
 			c->cur.aborted = c->saw_426;
 			c->final_code = code;
+			/* the code recorded is this one (426, or the 226/225 before ABOR's) */
+			snprintf(c->cur.final_text, sizeof(c->cur.final_text), "%s", c->first_text);
 			break;
 		}
 		c->got_final = true;

@@ -96,6 +96,7 @@ struct sim_ftpc_xfer {
 	uint64_t hash;             /* of the bytes received or sent */
 	int verified;              /* 1 matched the VFS, -1 mismatched, 0 not checked */
 	int prelim_code, final_code;
+	char final_text[128];      /* the final reply's text (first line, truncated) */
 	bool aborted;
 	struct net_addr data_peer; /* where the data connection went / came from */
 	uint16_t data_port;

@@ -87,6 +87,10 @@ int sim_gw_init(struct sim_gw *gw, struct sim_world *w, const char *name,
 		return rc; /* the host cleaned up after itself */
 	if ((rc = sim_gw_ports_init(gw)) < 0)
 		goto out;
+	if (!(gw->trace_copy = malloc(SIM_PKT_CAP))) {
+		rc = -ENOMEM;
+		goto out;
+	}
 	if ((rc = sim_host_add_iface(&gw->host)) < 0 || (rc = sim_host_add_iface(&gw->host)) < 0)
 		goto out;
 	if ((rc = add_addr(gw, SIM_GW_IFC_OUTSIDE, &cfg->nat.public4)) < 0 ||
@@ -127,6 +131,8 @@ void sim_gw_free(struct sim_gw *gw)
 	free(gw->claims);
 	gw->claims = NULL;
 	sim_gw_ports_free(gw);
+	free(gw->trace_copy);
+	gw->trace_copy = NULL;
 	gw->n_claims = gw->cap_claims = 0;
 	gw->w = NULL;
 }
@@ -184,4 +190,11 @@ void sim_gw_set_trace(struct sim_gw *gw,
 {
 	gw->trace_fn = fn;
 	gw->trace_ctx = ctx;
+}
+
+void sim_gw_set_api_trace(struct sim_gw *gw,
+			  void (*fn)(void *ctx, const struct sim_gw_api_info *ai), void *ctx)
+{
+	gw->api_trace_fn = fn;
+	gw->api_trace_ctx = ctx;
 }

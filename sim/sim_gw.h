@@ -91,6 +91,32 @@ struct sim_gw_trace_info {
 	uint32_t payload;               /* transport payload bytes as it arrived */
 	bool router;                    /* direct mode: no gNAT */
 	struct gnat_result res;
+	/* Appended: the packet's bytes as it arrived (a copy the gateway keeps
+	 * while the hook runs) and as it left or was delivered (NULL, 0 when
+	 * dropped). Valid during the call only. */
+	const uint8_t *pkt_before, *pkt_after;
+	size_t len_before, len_after;
+};
+
+/* What a NAT API call did, for the API hook (sim_gw_set_api_trace). Only the
+ * argument fields of the call named by op are set; id is the redirect or
+ * reservation id the call returned or named. */
+enum sim_gw_api_op {
+	SIM_GW_API_REDIRECT_PORT, SIM_GW_API_REDIRECT_SESSION, SIM_GW_API_CANCEL,
+	SIM_GW_API_CANCEL_GROUP, SIM_GW_API_LOOKUP, SIM_GW_API_RESERVE, SIM_GW_API_UNRESERVE,
+	SIM_GW_API_ACQUIRE, SIM_GW_API_RELEASE
+};
+struct sim_gw_api_info {
+	uint64_t now_ns;
+	enum sim_gw_api_op op;
+	int rc;                                   /* the call's result */
+	uint32_t id;                              /* redirect/reservation/group id */
+	const struct natapi_port_redirect *port;   /* REDIRECT_PORT */
+	const struct natapi_session_redirect *sess; /* REDIRECT_SESSION */
+	const struct net_tuple *tuple, *orig;     /* LOOKUP: asked, answered (rc 0) */
+	uint8_t proto;                            /* RESERVE */
+	uint32_t n;                               /* RESERVE, ACQUIRE, RELEASE: ports */
+	uint16_t first;                           /* ACQUIRE (rc 0), RELEASE */
 };
 
 /* Per-socket crossing-hook context: which gateway, and whether the socket
@@ -126,6 +152,11 @@ struct sim_gw {
 	uint16_t *port_use;
 	uint64_t *reserved;
 	uint16_t port_lo, port_hi;
+	/* Appended: the trace hook's copy of a packet as it arrived
+	 * (SIM_PKT_CAP bytes, allocated by sim_gw_init), and the NAT API hook (sim_gw_set_api_trace). */
+	uint8_t *trace_copy;
+	void (*api_trace_fn)(void *ctx, const struct sim_gw_api_info *ai);
+	void *api_trace_ctx;
 };
 
 /* Creates the host with its two interfaces, addresses (public4/6 on the
@@ -179,5 +210,9 @@ void sim_gw_metrics_get(const struct sim_gw *gw, struct sim_gw_metrics *m);
  * its verdict and before it is sent on (fn must not keep ti). NULL: off. */
 void sim_gw_set_trace(struct sim_gw *gw,
 		      void (*fn)(void *ctx, const struct sim_gw_trace_info *ti), void *ctx);
+/* Appended: calls fn after every NAT API call the gateway's user space made
+ * (fn must not keep ai, nor call the API). NULL: off. */
+void sim_gw_set_api_trace(struct sim_gw *gw,
+			  void (*fn)(void *ctx, const struct sim_gw_api_info *ai), void *ctx);
 
 #endif

@@ -24,7 +24,7 @@ void sim_gw_cpu_charge(struct sim_gw *gw, uint64_t ns)
 }
 
 /* The trace hook's view of the packet as it arrived (before the gNAT). */
-static void trace_before(const struct sim_gw *gw, struct sim_pkt *pkt, enum gnat_side side,
+static void trace_before(struct sim_gw *gw, struct sim_pkt *pkt, enum gnat_side side,
 			 struct sim_gw_trace_info *ti)
 {
 	struct net_pkt p;
@@ -34,6 +34,10 @@ static void trace_before(const struct sim_gw *gw, struct sim_pkt *pkt, enum gnat
 	ti->now_ns = sim_world_now(gw->w);
 	ti->side = side;
 	ti->router = gw->gnat == NULL;
+	/* gnat_process rewrites in place: keep the arrival's bytes. */
+	memcpy(gw->trace_copy, pkt->data, pkt->len);
+	ti->pkt_before = gw->trace_copy;
+	ti->len_before = pkt->len;
 	if (net_pkt_parse(pkt->data, pkt->len, &p, &err) == 0) {
 		ti->parsed_before = true;
 		ti->before = p.tuple;
@@ -49,6 +53,10 @@ static void trace_after(struct sim_gw *gw, struct sim_pkt *pkt, struct sim_gw_tr
 	if (ti->res.verdict != GNAT_DROP && net_pkt_parse(pkt->data, pkt->len, &p, &err) == 0) {
 		ti->parsed_after = true;
 		ti->after = p.tuple;
+	}
+	if (ti->res.verdict != GNAT_DROP) {
+		ti->pkt_after = pkt->data;
+		ti->len_after = pkt->len;
 	}
 	gw->trace_fn(gw->trace_ctx, ti);
 }

@@ -153,34 +153,61 @@ static void api_close(void *state)
 	free(a);
 }
 
+/* Tells the API hook (if any) what a call did. */
+static int api_note(struct gw_api *a, struct sim_gw_api_info *ai, int rc)
+{
+	if (a->gw->api_trace_fn) {
+		ai->now_ns = sim_world_now(a->gw->w);
+		ai->rc = rc;
+		a->gw->api_trace_fn(a->gw->api_trace_ctx, ai);
+	}
+	return rc;
+}
+
 static int api_redirect_port(void *st, const struct natapi_port_redirect *r, uint32_t *id)
 {
 	void *in = charge(st);
-	return ((struct gw_api *)st)->in->redirect_port(in, r, id);
+	int rc = ((struct gw_api *)st)->in->redirect_port(in, r, id);
+	struct sim_gw_api_info ai = {.op = SIM_GW_API_REDIRECT_PORT, .port = r};
+
+	ai.id = rc == 0 ? *id : 0;
+	return api_note(st, &ai, rc);
 }
 
 static int api_redirect_session(void *st, const struct natapi_session_redirect *r, uint32_t *id)
 {
 	void *in = charge(st);
-	return ((struct gw_api *)st)->in->redirect_session(in, r, id);
+	int rc = ((struct gw_api *)st)->in->redirect_session(in, r, id);
+	struct sim_gw_api_info ai = {.op = SIM_GW_API_REDIRECT_SESSION, .sess = r};
+
+	ai.id = rc == 0 ? *id : 0;
+	return api_note(st, &ai, rc);
 }
 
 static int api_cancel(void *st, uint32_t id)
 {
 	void *in = charge(st);
-	return ((struct gw_api *)st)->in->cancel(in, id);
+	struct sim_gw_api_info ai = {.op = SIM_GW_API_CANCEL, .id = id};
+
+	return api_note(st, &ai, ((struct gw_api *)st)->in->cancel(in, id));
 }
 
 static int api_cancel_group(void *st, uint32_t group)
 {
 	void *in = charge(st);
-	return ((struct gw_api *)st)->in->cancel_group(in, group);
+	struct sim_gw_api_info ai = {.op = SIM_GW_API_CANCEL_GROUP, .id = group};
+
+	return api_note(st, &ai, ((struct gw_api *)st)->in->cancel_group(in, group));
 }
 
 static int api_lookup_original(void *st, const struct net_tuple *t, struct net_tuple *o)
 {
 	void *in = charge(st);
-	return ((struct gw_api *)st)->in->lookup_original(in, t, o);
+	int rc = ((struct gw_api *)st)->in->lookup_original(in, t, o);
+	struct sim_gw_api_info ai = {.op = SIM_GW_API_LOOKUP, .tuple = t};
+
+	ai.orig = rc == 0 ? o : NULL;
+	return api_note(st, &ai, rc);
 }
 
 /* A fresh reservation hands out its whole block from its first port and
@@ -209,10 +236,12 @@ static int api_reserve(void *st, uint8_t proto, uint32_t nports, uint32_t *res_i
 	struct gw_api *a = st;
 	void *in = charge(st);
 	int rc = a->in->reserve(in, proto, nports, res_id);
+	struct sim_gw_api_info ai = {.op = SIM_GW_API_RESERVE, .proto = proto, .n = nports};
 
 	if (rc == 0)
 		api_res_learn(a, proto, nports, *res_id);
-	return rc;
+	ai.id = rc == 0 ? *res_id : 0;
+	return api_note(a, &ai, rc);
 }
 
 static int api_unreserve(void *st, uint32_t res_id)
@@ -220,6 +249,7 @@ static int api_unreserve(void *st, uint32_t res_id)
 	struct gw_api *a = st;
 	void *in = charge(st);
 	int rc = a->in->unreserve(in, res_id);
+	struct sim_gw_api_info ai = {.op = SIM_GW_API_UNRESERVE, .id = res_id};
 
 	for (size_t i = 0; rc == 0 && i < a->n_res; i++) {
 		if (a->res[i].id != res_id)
@@ -228,19 +258,25 @@ static int api_unreserve(void *st, uint32_t res_id)
 		a->res[i] = a->res[--a->n_res];
 		break;
 	}
-	return rc;
+	return api_note(a, &ai, rc);
 }
 
 static int api_acquire(void *st, uint32_t res_id, uint32_t n, uint16_t *first)
 {
 	void *in = charge(st);
-	return ((struct gw_api *)st)->in->acquire(in, res_id, n, first);
+	int rc = ((struct gw_api *)st)->in->acquire(in, res_id, n, first);
+	struct sim_gw_api_info ai = {.op = SIM_GW_API_ACQUIRE, .id = res_id, .n = n};
+
+	ai.first = rc == 0 ? *first : 0;
+	return api_note(st, &ai, rc);
 }
 
 static int api_release(void *st, uint32_t res_id, uint16_t first, uint32_t n)
 {
 	void *in = charge(st);
-	return ((struct gw_api *)st)->in->release(in, res_id, first, n);
+	struct sim_gw_api_info ai = {.op = SIM_GW_API_RELEASE, .id = res_id, .n = n, .first = first};
+
+	return api_note(st, &ai, ((struct gw_api *)st)->in->release(in, res_id, first, n));
 }
 
 static const struct natapi_backend gw_api_ops = {

@@ -324,24 +324,103 @@ static bool sim_run_xfer_ok(const struct sim_run_client *rc, const struct sim_ft
 	       (x->op != SIM_FTPC_RETR || x->bytes == x->expected);
 }
 
-static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mode_metrics *m)
+/* A reply's text as printable ASCII: it goes to a terminal and into JSON
+ * (which must be UTF-8), and a replayed server's bytes may be anything. */
+static void sim_run_printable(char *dst, size_t len, const char *src)
+{
+	size_t i = 0;
+
+	for (; len && src[i] && i < len - 1; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+	if (len)
+		dst[i] = '\0';
+}
+
+/* What was wrong with a failed transfer beyond its final reply, or NULL
+ * when the reply (not 2xx, not the one expected) says it all. */
+static const char *sim_run_xfer_why(const struct sim_run_client *rc, const struct sim_ftpc_xfer *x,
+				    char *buf, size_t len)
+{
+	int expect = x->step < SCEN_MAX_CMDS + 1 ? rc->sp->steps[x->step].expect : 0;
+
+	if (expect >= 300) {
+		snprintf(buf, len, "expected the refusal %d", expect);
+		return buf;
+	}
+	if (x->op == SIM_FTPC_ABOR) {
+		if (x->verified == -1)
+			return "the bytes before the abort do not match the server's file";
+		if (x->verified == 0)
+			return "the bytes before the abort were not checked";
+		return NULL;
+	}
+	if (x->final_code < 200 || x->final_code >= 300)
+		return NULL;
+	if (x->verified == -1)
+		return "content does not match the server's file";
+	if (x->aborted)
+		return "aborted";
+	snprintf(buf, len, "%llu of %llu bytes", (unsigned long long)x->bytes,
+		 (unsigned long long)x->expected);
+	return buf;
+}
+
+/* Tells the caller about one failure (o->on_failure). */
+static void sim_run_fail_report(const struct sim_run_opts *o, enum scen_mode mode,
+				const struct sim_run_client *rc, uint32_t copy,
+				const struct sim_ftpc_xfer *x, const struct sim_ftpc_result *res)
+{
+	struct sim_run_failure f;
+	char buf[64], reply[sizeof(x->final_text)];
+
+	if (!o || !o->on_failure)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.mode = mode;
+	f.session = rc->idx;
+	f.copy = copy;
+	f.copies = rc->run->sc->sessions[rc->idx].count ? rc->run->sc->sessions[rc->idx].count : 1;
+	f.reply = "";
+	if (x) {
+		f.cmd = x->cmd;
+		f.reply_code = x->final_code;
+		sim_run_printable(reply, sizeof(reply), x->final_text);
+		f.reply = reply;
+		f.why = sim_run_xfer_why(rc, x, buf, sizeof(buf));
+	} else if (!res) {
+		f.why = "the session did not start";
+	} else if (!res->done) {
+		f.why = "the session did not end (time limit)";
+	} else {
+		f.why = res->reason[0] ? res->reason : "the session failed";
+	}
+	o->on_failure(o->failure_ctx, &f);
+}
+
+static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, const struct sim_run_opts *o,
+			  struct rpt_mode_metrics *m)
 {
 	uint64_t bits = 0, ns = 0;
+	uint32_t copy = 0;
 
 	for (size_t i = 0; i < r->n_cl; i++) {
 		const struct sim_run_client *rc = &r->cl[i];
 		const struct sim_ftpc_result *res = rc->c ? sim_ftpc_result(rc->c) : NULL;
 		uint64_t failed = 0;
 
+		/* copies of an entry are consecutive in r->cl */
+		copy = i > 0 && r->cl[i - 1].idx == rc->idx ? copy + 1 : 0;
 		for (size_t k = 0; res && k < res->n_xfers; k++) {
 			const struct sim_ftpc_xfer *x = &res->xfers[k];
 			uint64_t d = x->t_end > x->t_start ? x->t_end - x->t_start : 0;
 			bool ok = sim_run_xfer_ok(rc, x);
 
-			if (ok)
+			if (ok) {
 				m->transfers_ok++;
-			else
+			} else {
 				failed++;
+				sim_run_fail_report(o, mode, rc, copy, x, res);
+			}
 			bits += 8 * x->bytes;
 			ns += d;
 			if (m->n_xfers == RPT_MAX_XFERS) {
@@ -359,11 +438,15 @@ static void sim_run_xfers(struct sim_run *r, enum scen_mode mode, struct rpt_mod
 			rx->throughput_bps = d ? (double)x->bytes * 8e9 / (double)d : 0.0;
 			rx->ok = ok;
 			snprintf(rx->hash, sizeof(rx->hash), "%016llx", (unsigned long long)x->hash);
+			rx->reply_code = x->final_code;
+			sim_run_printable(rx->reply, sizeof(rx->reply), x->final_text);
 		}
 		/* A session that failed (or never ended) without a failed
 		 * transfer to show for it still counts once. */
-		if (failed == 0 && (!res || !res->done || !res->ok))
+		if (failed == 0 && (!res || !res->done || !res->ok)) {
 			failed = 1;
+			sim_run_fail_report(o, mode, rc, copy, NULL, res);
+		}
 		m->transfers_failed += failed;
 	}
 	m->throughput_bps = ns ? (double)bits * 1e9 / (double)ns : 0.0;
@@ -386,7 +469,8 @@ static void sim_run_reasons(const struct sim_gw_metrics *gm, struct rpt_drops *d
 	sim_run_reason(d, "no_route", gm->drop_no_route);
 }
 
-static void sim_run_collect(struct sim_run *r, enum scen_mode mode, struct rpt_mode_metrics *m)
+static void sim_run_collect(struct sim_run *r, enum scen_mode mode, const struct sim_run_opts *o,
+			    struct rpt_mode_metrics *m)
 {
 	struct sim_gw_metrics gm;
 
@@ -406,7 +490,7 @@ static void sim_run_collect(struct sim_run *r, enum scen_mode mode, struct rpt_m
 	m->drops.gateway = gm.drops_total - gm.drop_link;
 	sim_run_reasons(&gm, &m->drops);
 	m->drops.no_host = r->net.sw_in.drops + r->net.sw_out.drops;
-	sim_run_xfers(r, mode, m);
+	sim_run_xfers(r, mode, o, m);
 }
 
 /* ---- runs ----------------------------------------------------------------------- */
@@ -456,6 +540,8 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		return -ENOMEM;
 	r->sc = sc;
 	r->mode = mode;
+	r->net.watch = o->watch_begin;
+	r->net.watch_ctx = o->watch_ctx;
 	rc = sim_run_net_build(&r->net, sc, mode, seed, o->pcap_dir, err, errlen);
 	if (rc)
 		goto out;
@@ -489,7 +575,9 @@ int sim_run_mode(const struct scen *sc, enum scen_mode mode, const struct sim_ru
 		}
 	}
 	sim_sched_run(&r->net.w.sched, limit);
-	sim_run_collect(r, mode, out);
+	if (o->watch_end)
+		o->watch_end(o->watch_ctx, mode);
+	sim_run_collect(r, mode, o, out);
 	if (st.err) {
 		rc = st.err;
 		snprintf(err, errlen, "%s: recording the trace failed", scen_mode_name(mode));

@@ -12,6 +12,21 @@
 #include "../reports/report_trace.h"
 #include "../scen/scen.h"
 
+/* One failure counted in a mode's transfers_failed: a failed transfer, or a
+ * session that failed (or never ended) without a failed transfer to show. */
+struct sim_run_failure {
+	enum scen_mode mode;
+	size_t session;            /* index in the scenario's sessions */
+	uint32_t copy, copies;     /* which copy of the session (`count`), 0-based, of how many */
+	const char *cmd;           /* "RETR /pub/x"; NULL: no transfer (session failure) */
+	int reply_code;            /* the transfer's final reply; 0: none came */
+	const char *reply;         /* its text ("" when none) */
+	const char *why;           /* beyond the reply, what was wrong ("content does not
+				    * match ..."), or the session's reason; NULL: the reply says it */
+};
+struct sim_gw;
+struct sim_link;
+
 struct sim_run_opts {
 	bool seed_set;             /* override the scenario's seed */
 	uint64_t seed;
@@ -25,6 +40,20 @@ struct sim_run_opts {
 	/* Appended: NULL, or where each mode's gateway records its packets
 	 * (bounded; `gatelab run --trace`, sim_trace.h). */
 	struct rpt_trace *trace;
+	/* Appended: NULL, or called once per failure transfers_failed counts,
+	 * every one (the metrics list only RPT_MAX_XFERS transfers), in session
+	 * order, when the mode's run is over. The strings live for the call only. */
+	void (*on_failure)(void *ctx, const struct sim_run_failure *f);
+	void *failure_ctx;
+	/* Appended: NULL, or called when a mode's gateway and links are built
+	 * (before the proxy starts and makes its first NAT API calls, before the
+	 * first session; a negative return ends the run with it) and
+	 * when its sessions are done (before teardown): the walk-through's
+	 * recorder attaches here (sim_walk.h). */
+	int (*watch_begin)(void *ctx, enum scen_mode mode, struct sim_gw *gw, struct sim_link *in,
+			   struct sim_link *out);
+	void (*watch_end)(void *ctx, enum scen_mode mode);
+	void *watch_ctx;
 };
 
 void sim_run_opts_default(struct sim_run_opts *o);

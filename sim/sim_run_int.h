@@ -40,6 +40,12 @@ struct sim_run_net {
 	size_t n_vfs;
 	struct sim_ftpd *ftpd[SCEN_MAX_HOSTS];
 	struct sim_pxd *pxd;
+	/* Appended: NULL, or called once the gateway and its links exist and
+	 * before the proxy starts, so its first NAT API calls are seen
+	 * (sim_run_opts.watch_begin); a negative return fails the build. */
+	int (*watch)(void *ctx, enum scen_mode mode, struct sim_gw *gw, struct sim_link *in,
+		     struct sim_link *out);
+	void *watch_ctx;
 };
 
 /* sim_run_net.c: builds the hosts, gateway, switches and links for mode. */

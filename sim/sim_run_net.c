@@ -282,6 +282,11 @@ int sim_run_net_build(struct sim_run_net *n, const struct scen *sc, enum scen_mo
 		return rc;
 	if ((rc = sim_run_servers(n, sc, err, errlen)) < 0)
 		return rc;
+	if (n->watch && (rc = n->watch(n->watch_ctx, mode, &n->gw, &n->in_link, &n->out_link)) < 0) {
+		snprintf(err, errlen, "%s: the walk-through recorder: %s", scen_mode_name(mode),
+			 strerror(-rc));
+		return rc;
+	}
 	if (mode == SCEN_MODE_PROXY || mode == SCEN_MODE_FASTPATH)
 		return sim_run_proxy(n, sc, mode, err, errlen);
 	return 0;

@@ -165,10 +165,28 @@ if start_proxy fast; then
 		fail "stale table not reported: $(cat "$T/proxy.err")"
 	ing nft list table inet "$TABLE" | grep -q 'chain junk' && fail "stale chain kept" ||
 		pass "stale table replaced (its chain is gone)"
+	# A server that refuses: the client hears a reply, the proxy goes on.
+	if inc curl -sS -v --max-time 10 ftp://203.0.113.1/ >"$T/refused.out" 2>&1; then
+		fail "refused server: curl succeeded"
+	elif grep -qE '^< [45][0-9][0-9] ' "$T/refused.out"; then
+		pass "refused server: the client gets $(grep -m1 -oE '^< [45][0-9][0-9]' "$T/refused.out")"
+	else
+		fail "refused server: no reply: $(tail -3 "$T/refused.out")"
+	fi
+	# Straight to the proxy's port: not intercepted, closed.
+	inc curl -sS --max-time 10 ftp://192.0.2.1:8021/ >/dev/null 2>&1 &&
+		fail "direct connection served" || pass "direct connection to the proxy port refused"
+	get "after refusals: v4 RETR EPSV" ftp://203.0.113.10/pub/f2.bin "$T/o" "$R/pub/f2.bin"
 	stop_proxy "stale"
+	stat_is "refusals" ".sessions == 3 and .fast_transfers == 1"
+	grep -q 'reason=not-intercepted' "$T/proxy.err" && pass "direct connection logged as not-intercepted" ||
+		fail "no not-intercepted close in the log"
 fi
 
-kill "$FTPD4" "$FTPD6" 2>/dev/null; wait "$FTPD4" "$FTPD6" 2>/dev/null; FTPD4="" FTPD6=""
+kill "$FTPD4" "$FTPD6" 2>/dev/null; wait "$FTPD4" "$FTPD6" 2>/dev/null
+alive=$(ps -o pid= -p "$FTPD4,$FTPD6" 2>/dev/null | wc -l)
+[ "$alive" -eq 0 ] && pass "vsftpd processes gone (each proxy was waited for)" || fail "$alive processes of the lab still run"
+FTPD4="" FTPD6=""
 for n in $NC $NG $NS; do ip netns del "$n"; done
 left=$(ip netns list | grep -c "^$P-" || true)
 [ "$left" -eq 0 ] && pass "namespaces removed" || fail "namespaces left: $(ip netns list | grep "^$P-")"

@@ -25,7 +25,7 @@ else
 fi
 files="index.html report.md metrics.json metrics.csv topology.svg path-direct.svg path-nat.svg
        path-proxy.svg path-fastpath.svg plot-transitions.svg plot-copied.svg plot-throughput.svg
-       plot-cpu.svg plot-size.svg trace.md trace.svg"
+       plot-cpu.svg plot-size.svg trace.md trace.svg walkthrough.html"
 missing=""
 for f in $files; do [ -s "$R/$f" ] || missing="$missing $f"; done
 if [ -z "$missing" ]; then pass "every report file exists and is non-empty"; else fail "missing or empty:$missing"; fi
@@ -70,14 +70,22 @@ if [ "$n" -gt 0 ] && [ "$n" -le 40 ]; then pass "--trace-limit 40 bounds the pro
 "$GL" report "$R/metrics.json" -o "$tmp/rep2" >/dev/null 2>"$tmp/err2"
 same=1
 for f in $files; do
-	case $f in trace.*|index.html) continue ;; esac
+	case $f in trace.*|index.html|walkthrough.html) continue ;; esac
 	cmp -s "$R/$f" "$tmp/rep2/$f" || { same=0; echo "  differs: $f"; }
 done
 if [ $same = 1 ]; then pass "gatelab report reproduces identical files"; else fail "re-render differs $(cat "$tmp/err2")"; fi
 "$GL" report "$tmp/rep2/metrics.json" -o "$tmp/rep3" >/dev/null 2>&1
 if cmp -s "$tmp/rep2/index.html" "$tmp/rep3/index.html"; then pass "index.html is deterministic"; else fail "index.html differs between renders"; fi
 "$GL" run "$tmp/small.yaml" --report "$tmp/rep4" -q >/dev/null 2>&1
-if diff -rq "$tmp/rep2" "$tmp/rep4" >/dev/null; then pass "same run, same report (byte-identical directory)"; else fail "two runs differ: $(diff -rq "$tmp/rep2" "$tmp/rep4" | head -3)"; fi
+# A run's report also holds the walk-through (index.html links it); saved metrics
+# cannot make one (index.html says how).
+if diff -rq -x walkthrough.html -x index.html "$tmp/rep2" "$tmp/rep4" >/dev/null; then pass "same run, same report (byte-identical directory)"; else fail "two runs differ: $(diff -rq "$tmp/rep2" "$tmp/rep4" | head -3)"; fi
+if cmp -s "$R/walkthrough.html" "$tmp/rep4/walkthrough.html" && grep -q 'href="walkthrough.html"' "$tmp/rep4/index.html" &&
+   ! grep -q 'href="walkthrough.html"' "$tmp/rep2/index.html" && grep -q 'gatelab run SCENARIO --walkthrough' "$tmp/rep2/index.html"; then
+	pass "the run's report links its walk-through (the same bytes in two runs); a re-render says how to make one"
+else
+	fail "walk-through in the report"
+fi
 
 # Not a report: left alone.
 mkdir "$tmp/keep" && echo precious >"$tmp/keep/notes.txt"
@@ -95,21 +103,28 @@ else
 	fail "without dot: $(cat "$tmp/err4")"
 fi
 
-# The JSON against docs/metrics.schema.json.
-if python3 -c 'import jsonschema' 2>/dev/null; then
-	if python3 - "$R/metrics.json" docs/metrics.schema.json <<'PY'
-import json, sys, jsonschema
-doc, schema = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-jsonschema.Draft202012Validator.check_schema(schema)
-jsonschema.Draft202012Validator(schema).validate(doc)
-bad = json.loads(json.dumps(doc)); del bad["modes"]["proxy"]["transitions"]
-assert list(jsonschema.Draft202012Validator(schema).iter_errors(bad)), "schema accepts a missing contract field"
-PY
-	then pass "metrics.json validates against docs/metrics.schema.json (and a broken one does not)"
-	else fail "schema validation"; fi
-else
-	fail "python3-jsonschema missing (make deps)"
-fi
+# The JSON against docs/metrics.schema.json, with both validators (Debian's
+# python3-jsonschema and node-ajv; tests/it_schemas.sh checks the schemas
+# themselves), and a broken copy that both must reject (exit 1, not 2: the
+# validators ran and said no).
+jq 'del(.modes.proxy.transitions)' "$R/metrics.json" >"$tmp/broken.json"
+for v in py js; do
+	case $v in
+	py) run=(/usr/bin/python3 tests/schema_validate.py) ;;
+	js) run=(env NODE_PATH=/usr/share/nodejs /usr/bin/node tests/schema_validate.js) ;;
+	esac
+	if "${run[@]}" docs/metrics.schema.json "$R/metrics.json" >"$tmp/v.out" 2>&1; then
+		pass "schema_validate.$v: metrics.json valid against docs/metrics.schema.json"
+	else
+		fail "schema_validate.$v: $(head -c 400 "$tmp/v.out")"
+	fi
+	"${run[@]}" docs/metrics.schema.json "$tmp/broken.json" >"$tmp/v.out" 2>&1; rc=$?
+	if [ "$rc" -eq 1 ] && grep -q 'transitions' "$tmp/v.out"; then
+		pass "schema_validate.$v: a metrics.json without a contract field is rejected"
+	else
+		fail "schema_validate.$v on the broken copy: exit $rc, $(head -c 400 "$tmp/v.out")"
+	fi
+done
 
 # A real browser renders it: a PNG, not blank.
 if command -v chromium >/dev/null; then
@@ -119,7 +134,7 @@ if command -v chromium >/dev/null; then
 		--user-data-dir="$prof" --screenshot="$tmp/shot.png" --window-size=1280,2000 \
 		"file://$(realpath "$R/index.html")" >/dev/null 2>&1
 	rm -rf "$prof"
-	if python3 - "$tmp/shot.png" <<'PY'
+	if /usr/bin/python3 - "$tmp/shot.png" <<'PY'
 import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()
 assert len(data) > 20000 and data[:8] == b"\x89PNG\r\n\x1a\n", len(data)

@@ -32,7 +32,7 @@ width=$(awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }' "$tmp/o
 if [ "$width" -le 100 ]; then pass "table fits 100 columns ($width)"; else fail "table is $width columns wide"; fi
 
 # --- the JSON contract (python3's json module reads it like users' CI would)
-if python3 - "$tmp/a.json" <<'PY'
+if /usr/bin/python3 - "$tmp/a.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["schema"] == "gatelab.metrics/1", d["schema"]
@@ -77,7 +77,7 @@ done
 sed 's/size: 100MB/size: 2MB/; s/loss: 0}/loss: 1%}/' scenarios/basic.yaml >"$tmp/lossy.yaml"
 "$GL" run "$tmp/lossy.yaml" --seed 1 --json "$tmp/l1.json" -q 2>/dev/null; r1=$?
 "$GL" run "$tmp/lossy.yaml" --seed 2 --json "$tmp/l2.json" -q 2>/dev/null; r2=$?
-if [ "$r1" -eq 0 ] && [ "$r2" -eq 0 ] && ! cmp -s "$tmp/l1.json" "$tmp/l2.json" && python3 - "$tmp/l1.json" "$tmp/l2.json" <<'PY'
+if [ "$r1" -eq 0 ] && [ "$r2" -eq 0 ] && ! cmp -s "$tmp/l1.json" "$tmp/l2.json" && /usr/bin/python3 - "$tmp/l1.json" "$tmp/l2.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 assert (a["seed"], b["seed"]) == (1, 2)
@@ -139,7 +139,7 @@ fi
 
 # --- --timing adds the host object, and only it
 "$GL" run "$tmp/deny.yaml" --modes nat --timing --json "$tmp/t.json" -q 2>/dev/null
-if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['host']['wall_s'] >= 0" "$tmp/t.json"; then
+if /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['host']['wall_s'] >= 0" "$tmp/t.json"; then
 	pass "--timing: host.wall_s present"
 else
 	fail "--timing: no host.wall_s"

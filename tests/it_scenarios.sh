@@ -22,7 +22,7 @@ run() {
 # check NAME WHAT: python on stdin gets d (the JSON) and asserts
 check() {
 	local name=$1 what=$2
-	if python3 -c "import json, sys
+	if /usr/bin/python3 -c "import json, sys
 d = json.load(open(sys.argv[1]))
 exec(sys.stdin.read())" "$tmp/$name.json"; then
 		pass "$name: $what"

@@ -54,6 +54,106 @@ for tool in tshark capinfos tcprewrite jq gnuplot lcov genhtml valgrind; do
 	esac
 done
 
+# --- a machine without a -dev package: make stops before compiling anything, with one
+# line naming the package and `make deps`. A compiler wrapper pretends one package's
+# header and library are absent (it hides HIDE) and logs every call.
+mkdir -p "$tmp/hide"
+cat >"$tmp/hide/cc" <<'EOF'
+#!/bin/bash
+# hides the header "$HIDE_H" and the library -l"$HIDE_L"; logs each call to $CC_LOG
+echo "$*" >>"$CC_LOG"
+for a; do [ "$a" = "-l$HIDE_L" ] && { echo "ld: cannot find -l$HIDE_L" >&2; exit 1; }; done
+for a; do
+	if [ "$a" = -E ]; then
+		in=$(cat)
+		case $in in *"<$HIDE_H>"*) echo "fatal error: $HIDE_H: No such file or directory" >&2; exit 1 ;; esac
+		printf '%s\n' "$in" | exec /usr/bin/cc "$@"
+	fi
+done
+exec /usr/bin/cc "$@"
+EOF
+chmod 755 "$tmp/hide/cc"
+hidden_make() { # HEADER LIB GOAL...: make's exit status; its output in $tmp/hide/out
+	local h=$1 l=$2; shift 2
+	: >"$tmp/hide/log"
+	HIDE_H=$h HIDE_L=$l CC_LOG=$tmp/hide/log make --no-print-directory BUILD="$tmp/hide/b" \
+		CC="$tmp/hide/cc" "$@" >"$tmp/hide/out" 2>&1
+}
+hidden_make jansson.h jansson all; rc=$?
+if [ "$rc" -ne 0 ] && [ "$(wc -l <"$tmp/hide/out")" -eq 1 ] &&
+   grep -q "missing Debian packages: libjansson-dev; run 'make deps' (or 'bash scripts/deps.sh' as root)" "$tmp/hide/out"; then
+	pass "make without libjansson-dev: one line: $(cut -c1-90 "$tmp/hide/out")..."
+else
+	fail "make without libjansson-dev: exit $rc, output: $(head -c 400 "$tmp/hide/out")"
+fi
+if [ ! -e "$tmp/hide/b" ] && ! grep -q -- ' -c ' "$tmp/hide/log"; then
+	pass "make without libjansson-dev: nothing compiled, no build directory"
+else
+	fail "make without libjansson-dev compiled: $(grep -- ' -c ' "$tmp/hide/log" | head -2)"
+fi
+hidden_make nftables/libnftables.h nftables all; rc=$?
+[ "$rc" -ne 0 ] && grep -q 'missing Debian packages: libnftables-dev; ' "$tmp/hide/out" &&
+	pass "make without libnftables-dev names libnftables-dev" ||
+	fail "make without libnftables-dev: exit $rc, $(head -c 300 "$tmp/hide/out")"
+hidden_make '' pcap all; rc=$?
+[ "$rc" -ne 0 ] && grep -q 'missing Debian packages: libpcap-dev; ' "$tmp/hide/out" &&
+	pass "make with pcap's header but not its library names libpcap-dev" ||
+	fail "make without -lpcap: exit $rc, $(head -c 300 "$tmp/hide/out")"
+hidden_make CUnit/CUnit.h cunit "$tmp/hide/b/tests/test_csum"; rc=$?
+[ "$rc" -ne 0 ] && [ "$(wc -l <"$tmp/hide/out")" -eq 1 ] &&
+	grep -q 'missing Debian packages: libcunit1-dev; ' "$tmp/hide/out" && [ ! -e "$tmp/hide/b" ] &&
+	pass "a test binary without libcunit1-dev: one line, nothing built" ||
+	fail "test binary without libcunit1-dev: exit $rc, $(head -c 300 "$tmp/hide/out")"
+hidden_make CUnit/CUnit.h cunit -n all; rc=$?
+if [ "$rc" -eq 0 ] && ! grep -q 'libcunit1-dev' "$tmp/hide/out"; then
+	pass "make all does not need libcunit1-dev (only the tests do)"
+else
+	fail "make -n all without libcunit1-dev: exit $rc, $(head -c 300 "$tmp/hide/out")"
+fi
+rm -rf "$tmp/hide/b"
+hidden_make jansson.h jansson -n deps; rc=$?
+[ "$rc" -eq 0 ] && pass "make -n deps without libjansson-dev: not stopped" ||
+	fail "make -n deps without libjansson-dev: exit $rc, $(head -c 300 "$tmp/hide/out")"
+# demo and check install first, then make again: the check stops that inner make.
+for t in check demo; do
+	hidden_make jansson.h jansson -n "$t"; rc=$?
+	if [ "$rc" -ne 0 ] && [ "$(head -1 "$tmp/hide/out")" = "bash scripts/deps.sh" ] &&
+	   [ "$(grep -c 'missing Debian packages: libjansson-dev; ' "$tmp/hide/out")" -eq 1 ]; then
+		pass "make -n $t without libjansson-dev: scripts/deps.sh first, then the one line"
+	else
+		fail "make -n $t without libjansson-dev: exit $rc, $(head -c 300 "$tmp/hide/out")"
+	fi
+done
+out=$(CC=/nonexistent/cc bash scripts/build_check.sh)
+[ "$out" = "gatelab: cannot build, missing Debian packages: build-essential; run 'make deps' (or 'bash scripts/deps.sh' as root)" ] &&
+	pass "scripts/build_check.sh without a compiler names build-essential" ||
+	fail "build_check.sh without a compiler: $out"
+out=$(bash scripts/build_check.sh --tests --fuzz-cc "${FUZZ_CC:-clang}")
+[ -z "$out" ] && pass "scripts/build_check.sh --tests on this machine: silent" ||
+	fail "scripts/build_check.sh on this machine: $out"
+
+# --- scripts and tests run Debian's interpreters by path (/usr/bin/python3, /usr/bin/node):
+# a bare `python3` here is a pyenv build with other modules. Comment lines aside; deps.sh
+# only names packages.
+files=$(ls tests/*.sh tests/*.py tests/*.js scripts/* bench/*.sh fuzz/*.sh Makefile .ci/run 2>/dev/null |
+	grep -vx scripts/deps.sh)
+# (the names split so that this file's own pattern does not match itself)
+interp='pyth''on[0-9.]*|no''de|no''dejs|pe''rl|ru''by|p''hp'
+# shellcheck disable=SC2086
+bare=$(grep -nE "(^|[^/A-Za-z0-9_.-])($interp)([[:space:];)]|\$)" $files |
+	grep -vE '^[^:]+:[0-9]+:[[:space:]]*(#|//)')
+# shellcheck disable=SC2086
+shebang=$(grep -nE "^#!.*(env|[[:space:]])[[:space:]]*($interp)" $files)
+if [ -z "$bare$shebang" ]; then
+	pass "scripts and tests call python3/node by Debian's path, never from PATH"
+else
+	fail "interpreter from PATH: $(printf '%s\n%s' "$bare" "$shebang" | head -5)"
+fi
+for i in /usr/bin/python3 /usr/bin/node; do
+	pkg=$(dpkg -S "$(readlink -f "$i")" 2>/dev/null | head -1 | cut -d: -f1)
+	[ -n "$pkg" ] && pass "$i is Debian's (package $pkg)" || fail "$i belongs to no Debian package"
+done
+
 # --- the make targets the README names exist and call the right scripts.
 for t in check demo coverage sanitize valgrind bench fuzz deps unit; do
 	if make -n "$t" >"$tmp/make-$t" 2>&1; then
@@ -141,9 +241,11 @@ if [ -x "$BUILD/gatelab" ]; then
 			fail "demo: no output capture"
 		[ -s "$BUILD/demo/index.html" ] && grep -q 'fastpath' "$BUILD/demo/index.html" &&
 			pass "demo: wrote the report $BUILD/demo/index.html" || fail "demo: no report"
+		[ -s "$BUILD/demo/walkthrough.html" ] && grep -q 'href="walkthrough.html"' "$BUILD/demo/index.html" &&
+			pass "demo: wrote the walk-through, linked from the report" || fail "demo: no walk-through"
 		for m in direct nat proxy fastpath; do
-			grep -qE "^$m +[0-9]+ .* 1/0\$" "$tmp/demo.out" && pass "demo: $m row, 1 transfer ok" ||
-				fail "demo: no $m row with 1 transfer ok"
+			grep -qE "^$m +[0-9]+ .* 3/0\$" "$tmp/demo.out" && pass "demo: $m row, teach.yaml's 3 transfers ok" ||
+				fail "demo: no $m row with 3 transfers ok"
 		done
 	else
 		fail "scripts/demo.sh $BUILD: $(tail -3 "$tmp/demo.out")"

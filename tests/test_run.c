@@ -1,6 +1,7 @@
 /* test_run.c - the runner end to end on scenarios/basic.yaml scaled down:
  * same verified file in every mode, the counters tell the modes apart,
- * deterministic runs, loss changes timings but not files, captures. */
+ * deterministic runs, loss changes timings but not files, captures, and
+ * every counted failure reported with its cause (on_failure). */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -489,6 +490,72 @@ static void test_time_limit(void)
 	CU_ASSERT(m.modes[0].sim_time_s <= 0.030 && m.modes[0].transitions > 0);
 }
 
+/* What sim_run told about each failure (o.on_failure), per mode. */
+struct fail_rec {
+	size_t n[SCEN_MODE__COUNT];
+	char last[SCEN_MODE__COUNT][320];
+};
+
+static void fail_rec_cb(void *ctx, const struct sim_run_failure *f)
+{
+	struct fail_rec *r = ctx;
+
+	r->n[f->mode]++;
+	snprintf(r->last[f->mode], sizeof(r->last[0]), "%zu %u/%u|%s|%d|%s|%s", f->session,
+		 (unsigned)f->copy, (unsigned)f->copies, f->cmd ? f->cmd : "-", f->reply_code,
+		 f->reply, f->why ? f->why : "-");
+}
+
+/* Every failure transfers_failed counts reaches on_failure with its cause:
+ * a 2xx transfer whose bytes are not the file's, and a session the time
+ * limit ended without a transfer. */
+static void test_failures_named(void)
+{
+	static const char yaml[] =
+		"clients: [{name: a, addresses: 192.0.2.10}]\n"
+		"servers:\n"
+		"  - {name: s1, addresses: 198.51.100.20, files: [{path: /f, size: 1MB}]}\n"
+		"  - {name: s2, addresses: 198.51.100.30, files: [{path: /f, size: 2MB}]}\n"
+		"sessions:\n"
+		"  - {client: a, server: s1, count: 3, every: 10ms, commands: [RETR /f]}\n";
+	static struct fail_rec rec;
+	struct sim_run_opts o;
+	char err[SCEN_ERR_LEN];
+
+	CU_ASSERT_FATAL(scen_parse_buf("fail", (const uint8_t *)yaml, strlen(yaml), &sc, err,
+				       sizeof(err)) == 0);
+	/* the proxy fetches s2's 2 MB file for s1's 1 MB one */
+	sc.policy.maps[0].from = sc.servers[0].addr[0];
+	sc.policy.maps[0].to = sc.servers[1].addr[0];
+	sc.policy.n_maps = 1;
+	memset(&rec, 0, sizeof(rec));
+	sim_run_opts_default(&o);
+	o.on_failure = fail_rec_cb;
+	o.failure_ctx = &rec;
+	CU_ASSERT_FATAL(run(&o) == 0);
+	CU_ASSERT(mode("direct")->transfers_failed == 0 && rec.n[SCEN_MODE_DIRECT] == 0);
+	CU_ASSERT(mode("proxy")->transfers_failed == 3 && rec.n[SCEN_MODE_PROXY] == 3);
+	CU_ASSERT(mode("fastpath")->transfers_failed == 3 && rec.n[SCEN_MODE_FASTPATH] == 3);
+	CU_ASSERT_STRING_EQUAL(rec.last[SCEN_MODE_PROXY],
+			       "0 2/3|RETR /f|226|Transfer complete.|content does not match the server's file");
+	CU_ASSERT(mode("proxy")->xfers[0].reply_code == 226);
+	CU_ASSERT_STRING_EQUAL(mode("proxy")->xfers[0].reply, "Transfer complete.");
+
+	/* 30 ms of virtual time: the login alone takes longer */
+	load(4 * MB);
+	memset(&rec, 0, sizeof(rec));
+	sim_run_opts_default(&o);
+	o.on_failure = fail_rec_cb;
+	o.failure_ctx = &rec;
+	o.modes_set = true;
+	o.modes[SCEN_MODE_PROXY] = true;
+	o.time_limit_ns = 30000000ULL;
+	CU_ASSERT(sim_run(&sc, &o, &m, err, sizeof(err)) == -ETIMEDOUT);
+	CU_ASSERT(m.modes[0].transfers_failed == 1 && rec.n[SCEN_MODE_PROXY] == 1);
+	CU_ASSERT_STRING_EQUAL(rec.last[SCEN_MODE_PROXY],
+			       "0 0/1|-|0||the session did not end (time limit)");
+}
+
 TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
 	TU_CASE(test_deterministic), TU_CASE(test_seed_with_loss),
 	TU_CASE(test_ipv6_upload_listing), TU_CASE(test_active), TU_CASE(test_policy_deny),
@@ -496,4 +563,5 @@ TU_MAIN("run", TU_CASE(test_basic_four_modes), TU_CASE(test_crossings_scale),
 	TU_CASE(test_path_per_transfer),
 	TU_CASE(test_abort_then_retr), TU_CASE(test_congested_link),
 	TU_CASE(test_policy_limit_and_redirect),
-	TU_CASE(test_redirect_to_nowhere), TU_CASE(test_time_limit))
+	TU_CASE(test_redirect_to_nowhere), TU_CASE(test_time_limit),
+	TU_CASE(test_failures_named))

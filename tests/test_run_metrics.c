@@ -57,6 +57,8 @@ static void fill(struct rpt_metrics *m)
 			x->throughput_bps = 939800000.5;
 			x->ok = k == 0;
 			strcpy(x->hash, "0123456789abcdef");
+			x->reply_code = k ? 550 : 226;
+			strcpy(x->reply, k ? "No such file \"f1\"" : "Transfer complete.");
 		}
 	}
 }
@@ -150,6 +152,41 @@ static void test_host_optional(void)
 	json_decref(doc);
 }
 
+/* reply_code and reply were appended within /1: a transfer without them
+ * (an older file) reads as 0 and "", a bad one is refused. */
+static void test_reply_optional(void)
+{
+	static struct rpt_metrics a, b;
+	char err[256];
+	json_t *doc, *x;
+
+	fill(&a);
+	doc = rpt_metrics_to_json(&a);
+	CU_ASSERT_FATAL(doc != NULL);
+	x = json_array_get(json_object_get(json_object_get(json_object_get(doc, "modes"), "proxy"),
+					   "transfers"), 1);
+	CU_ASSERT_FATAL(json_is_object(x));
+	CU_ASSERT(json_integer_value(json_object_get(x, "reply_code")) == 550);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(x, "reply")), "No such file \"f1\"");
+	json_object_del(x, "reply_code");
+	json_object_del(x, "reply");
+	CU_ASSERT(rpt_metrics_from_json(doc, &b, err, sizeof(err)) == 0);
+	CU_ASSERT(b.modes[2].xfers[1].reply_code == 0 && b.modes[2].xfers[1].reply[0] == '\0');
+	CU_ASSERT(b.modes[2].xfers[0].reply_code == 226);
+	json_object_set_new(x, "reply_code", json_integer(1000));
+	CU_ASSERT(rpt_metrics_from_json(doc, &b, err, sizeof(err)) == -EINVAL);
+	CU_ASSERT(strstr(err, "reply_code") != NULL);
+	json_object_set_new(x, "reply_code", json_integer(421));
+	json_object_set_new(x, "reply", json_integer(5));
+	CU_ASSERT(rpt_metrics_from_json(doc, &b, err, sizeof(err)) == -EINVAL);
+	CU_ASSERT(strstr(err, "\"reply\"") != NULL);
+	json_object_set_new(x, "reply", json_string("Service not available"));
+	CU_ASSERT(rpt_metrics_from_json(doc, &b, err, sizeof(err)) == 0);
+	CU_ASSERT(b.modes[2].xfers[1].reply_code == 421);
+	CU_ASSERT_STRING_EQUAL(b.modes[2].xfers[1].reply, "Service not available");
+	json_decref(doc);
+}
+
 /* Each mutation of a good document must be refused with a message. */
 static void test_reader_refuses(void)
 {
@@ -191,5 +228,5 @@ static void test_write_fails_cleanly(void)
 }
 
 TU_MAIN("run_metrics", TU_CASE(test_round_trip), TU_CASE(test_deterministic_bytes),
-	TU_CASE(test_host_optional), TU_CASE(test_reader_refuses),
+	TU_CASE(test_host_optional), TU_CASE(test_reply_optional), TU_CASE(test_reader_refuses),
 	TU_CASE(test_write_fails_cleanly))
