@@ -201,9 +201,10 @@ f.retrbinary("RETR /pub/big.bin", lambda b: time.sleep(0.05), blocksize=4096)' 2
 	stat_is ebpf ".result == 0 and .errors == 0"
 	stat_is ebpf ".bytes_copied == 0 and .proxy_transfers == 0 and .syscalls.splice == 0"
 	# N + 3 captured transfers, each one connection, and the vanished
-	# client's (its transfer never ended: not counted as one).
-	stat_is ebpf ".fast_transfers == $N + 3 and .fast_flows == .fast_transfers + 1"
-	stat_is ebpf ".fast_flows_closed == .fast_transfers and .fast_flows_idle == 1 and .fast_flows_left == 0"
+	# client's (whether the proxy counts that transfer depends on when its
+	# session learns of the end: not checked).
+	stat_is ebpf ".fast_flows == $N + 4 and .fast_transfers >= $N + 3"
+	stat_is ebpf ".fast_flows_closed == .fast_flows - 1 and .fast_flows_idle == 1 and .fast_flows_left == 0"
 	stat_is ebpf ".fast_untranslated == 0 and .fast_bytes >= $SUM"
 	nothing_attached ebpf "$PID"
 fi

@@ -151,7 +151,7 @@ static __always_inline int gl_parse(struct __sk_buff *skb, struct gl_pkt *p)
 
 /* The egress link for a destination, by the gateway's own routing table. */
 static __always_inline int gl_egress(struct __sk_buff *skb, const struct gl_key *k,
-				     const __u8 *src, const __u8 *dst, __u32 *ifindex)
+				     const __u8 *src, const __u8 *dst, struct gl_flow *f)
 {
 	struct bpf_fib_lookup fib = {};
 	int rc;
@@ -170,7 +170,13 @@ static __always_inline int gl_egress(struct __sk_buff *skb, const struct gl_key 
 	rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return -1;
-	*ifindex = fib.ifindex;
+	f->ifindex = fib.ifindex;
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS) {
+		/* The neighbour is known: its packets skip the neighbour layer. */
+		__builtin_memcpy(f->mac, fib.dmac, 6);
+		__builtin_memcpy(f->mac + 6, fib.smac, 6);
+		f->flags |= GL_F_MACS;
+	}
 	return 0;
 }
 
@@ -215,7 +221,7 @@ static __always_inline int gl_consume(struct __sk_buff *skb, const struct gl_pkt
 	gl_addr_cpy(t->fwd.new_dst, pv.new_dst);
 	t->fwd.new_sport = pv.new_sport ? pv.new_sport : p->key.sport;
 	t->fwd.new_dport = pv.new_dport ? pv.new_dport : p->key.dport;
-	if (gl_egress(skb, &p->key, t->fwd.new_src, t->fwd.new_dst, &t->fwd.ifindex) < 0) {
+	if (gl_egress(skb, &p->key, t->fwd.new_src, t->fwd.new_dst, &t->fwd) < 0) {
 		gl_count(GL_C_NO_ROUTE);
 		return -1;
 	}
@@ -231,6 +237,15 @@ static __always_inline int gl_consume(struct __sk_buff *skb, const struct gl_pkt
 	t->back.new_sport = p->key.dport;
 	t->back.new_dport = p->key.sport;
 	t->back.ifindex = skb->ingress_ifindex;
+	/* Replies go back to the sender of this packet, from where it came. */
+	if (bpf_skb_load_bytes(skb, 0, t->back.mac, 12) == 0) {
+		__u8 m[6];
+
+		__builtin_memcpy(m, t->back.mac, 6);
+		__builtin_memcpy(t->back.mac, t->back.mac + 6, 6);
+		__builtin_memcpy(t->back.mac + 6, m, 6);
+		t->back.flags |= GL_F_MACS;
+	}
 	/* The event first: a flow user space does not know of would never be
 	 * removed. No room: the packet goes to the stack (counted). */
 	ev = bpf_ringbuf_reserve(&gl_events, sizeof(*ev), 0);
@@ -319,6 +334,8 @@ struct gl_out {
 	__u8 new_src[16], new_dst[16];
 	__be16 new_sport, new_dport;
 	__u32 ifindex;
+	__u32 macs;
+	__u8 mac[12];
 };
 
 static __always_inline int gl_rewrite4(struct __sk_buff *skb, const struct gl_pkt *p,
@@ -420,6 +437,9 @@ int gl_fast(struct __sk_buff *skb)
 	nf.new_sport = f->new_sport;
 	nf.new_dport = f->new_dport;
 	nf.ifindex = f->ifindex;
+	nf.macs = f->flags & GL_F_MACS;
+	if (nf.macs)
+		__builtin_memcpy(nf.mac, f->mac, 12);
 	if ((p.key.family == 4 ? gl_rewrite4(skb, &p, &nf) : gl_rewrite6(skb, &p, &nf)) < 0)
 		return TC_ACT_SHOT; /* half rewritten: never let it out */
 	ports[0] = nf.new_sport;
@@ -427,6 +447,8 @@ int gl_fast(struct __sk_buff *skb)
 	if (bpf_skb_store_bytes(skb, p.l4off, ports, 4, 0))
 		return TC_ACT_SHOT;
 	gl_count(GL_C_REDIRECTED);
+	if (nf.macs && bpf_skb_store_bytes(skb, 0, nf.mac, 12, 0) == 0)
+		return bpf_redirect(nf.ifindex, 0);
 	return bpf_redirect_neigh(nf.ifindex, NULL, 0, 0);
 }
 

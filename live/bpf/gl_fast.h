@@ -32,6 +32,7 @@ struct gl_pend {
 #define GL_F_FIN 1u        /* a FIN went this way */
 #define GL_F_RST 2u        /* an RST went this way */
 #define GL_F_CLOSE_SENT 4u /* the close event was sent (for this entry) */
+#define GL_F_MACS 8u       /* mac[] holds the egress Ethernet addresses */
 
 /* One direction of a translated connection: what the packet becomes and
  * where it goes. The counters are written by the program only. */
@@ -43,6 +44,8 @@ struct gl_flow {
 	__u32 rdr_id;
 	__u32 flags;    /* GL_F_* */
 	__u32 pad;
+	__u8 mac[12];   /* destination, source (GL_F_MACS) */
+	__u32 pad2;
 	struct gl_key peer; /* the other direction's key */
 	__u64 packets, bytes, last_ns;
 };
