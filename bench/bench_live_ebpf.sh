@@ -3,7 +3,8 @@
 # one lab (tests/live_lab.sh): an MB-megabyte passive RETR (default 100) in
 # three modes, ROUNDS times each (default 3), interleaved: kernel-alg
 # (masquerade + conntrack's FTP helper, no proxy), fastpath (the proxy's
-# nftables redirects) and fastpath-ebpf (live-proxy --ebpf). Throughput, the
+# nftables redirects) and fastpath-ebpf (live-proxy --ebpf). Throughput (curl's
+# rate of the data connection), the
 # softirq time of the whole machine per GB (/proc/stat: all namespaces share
 # one kernel, other jobs included), the proxy's CPU. Writes
 # BUILD/bench/live_ebpf.json. Needs root; machine-dependent: make bench only.
@@ -45,15 +46,16 @@ softirq() { awk '/^cpu /{print $8}' /proc/stat; } # ticks, all CPUs
 
 results=()
 run_one() { # mode round
-	local mode=$1 round=$2 t0 t1 s0 s1 cpu=0 wall
+	local mode=$1 round=$2 t0 t1 s0 s1 cpu=0 wall speed
 	case $mode in
 	kernel-alg) alg_on ;;
 	fastpath) start_proxy fast || exit 1 ;;
 	fastpath-ebpf) start_proxy fast --ebpf || exit 1 ;;
 	esac
 	s0=$(softirq); t0=$(date +%s.%N)
-	inc curl -sS --max-time 300 -o "$T/big.out" ftp://203.0.113.10/pub/big.bin ||
-		fail "$mode: transfer failed"
+	# curl's own rate: the data connection only, not the login before it.
+	speed=$(inc curl -sS --max-time 300 -w '%{speed_download}' -o "$T/big.out" \
+		ftp://203.0.113.10/pub/big.bin) || fail "$mode: transfer failed"
 	t1=$(date +%s.%N); s1=$(softirq)
 	if [ "$mode" = kernel-alg ]; then
 		alg_off
@@ -66,7 +68,7 @@ run_one() { # mode round
 	cmp -s "$T/big.out" "$R/pub/big.bin" || fail "$mode: the copy differs"
 	wall=$(echo "$t1 - $t0" | bc)
 	local mbps sirq
-	mbps=$(echo "scale=1; $MB * 8 * 1.048576 / $wall" | bc)
+	mbps=$(echo "scale=1; ${speed%.*} * 8 / 1000000" | bc)
 	sirq=$(echo "scale=3; ($s1 - $s0) / $TCK * 1024 / $MB" | bc)
 	printf '%-14s round %d  wall %6.2f s  %7.1f Mbit/s  softirq %6.2f s/GB  proxy cpu %5.2f s\n' \
 		"$mode" "$round" "$wall" "$mbps" "$sirq" "$cpu"
