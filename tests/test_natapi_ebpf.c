@@ -310,5 +310,96 @@ static void test_bad_config(void)
 	CU_ASSERT(strstr(tc_show("in0"), "clsact") == NULL);
 }
 
+static char ns_c[32], ns_s[32];
+
+/* The named namespaces go even when a fatal assertion ends the case. */
+static void ns_cleanup(void)
+{
+	char cmd[160];
+
+	if (!ns_c[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; "
+		 "rm -f /tmp/%s.out", ns_c, ns_s, ns_s);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_natapi_ebpf: could not remove namespaces %s %s\n", ns_c, ns_s);
+	ns_c[0] = 0;
+}
+
+/* A UDP datagram and its answer through the program: two named namespaces
+ * (client, server) on the links' peers, python3 at both ends. UDP: any
+ * first datagram makes the connection, so counters can be seen exactly. */
+static void test_counters_udp(void)
+{
+	struct natapi_session_redirect r;
+	struct natapi_counters c;
+	struct natapi_ebpf_stats st;
+	char cmd[1024], *cn = ns_c, *sn = ns_s, out[64] = "";
+	uint64_t next;
+	uint32_t id;
+	void *state;
+	struct natapi *api;
+	FILE *f;
+
+	if (skip())
+		return;
+	fresh_netns();
+	snprintf(ns_c, sizeof(ns_c), "glte%dc", (int)getpid());
+	snprintf(ns_s, sizeof(ns_s), "glte%ds", (int)getpid());
+	atexit(ns_cleanup);
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns add %s && ip netns add %s && ip link set in1 netns %s && "
+		 "ip link set out1 netns %s && ip -n %s addr add 192.0.2.10/24 dev in1 && "
+		 "ip -n %s link set in1 up && ip -n %s route add default via 192.0.2.1 && "
+		 "ip -n %s addr add 203.0.113.10/24 dev out1 && ip -n %s link set out1 up && "
+		 "sysctl -qw net.ipv4.ip_forward=1",
+		 cn, sn, cn, sn, cn, cn, cn, sn, sn);
+	CU_ASSERT_FATAL(system(cmd) == 0);
+	api = open_api(&state, NULL, 0);
+	memset(&r, 0, sizeof(r));
+	r.proto = 17;
+	r.src.addr = A("192.0.2.10");
+	r.src.len = 32;
+	r.dst = A("203.0.113.10");
+	r.dport = 5000;
+	r.set_src = true;
+	r.new_src = A("203.0.113.1");
+	r.new_dst = A("203.0.113.10");
+	r.new_dport = 5000;
+	CU_ASSERT_FATAL(natapi_redirect_session(api, &r, &id) == 0);
+	/* The server echoes one datagram and says whom it came from. */
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns exec %s /usr/bin/python3 -c \"import socket; s = socket.socket(2, 2); "
+		 "s.bind(('203.0.113.10', 5000)); s.settimeout(5); d, a = s.recvfrom(100); "
+		 "s.sendto(d, a); print(a[0])\" > /tmp/%s.out 2>&1 & sleep 0.5; "
+		 "ip netns exec %s /usr/bin/python3 -c \"import socket; s = socket.socket(2, 2); "
+		 "s.settimeout(5); s.sendto(b'x' * 100, ('203.0.113.10', 5000)); "
+		 "print(len(s.recvfrom(200)[0]))\"; wait",
+		 sn, sn, cn);
+	f = popen(cmd, "r");
+	CU_ASSERT_FATAL(f != NULL);
+	if (!fgets(out, sizeof(out), f))
+		out[0] = 0;
+	pclose(f);
+	CU_ASSERT_STRING_EQUAL(out, "100\n"); /* the answer came back, translated */
+	snprintf(cmd, sizeof(cmd), "grep -qx 203.0.113.1 /tmp/%s.out", sn);
+	CU_ASSERT(system(cmd) == 0); /* the server saw the public address */
+	CU_ASSERT(natapi_ebpf_expire(state, natapi_nft_now(), &next) >= 0); /* the ring's news */
+	CU_ASSERT_EQUAL(natapi_redirect_counters(api, id, &c), 0);
+	CU_ASSERT_EQUAL(c.connections, 1);
+	CU_ASSERT_EQUAL(c.packets, 1);
+	CU_ASSERT_EQUAL(c.reply_packets, 1);
+	/* frames: Ethernet 14 + IPv4 20 + UDP 8 + 100 */
+	CU_ASSERT_EQUAL(c.bytes, 142);
+	CU_ASSERT_EQUAL(c.reply_bytes, 142);
+	natapi_ebpf_stats_get(state, &st);
+	CU_ASSERT_EQUAL(st.flows_created, 1);
+	CU_ASSERT_EQUAL(st.flows_active, 1);
+	CU_ASSERT_EQUAL(st.prog_redirected, 2);
+	natapi_close(api);
+	ns_cleanup();
+}
+
 TU_MAIN("natapi_ebpf", TU_CASE(test_verifier_attach_detach), TU_CASE(test_session_redirects),
-	TU_CASE(test_pending_table_full), TU_CASE(test_one_shot_expiry), TU_CASE(test_bad_config))
+	TU_CASE(test_pending_table_full), TU_CASE(test_one_shot_expiry), TU_CASE(test_bad_config),
+	TU_CASE(test_counters_udp))
