@@ -315,7 +315,7 @@ static char ns_c[32], ns_s[32];
 /* The named namespaces go even when a fatal assertion ends the case. */
 static void ns_cleanup(void)
 {
-	char cmd[160];
+	char cmd[256];
 
 	if (!ns_c[0])
 		return;
