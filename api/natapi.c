@@ -15,13 +15,20 @@ struct natapi_rdr {
 	uint32_t group;
 };
 
+/* One reservation made through the handle and the ports acquired from it
+ * not yet released (ports_held in the stats). */
+struct natapi_res {
+	uint32_t id;
+	uint64_t held;
+};
+
 struct natapi {
 	const struct natapi_backend *b;
 	void *state;
 	struct natapi_stats st;
 	struct natapi_rdr *rdr;
 	size_t n_rdr, cap_rdr;
-	uint32_t *res;
+	struct natapi_res *res;
 	size_t n_res, cap_res;
 };
 
@@ -84,7 +91,7 @@ static int natapi_room_rdr(struct natapi *api)
 static int natapi_room_res(struct natapi *api)
 {
 	size_t ncap = api->cap_res ? api->cap_res * 2 : 16;
-	uint32_t *p;
+	struct natapi_res *p;
 
 	if (api->n_res < api->cap_res)
 		return 0;
@@ -107,13 +114,18 @@ static bool natapi_owns_rdr(const struct natapi *api, uint32_t id)
 	return false;
 }
 
-static bool natapi_owns_res(const struct natapi *api, uint32_t id)
+static struct natapi_res *natapi_find_res(const struct natapi *api, uint32_t id)
 {
 	for (size_t i = 0; i < api->n_res; i++) {
-		if (api->res[i] == id)
-			return true;
+		if (api->res[i].id == id)
+			return &api->res[i];
 	}
-	return false;
+	return NULL;
+}
+
+static bool natapi_owns_res(const struct natapi *api, uint32_t id)
+{
+	return natapi_find_res(api, id) != NULL;
 }
 
 static void natapi_forget_rdr(struct natapi *api, uint32_t id)
@@ -129,7 +141,9 @@ static void natapi_forget_rdr(struct natapi *api, uint32_t id)
 static void natapi_forget_res(struct natapi *api, uint32_t id)
 {
 	for (size_t i = 0; i < api->n_res; i++) {
-		if (api->res[i] == id) {
+		if (api->res[i].id == id) {
+			/* the reservation's ports go back with it */
+			api->st.ports_held -= api->res[i].held;
 			api->res[i] = api->res[--api->n_res];
 			return;
 		}
@@ -158,7 +172,7 @@ void natapi_close(struct natapi *api)
 	}
 	if (api->b->unreserve) {
 		for (size_t i = 0; i < api->n_res; i++)
-			(void)api->b->unreserve(api->state, api->res[i]);
+			(void)api->b->unreserve(api->state, api->res[i].id);
 	}
 	if (api->b->close)
 		api->b->close(api->state);
@@ -319,7 +333,8 @@ int natapi_reserve(struct natapi *api, uint8_t proto, uint32_t nports, uint32_t 
 	rc = api->b->reserve(api->state, proto, nports, &got);
 	if (rc < 0)
 		goto out;
-	api->res[api->n_res++] = got;
+	api->res[api->n_res].id = got;
+	api->res[api->n_res++].held = 0;
 	*res_id = got;
 out:
 	return natapi_done(api, rc);
@@ -362,6 +377,10 @@ int natapi_acquire(struct natapi *api, uint32_t res_id, uint32_t n, uint16_t *fi
 	if (!natapi_owns_res(api, res_id))
 		goto out;
 	rc = api->b->acquire(api->state, res_id, n, first);
+	if (rc == 0) {
+		natapi_find_res(api, res_id)->held += n;
+		api->st.ports_held += n;
+	}
 out:
 	return natapi_done(api, rc);
 }
@@ -380,6 +399,13 @@ int natapi_release(struct natapi *api, uint32_t res_id, uint16_t first, uint32_t
 	if (!natapi_owns_res(api, res_id))
 		goto out;
 	rc = api->b->release(api->state, res_id, first, n);
+	if (rc == 0) {
+		struct natapi_res *r = natapi_find_res(api, res_id);
+		uint64_t k = n < r->held ? n : r->held;
+
+		r->held -= k;
+		api->st.ports_held -= k;
+	}
 out:
 	return natapi_done(api, rc);
 }

@@ -99,6 +99,7 @@ struct natapi_stats {
 	uint64_t calls;   /* every call above (failed ones too): user->kernel crossings */
 	uint64_t errors;  /* calls that returned an error */
 	uint64_t redirects_active, reservations_active;
+	uint64_t ports_held;  /* ports acquired from reservations, not yet released */
 };
 void natapi_stats_get(const struct natapi *api, struct natapi_stats *out);
 

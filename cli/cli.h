@@ -9,6 +9,8 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1  /* the run itself failed */
 #define CLI_EXIT_USAGE 2 /* bad usage or bad input */
+#define CLI_EXIT_LOSSY 3 /* translate: OUT written, but it still names an inside
+			  * address or lost packets no mapping could explain */
 
 struct cli_cmd {
 	const char *name;
@@ -37,6 +39,9 @@ struct scen;
 struct rpt_metrics;
 /* Copies the scenario's hosts and links into m->topo (reports draw it). */
 void cli_report_topology(const struct scen *sc, struct rpt_metrics *m);
+
+int cli_live_main(int argc, char **argv);
+void cli_live_usage(void);
 
 int cli_replay_main(int argc, char **argv);
 void cli_replay_usage(void);

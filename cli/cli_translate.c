@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@ void cli_translate_usage(void)
 	       "  --public ADDR          public (masquerade) address, once per family\n"
 	       "  --capture-side SIDE    link IN was captured on: inside (default) or outside\n"
 	       "  --redirect SPEC        a persistent redirect, may repeat (see below)\n"
+	       "  --ftp-port PORT        a TCP port FTP control sessions use (the editor rewrites\n"
+	       "                         their PORT/EPRT/227/229); may repeat; default 21\n"
 	       "  --json FILE            also write the summary as JSON (gatelab.translate/1)\n"
 	       "  -q, --quiet            no summary on stdout (errors and warnings still shown)\n"
 	       "  -h, --help             this text\n"
@@ -43,7 +46,10 @@ void cli_translate_usage(void)
 	       "inside: it translates nothing, with a warning). Capture side outside: packets from\n"
 	       "the public address are inverted, the others translated as arriving from outside.\n"
 	       "\n"
-	       "Exit status: 0 success, 1 the run failed, 2 bad usage or bad input.\n"
+	       "Exit status: 0 success, 1 the run failed, 2 bad usage or bad input, 3 OUT written\n"
+	       "but incomplete: a control segment still names an inside address (e.g. a command\n"
+	       "split across segments), or, captured on the outside, packets of sessions opened\n"
+	       "from the inside were dropped (no mapping tells their inside end).\n"
 	       "Errors are one line: gatelab: FILE: packet N: what is wrong\n");
 }
 
@@ -101,16 +107,45 @@ static int add_redirect(struct rep_translate_opts *o, const char *arg)
 	return 0;
 }
 
+/* --ftp-port: 1..65535, each once; the list grows as needed. */
+static int add_ftp_port(struct rep_translate_opts *o, uint16_t **ports, const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	uint16_t *n;
+
+	if (*arg == '\0' || *end != '\0' || v < 1 || v > 65535) {
+		cli_error("translate: --ftp-port '%s' is not a port (1..65535)", arg);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < o->n_ftp_ports; i++) {
+		if ((*ports)[i] == v) {
+			cli_error("translate: --ftp-port %ld given twice", v);
+			return -EINVAL;
+		}
+	}
+	n = realloc(*ports, (o->n_ftp_ports + 1) * sizeof(*n));
+	if (!n) {
+		cli_error("translate: out of memory");
+		return -ENOMEM;
+	}
+	n[o->n_ftp_ports++] = (uint16_t)v;
+	*ports = n;
+	o->ftp_ports = n;
+	return 0;
+}
+
 /* Fills o and the positional/extra arguments; returns 0 or -EINVAL (already
  * reported), 1 for --help. */
 static int parse_args(int argc, char **argv, struct rep_translate_opts *o,
-		      struct cli_translate_args *a)
+		      struct cli_translate_args *a, uint16_t **ports)
 {
 	static const struct option longopts[] = {
 		{"inside", required_argument, NULL, 'i'},
 		{"public", required_argument, NULL, 'p'},
 		{"capture-side", required_argument, NULL, 's'},
 		{"redirect", required_argument, NULL, 'r'},
+		{"ftp-port", required_argument, NULL, 'f'},
 		{"json", required_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -143,6 +178,10 @@ static int parse_args(int argc, char **argv, struct rep_translate_opts *o,
 			break;
 		case 'r':
 			if (add_redirect(o, optarg))
+				return -EINVAL;
+			break;
+		case 'f':
+			if (add_ftp_port(o, ports, optarg))
 				return -EINVAL;
 			break;
 		case 'j':
@@ -185,16 +224,20 @@ int cli_translate_main(int argc, char **argv)
 	static struct rep_translate_opts o; /* large: keep it off the stack */
 	struct rep_translate_result res;
 	struct cli_translate_args a = {0};
-	int rc;
+	uint16_t *ports = NULL;
+	int rc, ret;
 
 	memset(&o, 0, sizeof(o));
-	rc = parse_args(argc, argv, &o, &a);
+	rc = parse_args(argc, argv, &o, &a, &ports);
 	if (rc == 1) {
 		cli_translate_usage();
-		return CLI_EXIT_OK;
+		ret = CLI_EXIT_OK;
+		goto out;
 	}
-	if (rc)
-		return CLI_EXIT_USAGE;
+	if (rc) {
+		ret = CLI_EXIT_USAGE;
+		goto out;
+	}
 	rc = rep_translate_run(a.in, a.out, &o, &res);
 	if (rc) {
 		const char *file = res.err_output ? a.out : a.in;
@@ -205,12 +248,16 @@ int cli_translate_main(int argc, char **argv)
 		else
 			cli_error("%s: %s", file, res.err);
 		/* a bad IN is bad input; failing to write OUT is a failed run */
-		return res.err_output || rc == -ENOMEM ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
+		ret = res.err_output || rc == -ENOMEM ? CLI_EXIT_FAIL : CLI_EXIT_USAGE;
+		goto out;
 	}
 	cli_translate_warn(&o, &res, &a);
 	if (!a.quiet)
 		cli_translate_summary(stdout, &o, &res, &a);
+	ret = res.leaks || res.no_origin ? CLI_EXIT_LOSSY : CLI_EXIT_OK;
 	if (a.json && cli_translate_json(a.json, &o, &res, &a) != 0)
-		return CLI_EXIT_FAIL;
-	return CLI_EXIT_OK;
+		ret = CLI_EXIT_FAIL;
+out:
+	free(ports);
+	return ret;
 }

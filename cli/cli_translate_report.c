@@ -59,10 +59,32 @@ void cli_translate_warn(const struct rep_translate_opts *o, const struct rep_tra
 	const char *why = idle_reason(o, r);
 	char ins[128];
 
-	if (!why)
-		return;
 	inside_list(o, ins, sizeof(ins));
-	cli_error("warning: %s: %s (inside %s)", a->in, why, ins);
+	if (why && !r->no_origin)
+		cli_error("warning: %s: %s (inside %s)", a->in, why, ins);
+	if (r->leaks)
+		cli_error("%s: packet %llu: still names the inside address %s after translation "
+			  "(%llu control segment(s) do): the FTP editor rewrites whole lines within "
+			  "one segment only; OUT leaks (exit 3)",
+			  a->in, (unsigned long long)r->first_leak, r->first_leak_addr,
+			  (unsigned long long)r->leaks);
+	if (r->split_lines)
+		cli_error("warning: %s: packet %llu: an FTP control line continues in the next "
+			  "segment (%llu segment(s)); a command split so is not rewritten",
+			  a->in, (unsigned long long)r->first_split,
+			  (unsigned long long)r->split_lines);
+	if (r->no_origin)
+		cli_error("%s: %llu of %llu packets dropped (no mapping: unknown-origin, to-gateway, "
+			  "no-mapping): captured "
+			  "on the outside, they belong to sessions opened from the inside, whose "
+			  "inside ends masquerade hid; only the inside capture tells them (translate "
+			  "that one), or a --redirect for sessions opened from outside (exit 3)",
+			  a->in, (unsigned long long)r->no_origin, (unsigned long long)r->pkts_in);
+	if (r->ftp_like)
+		cli_error("warning: %s: %llu TCP segment(s) look like FTP on port %u (a 220 greeting, "
+			  "USER/PASS) but that port is not an FTP port here: not edited "
+			  "(--ftp-port %u)", a->in, (unsigned long long)r->ftp_like,
+			  r->ftp_like_port, r->ftp_like_port);
 }
 
 static const char *link_name(int linktype)
@@ -95,6 +117,11 @@ void cli_translate_summary(FILE *f, const struct rep_translate_opts *o,
 	fprintf(f, "  capture    snaplen-cut %llu (headers translated, checksum unverifiable), "
 		   "time backwards %llu\n",
 		(unsigned long long)r->snaplen_cut, (unsigned long long)r->time_backwards);
+	if (r->leaks || r->split_lines || r->ftp_like)
+		fprintf(f, "  FTP        leaks %llu (first packet %llu), split lines %llu, "
+			   "FTP-like on other ports %llu\n",
+			(unsigned long long)r->leaks, (unsigned long long)r->first_leak,
+			(unsigned long long)r->split_lines, (unsigned long long)r->ftp_like);
 	col = fprintf(f, "  dropped    %llu", (unsigned long long)r->dropped);
 	for (int i = 0; i < GNAT_DROP__COUNT; i++) {
 		if (!r->engine_drops[i])
@@ -156,7 +183,7 @@ static json_t *build_json(const struct rep_translate_opts *o,
 	for (int i = 0; i < NET_ERR__COUNT; i++)
 		if (r->parse_errors[i])
 			e |= put_u64(pe, net_err_name((enum net_err)i), r->parse_errors[i]);
-	e |= put_u64(dr, "total", r->dropped);
+	e |= put_u64(dr, "total", r->dropped) | put_u64(dr, "no_origin", r->no_origin);
 	e |= json_object_set(dr, "by_reason", by) | json_object_set(dr, "parse_errors", pe);
 	e |= json_object_set_new(root, "schema", json_string("gatelab.translate/1"));
 	e |= json_object_set_new(root, "input", json_string(a->in));
@@ -170,6 +197,20 @@ static json_t *build_json(const struct rep_translate_opts *o,
 	     put_u64(root, "editor_rewrites", r->editor_rewrites) |
 	     put_u64(root, "length_changes", r->length_changes) |
 	     put_u64(root, "time_backwards", r->time_backwards);
+	{
+		json_t *fp = json_array(), *lk = json_pack("{s:I, s:I, s:s, s:I, s:I}", "packets",
+			(json_int_t)r->leaks, "first_packet", (json_int_t)r->first_leak,
+			"first_address", r->first_leak_addr, "split_lines",
+			(json_int_t)r->split_lines, "first_split", (json_int_t)r->first_split);
+
+		for (size_t i = 0; fp && i < o->n_ftp_ports; i++)
+			e |= json_array_append_new(fp, json_integer(o->ftp_ports[i]));
+		if (fp && o->n_ftp_ports == 0)
+			e |= json_array_append_new(fp, json_integer(21));
+		e |= json_object_set_new(root, "ftp_ports", fp);
+		e |= json_object_set_new(root, "leaks", lk);
+		e |= put_u64(root, "ftp_like_other_port", r->ftp_like);
+	}
 	e |= json_object_set_new(root, "warning", why ? json_string(why) : json_null());
 	json_decref(pk);
 	json_decref(dr);

@@ -24,6 +24,8 @@ const struct cli_cmd cli_cmds[] = {
 	 cli_report_main, cli_report_usage},
 	{"replay", "extract the FTP sessions of a capture and re-enact them under each mode",
 	 cli_replay_main, cli_replay_usage},
+	{"live", "run real FTP clients through a live gateway in network namespaces (root)",
+	 cli_live_main, cli_live_usage},
 	{"help", "list the commands, or show one command's options", help_main, help_usage},
 	{NULL, NULL, NULL, NULL},
 };

@@ -51,6 +51,11 @@ static int gnat_config_check(const struct gnat_config *cfg)
 		return -EINVAL;
 	if (cfg->frag_policy != GNAT_FRAG_TRACK && cfg->frag_policy != GNAT_FRAG_DROP)
 		return -EINVAL;
+	if (cfg->n_ftp_ports && !cfg->ftp_ports)
+		return -EINVAL;
+	for (size_t i = 0; i < cfg->n_ftp_ports; i++)
+		if (cfg->ftp_ports[i] == 0)
+			return -EINVAL;
 	return 0;
 }
 
@@ -68,6 +73,8 @@ int gnat_create(const struct gnat_config *cfg, struct gnat **out)
 	if (!g)
 		return -ENOMEM;
 	g->cfg = *cfg;
+	g->cfg.ftp_ports = NULL; /* the caller's array: read once below */
+	g->cfg.n_ftp_ports = 0;
 	g->next_mapping_id = 1;
 	g->next_redirect_id = 1;
 	rc = gnat_map_init(g);
@@ -83,7 +90,7 @@ int gnat_create(const struct gnat_config *cfg, struct gnat **out)
 	if (rc)
 		goto out;
 	if (cfg->ftp_editor) {
-		rc = gnat_ftp_editor_register(g);
+		rc = gnat_ftp_editor_register(g, cfg->ftp_ports, cfg->n_ftp_ports);
 		if (rc)
 			goto out;
 	}
@@ -98,6 +105,7 @@ void gnat_destroy(struct gnat *g)
 {
 	if (!g)
 		return;
+	gnat_editors_fini(g);
 	gnat_ports_fini(g);
 	gnat_frag_fini(g);
 	gnat_rdr_fini(g);

@@ -54,7 +54,12 @@ struct gnat_config {
 	uint64_t udp_timeout, icmp_timeout;
 	uint64_t redirect_timeout; /* default lifetime of an unused one-shot redirect */
 	enum gnat_frag_policy frag_policy;
-	bool ftp_editor;          /* register the FTP editor on TCP/21 (default true) */
+	bool ftp_editor;          /* register the FTP editor (default true) */
+	/* The FTP editor's control ports (TCP destination ports of the sessions
+	 * it edits); NULL or 0 ports: 21 only. Read by gnat_create only (the
+	 * array is the caller's); a port may appear once, 0 is invalid. */
+	const uint16_t *ftp_ports;
+	size_t n_ftp_ports;
 	uint64_t hash_seed;       /* seeds the table hash (deterministic by default) */
 	/* Let a non-SYN TCP packet open a mapping (as ESTABLISHED): for
 	 * `translate` of captures that start mid-session (default false). */
@@ -201,14 +206,20 @@ struct gnat_editor {
 	const char *name;
 	uint8_t proto;
 	uint16_t port;   /* matched against the session's original destination port */
+	/* More destination ports the same editor serves (may be NULL): copied
+	 * at registration, looked up in O(1) per new session. */
+	const uint16_t *more_ports;
+	size_t n_more_ports;
 	/* Called for every payload-carrying packet of a matching session, before
 	 * sequence adjustment. May call gnat_edit_replace and gnat_edit_expect.
 	 * Returns 0, or a negative code to drop the packet (counted). */
 	int (*edit)(struct gnat_edit *e, void *arg);
 	void *arg;
 };
-/* Register an editor. Returns 0, -ENOSPC (at most 8), -EEXIST. The FTP editor
- * is registered by gnat_create when cfg->ftp_editor. */
+/* Register an editor for port and more_ports. Returns 0, -ENOSPC (at most 8
+ * editors; an editor's ports are not limited), -EEXIST (a port already has an
+ * editor), -ENOMEM. The FTP editor is registered by gnat_create when
+ * cfg->ftp_editor, on cfg->ftp_ports. */
 int gnat_editor_register(struct gnat *g, const struct gnat_editor *ed);
 
 /* Accessors for an editor during edit(). */

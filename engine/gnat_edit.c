@@ -6,29 +6,68 @@
 #include "gnat_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+static uint16_t gnat_editor_port(const struct gnat_editor *ed, size_t i)
+{
+	return i == 0 ? ed->port : ed->more_ports[i - 1];
+}
 
 int gnat_editor_register(struct gnat *g, const struct gnat_editor *ed)
 {
-	if (!g || !ed || !ed->edit || (ed->proto != 6 && ed->proto != 17))
+	size_t n, pi;
+	uint8_t *map;
+
+	if (!g || !ed || !ed->edit || (ed->proto != 6 && ed->proto != 17) ||
+	    (ed->n_more_ports && !ed->more_ports))
 		return -EINVAL;
-	if (gnat_editor_find(g, ed->proto, ed->port) >= 0)
-		return -EEXIST;
+	n = 1 + ed->n_more_ports;
+	pi = ed->proto == 6 ? 0 : 1;
+	for (size_t i = 0; i < n; i++) {
+		if (gnat_editor_find(g, ed->proto, gnat_editor_port(ed, i)) >= 0)
+			return -EEXIST;
+		for (size_t k = 0; k < i; k++)
+			if (gnat_editor_port(ed, k) == gnat_editor_port(ed, i))
+				return -EEXIST;
+	}
 	if (g->n_editors == GNAT_MAX_EDITORS)
 		return -ENOSPC;
+	if (!g->editor_of[pi]) {
+		g->editor_of[pi] = calloc(65536, 1);
+		if (!g->editor_of[pi])
+			return -ENOMEM;
+	}
+	map = g->editor_of[pi];
+	for (size_t i = 0; i < n; i++)
+		map[gnat_editor_port(ed, i)] = (uint8_t)(g->n_editors + 1);
 	g->editors[g->n_editors].ed = *ed;
+	/* the caller's port array is not kept: the map holds the ports */
+	g->editors[g->n_editors].ed.more_ports = NULL;
+	g->editors[g->n_editors].ed.n_more_ports = 0;
 	g->editors[g->n_editors].live = true;
 	g->n_editors++;
 	return 0;
 }
 
+/* O(1): called for every new session, with any number of editor ports. */
 int gnat_editor_find(const struct gnat *g, uint8_t proto, uint16_t port)
 {
-	for (uint32_t i = 0; i < g->n_editors; i++)
-		if (g->editors[i].live && g->editors[i].ed.proto == proto &&
-		    g->editors[i].ed.port == port)
-			return (int)i;
-	return -1;
+	const uint8_t *map;
+
+	if (proto != 6 && proto != 17)
+		return -1;
+	map = g->editor_of[proto == 6 ? 0 : 1];
+	if (!map || map[port] == 0 || !g->editors[map[port] - 1].live)
+		return -1;
+	return map[port] - 1;
+}
+
+void gnat_editors_fini(struct gnat *g)
+{
+	free(g->editor_of[0]);
+	free(g->editor_of[1]);
+	g->editor_of[0] = g->editor_of[1] = NULL;
 }
 
 int gnat_edit_run(struct gnat *g, uint32_t midx, enum gnat_dir dir, bool inverse,

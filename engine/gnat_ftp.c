@@ -243,9 +243,9 @@ static int gnat_ftp_edit(struct gnat_edit *e, void *arg)
 	return rc;
 }
 
-int gnat_ftp_editor_register(struct gnat *g)
+int gnat_ftp_editor_register(struct gnat *g, const uint16_t *ports, size_t n_ports)
 {
-	static const struct gnat_editor ed = {
+	struct gnat_editor ed = {
 		.name = "ftp",
 		.proto = IPPROTO_TCP,
 		.port = GNAT_FTP_PORT,
@@ -253,5 +253,10 @@ int gnat_ftp_editor_register(struct gnat *g)
 		.arg = NULL,
 	};
 
+	if (ports && n_ports) {
+		ed.port = ports[0];
+		ed.more_ports = ports + 1;
+		ed.n_more_ports = n_ports - 1;
+	}
 	return gnat_editor_register(g, &ed);
 }

@@ -5,8 +5,12 @@
 
 struct gnat;
 
-/* Register the FTP editor (TCP/21) on g. Returns 0 or a gnat_editor_register
- * error (-ENOSPC, -EEXIST). */
-int gnat_ftp_editor_register(struct gnat *g);
+#include <stddef.h>
+#include <stdint.h>
+
+/* Register the FTP editor on g for the TCP control ports (ports NULL or
+ * n_ports 0: 21 only). Returns 0 or a gnat_editor_register error (-ENOSPC,
+ * -EEXIST for a port given twice, -ENOMEM). */
+int gnat_ftp_editor_register(struct gnat *g, const uint16_t *ports, size_t n_ports);
 
 #endif

@@ -168,6 +168,9 @@ struct gnat {
 
 	struct gnat_edreg editors[GNAT_MAX_EDITORS];
 	uint32_t n_editors;
+	/* destination port -> editor index + 1 (0: none), [0] TCP, [1] UDP;
+	 * 64 KiB each, allocated at the first registration for the protocol */
+	uint8_t *editor_of[2];
 };
 
 /* The edit context handed to an editor (see gnat_edit.c). */
@@ -306,6 +309,7 @@ int gnat_edit_run(struct gnat *g, uint32_t midx, enum gnat_dir dir, bool inverse
 		  struct net_pkt *p, size_t cap, uint32_t seg_seq_orig, uint64_t now_ns,
 		  struct gnat_result *res);
 int gnat_editor_find(const struct gnat *g, uint8_t proto, uint16_t port);
+void gnat_editors_fini(struct gnat *g);
 
 /* gnat_icmp.c */
 void gnat_icmp_error(struct gnat *g, struct net_pkt *p, enum gnat_side from, uint64_t now_ns,

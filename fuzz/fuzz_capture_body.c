@@ -120,6 +120,7 @@ static void fzc_extract(const char *path)
 			fzc_check(x->cmd_idx < s->n_cmds);
 			fzc_check(x->setup_cmd >= -1 && x->setup_cmd < (long)s->n_cmds);
 			fzc_check(!x->complete || (x->connected && x->lost == 0));
+			fzc_check(!x->complete || !x->unverifiable);
 			fzc_check(memchr(x->arg, '\0', sizeof(x->arg)) != NULL);
 		}
 	}

@@ -41,7 +41,9 @@ head -c 600 /dev/zero | tr '\0' 'A' | sed 's/^/\x00PORT /' > $C/ftp/hostile-long
 
 # Captures: whole small ones and their cut heads; byte 0 selects translate
 # from inside (0), from outside with a redirect (3), or the bare reader (4).
-for cap in pcaps/suricata/*.pcap pcaps/zeek/ipv4.pcap pcaps/zeek/ipv6.pcap; do
+for cap in pcaps/suricata/*.pcap pcaps/zeek/ipv4.pcap pcaps/zeek/ipv6.pcap \
+    pcaps/real/auth-fail-missing.pcap pcaps/real/nlst-snaplen128.pcap \
+    pcaps/real/late-retransmission.pcap; do
   name=$(basename "$cap" .pcap)
   { printf '\000'; cat "$cap"; } > $C/capture/$name-in
   { printf '\004'; cat "$cap"; } > $C/capture/$name-read

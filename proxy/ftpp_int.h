@@ -155,7 +155,10 @@ int ftpp_xfer_pasv_reply(struct ftpp_session *s, const struct ftp_addr_span *spa
 			 struct ftp_endpoint *announce);
 void ftpp_xfer_end(struct ftpp_session *s, const char *how);
 void ftpp_xfer_event(struct ftpp_session *s, const struct ftpp_event *ev);
-bool ftpp_xfer_holds_reply(const struct ftpp_session *s);
+/* Whether the final reply `code` to the running transfer waits for its
+ * proxied data to be copied out (only a success does: an error carries no
+ * data, is passed at once, and the transfer's sockets are closed). */
+bool ftpp_xfer_holds_reply(const struct ftpp_session *s, int code);
 bool ftpp_xfer_due(const struct ftpp_session *s);
 void ftpp_xfer_timeout(struct ftpp_session *s, uint64_t now);
 

@@ -177,7 +177,7 @@ static bool ftpp_server_line(struct ftpp_session *s, const uint8_t *line, size_t
 		ftpp_out_send(s, FTPP_ACT_SEND_CLIENT, line, n);
 		return true;
 	}
-	if (!in_multi && rl.code >= 200 && ftpp_xfer_holds_reply(s))
+	if (!in_multi && rl.code >= 200 && ftpp_xfer_holds_reply(s, rl.code))
 		return false;
 	ftpp_out_log_line(s, "S<", line, clen);
 	code = in_multi ? s->multi_code : rl.code;

@@ -251,11 +251,16 @@ void ftpp_xfer_end(struct ftpp_session *s, const char *how)
 	memset(x, 0, sizeof(*x));
 }
 
-bool ftpp_xfer_holds_reply(const struct ftpp_session *s)
+bool ftpp_xfer_holds_reply(const struct ftpp_session *s, int code)
 {
 	const struct ftpp_xfer *x = &s->x;
 	const struct ftpp_pending *head = s->pend_n ? &s->pend[s->pend_head] : NULL;
 
+	/* A refused transfer (450, 550, 425...) moves no data: holding its reply
+	 * for a DATA_DONE that never comes would leave the client waiting and
+	 * answer its next command with this one's reply. */
+	if (code >= 400)
+		return false;
 	return head && head->kind == FTPP_CMD_XFER && x->st == FTPP_XFER_RUNNING &&
 	       x->path == FTPP_MODE_PROXY && (x->up[0] || x->up[1]) && !x->done;
 }

@@ -10,12 +10,19 @@
 
 #include "../scen/scen.h"
 #include "rep_extract.h"
+#include "rep_reenact.h"
 
 /* The "capture" object (docs/REPLAY.md). NULL on ENOMEM. */
 json_t *rep_capture_to_json(const struct rep_capture *c, const char *file);
 
-/* Writes sc as scenario YAML (hosts, files, sessions, modes). Returns 0 or
- * -EIO. */
+/* Writes sc as scenario YAML (hosts, files and directories, sessions with
+ * their expected codes, modes). Returns 0 or -EIO. */
 int rep_export_scenario(const struct scen *sc, FILE *out);
+
+/* Writes the plan's scenario with, after each session's commands, the
+ * captured commands it leaves out as comments saying why. Returns 0, -E2BIG
+ * when the capture exceeds a limit of the scenario format (err names it;
+ * nothing written), -EIO. */
+int rep_export_plan(const struct rep_plan *p, FILE *out, char *err, size_t errlen);
 
 #endif

@@ -24,6 +24,12 @@ static json_t *rep_xfer_json(const struct rep_xfer *x)
 
 	if (o && x->announced_size)
 		json_object_set_new(o, "announced_size", json_integer((json_int_t)x->announced_size));
+	if (o && x->rest)
+		json_object_set_new(o, "rest", json_integer((json_int_t)x->rest));
+	if (o && x->ascii)
+		json_object_set_new(o, "ascii", json_true());
+	if (o && x->unverifiable)
+		json_object_set_new(o, "unverifiable", json_true());
 	return o;
 }
 
@@ -81,11 +87,21 @@ json_t *rep_capture_to_json(const struct rep_capture *c, const char *file)
 	json_object_set_new(o, "frames", json_integer((json_int_t)c->frames));
 	json_object_set_new(o, "tcp_frames", json_integer((json_int_t)c->tcp_frames));
 	json_object_set_new(o, "unreadable_frames", json_integer((json_int_t)c->unreadable_frames));
+	json_object_set_new(o, "cut_frames", json_integer((json_int_t)c->cut_frames));
+	json_object_set_new(o, "reassembly_bound_hits",
+			    json_integer((json_int_t)c->reassembly_bound_hits));
+	json_object_set_new(o, "late_segments", json_integer((json_int_t)c->late_segments));
+	json_object_set_new(o, "max_out_of_order", json_integer((json_int_t)c->max_out_of_order));
 	json_object_set_new(o, "sessions", ss);
 	json_object_set_new(o, "unannounced_flows", json_integer((json_int_t)c->unannounced_flows));
 	json_object_set_new(o, "unannounced_bytes", json_integer((json_int_t)c->unannounced_bytes));
 	if (c->unannounced_flows)
 		json_object_set_new(o, "first_unannounced", json_string(c->first_unannounced));
+	json_object_set_new(o, "ftp_like_flows", json_integer((json_int_t)c->ftp_like_flows));
+	if (c->ftp_like_flows) {
+		json_object_set_new(o, "ftp_like_port", json_integer(c->ftp_like_port));
+		json_object_set_new(o, "first_ftp_like", json_string(c->first_ftp_like));
+	}
 	if (c->read_error)
 		json_object_set_new(o, "read_error", json_string(c->error));
 	return o;

@@ -39,7 +39,7 @@ static void rep_yaml_host(FILE *out, const struct scen_host *h, bool files)
 	}
 }
 
-int rep_export_scenario(const struct scen *sc, FILE *out)
+static int rep_export_write(const struct scen *sc, const struct rep_plan *p, FILE *out)
 {
 	bool first = true;
 
@@ -77,10 +77,35 @@ int rep_export_scenario(const struct scen *sc, FILE *out)
 		if (ss->n_cmds == 0)
 			fprintf(out, "      - \"NOOP\"\n");
 		for (size_t k = 0; k < ss->n_cmds; k++) {
-			fprintf(out, "      - ");
+			fprintf(out, ss->expect[k] ? "      - {cmd: " : "      - ");
 			rep_yaml_str(out, ss->cmds[k]);
+			if (ss->expect[k])
+				fprintf(out, ", expect: %d}", ss->expect[k]);
+			fputc('\n', out);
+		}
+		for (size_t k = 0; p && k < p->n_notes; k++) {
+			if (p->notes[k].slot != i)
+				continue;
+			/* a comment: one line, whatever the capture's text held */
+			fprintf(out, "      # left out: ");
+			for (const char *c = p->notes[k].text; *c; c++)
+				fputc(*c == '\n' || *c == '\r' ? ' ' : *c, out);
 			fputc('\n', out);
 		}
 	}
 	return ferror(out) ? -EIO : 0;
+}
+
+int rep_export_scenario(const struct scen *sc, FILE *out)
+{
+	return rep_export_write(sc, NULL, out);
+}
+
+int rep_export_plan(const struct rep_plan *p, FILE *out, char *err, size_t errlen)
+{
+	if (p->export_refusal[0]) {
+		snprintf(err, errlen, "%s", p->export_refusal);
+		return -E2BIG;
+	}
+	return rep_export_write(&p->sc, p, out);
 }

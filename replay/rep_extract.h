@@ -37,7 +37,12 @@ struct rep_xfer {
 	uint64_t lost;           /* bytes of the data direction never captured */
 	uint64_t announced_size; /* "(N bytes)" in the 150 reply, or 213 SIZE; 0 unknown */
 	int prelim, final;       /* reply codes */
-	bool complete;           /* FIN, 226/250, nothing lost, size as announced */
+	uint64_t rest;           /* REST offset (350) the transfer started at, 0 none */
+	bool ascii;              /* TYPE A was in effect: sizes are advisory (CRLF) */
+	bool unverifiable;       /* data frames were cut by the snap length: the byte
+				  * count comes from sequence numbers, unread */
+	bool complete;           /* FIN, 226/250, no hole, the announced size (minus
+				  * REST, binary only) all there; never if unverifiable */
 	long setup_cmd;          /* index of its PORT/EPRT/PASV/EPSV command, -1 none */
 	char prelim_text[200];   /* the 1xx reply's text (first line, no code) */
 };
@@ -67,9 +72,22 @@ struct rep_capture {
 	struct rep_session **sessions;
 	size_t n_sessions, cap_sessions;
 	uint64_t frames, tcp_frames, unreadable_frames;
+	uint64_t cut_frames;           /* TCP frames whose payload the snap length cut:
+					* counted from sequence numbers, not read */
+	uint64_t reassembly_bound_hits;/* holes given up because more was out of order
+					* than the receiver's window allows */
+	uint64_t max_out_of_order;     /* most bytes one direction held out of order */
+	uint64_t late_segments;        /* segments of a connection already closed
+					* (retransmissions after both FINs): ignored */
 	uint64_t unannounced_flows;    /* TCP flows no FTP session announced */
 	uint64_t unannounced_bytes;
 	char first_unannounced[128];   /* "tcp a:p -> b:p" of the first one */
+	/* Unannounced flows on ports not taken as FTP that look like FTP (a 220
+	 * greeting, a USER or PASS line at the start of a direction): the user
+	 * probably wants --ftp-port (their server port, of the first). */
+	uint64_t ftp_like_flows;
+	uint16_t ftp_like_port;
+	char first_ftp_like[160];
 	bool read_error;               /* the capture ends in a broken record */
 	char error[256];
 };
@@ -84,6 +102,18 @@ typedef void (*rep_extract_progress_fn)(void *ctx, uint64_t frames, uint64_t byt
  * -ENOMEM. */
 int rep_extract_file(const char *path, struct rep_capture *out, rep_extract_progress_fn fn,
 		     void *fn_ctx, char *err, size_t errlen);
+
+/* What the extractor takes as FTP. */
+struct rep_extract_opts {
+	/* TCP ports of control connections (NULL/0: 21 only); a flow with one
+	 * of them at an end is a control session. Read during the call. */
+	const uint16_t *ftp_ports;
+	size_t n_ftp_ports;
+};
+/* rep_extract_file with options (o NULL: the defaults). Same returns. */
+int rep_extract_file_opts(const char *path, const struct rep_extract_opts *o,
+			  struct rep_capture *out, rep_extract_progress_fn fn, void *fn_ctx,
+			  char *err, size_t errlen);
 void rep_capture_free(struct rep_capture *c);
 
 /* True if a transfer command moves data from the client to the server. */

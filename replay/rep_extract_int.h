@@ -41,6 +41,8 @@ struct rep_ctl {
 	size_t n_ann;
 	char size_arg[200];      /* the file the last 213 answered SIZE for */
 	uint64_t size_val;
+	uint64_t rest;           /* offset of a REST the server accepted (350) */
+	bool ascii;              /* the last accepted TYPE was A */
 };
 
 struct rep_flow {
@@ -48,6 +50,9 @@ struct rep_flow {
 	struct net_tuple t;      /* as first seen */
 	struct rep_stream st[2]; /* [0] from t.src, [1] from t.dst */
 	bool fin[2], rst;
+	bool cut[2];             /* a segment of that direction was cut by the snap length */
+	int8_t wscale[2];        /* window scale each end's SYN offered, -1 none */
+	bool syn_seen[2];
 	uint64_t ts_ns;          /* of the frame being handled */
 	enum { REP_FLOW_CONTROL, REP_FLOW_DATA, REP_FLOW_OTHER } kind;
 	/* control */
@@ -63,6 +68,15 @@ struct rep_flow {
 	bool finished;
 	/* list of control flows */
 	struct rep_flow *next_ctl;
+	/* closed and released: kept as a bare key for REP_LINGER_NS of capture
+	 * time so late retransmissions are known as this connection's */
+	bool lingering;
+	uint64_t closed_ns;
+	struct rep_flow *tw_next, *tw_prev;
+	/* other flows: directions whose first payload was looked at (bit per
+	 * st[] index), and whether it looked like FTP */
+	uint8_t probed;
+	bool ftp_like;
 };
 
 /* rep_extract_ftp.c */

@@ -104,10 +104,36 @@ static void rep_metrics(struct sim_run_net *net, const struct scen *sc, enum sce
 	m->throughput_bps = ns ? (double)bits * 1e9 / (double)ns : 0.0;
 }
 
+/* The gateway's NAT API redirects now (0 without one). */
+static uint64_t rep_gw_redirects(struct sim_run_net *net)
+{
+	struct natapi *api = sim_gw_natapi(&net->gw);
+	struct natapi_stats st;
+
+	natapi_stats_get(api, &st);
+	return st.redirects_active;
+}
+
+/* What the run left behind in the gateway (struct rep_gw_left). */
+static void rep_gw_left_get(struct sim_run_net *net, uint64_t rdr0, struct rep_gw_left *left)
+{
+	struct natapi_stats st;
+
+	memset(left, 0, sizeof(*left));
+	natapi_stats_get(sim_gw_natapi(&net->gw), &st);
+	left->redirects = st.redirects_active > rdr0 ? st.redirects_active - rdr0 : 0;
+	left->ports = st.ports_held;
+	if (net->pxd) {
+		left->listeners = sim_pxd_stats(net->pxd)->listeners_open;
+		left->data = sim_pxd_stats(net->pxd)->data_open;
+	}
+}
+
 int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum scen_mode mode,
 		     uint64_t max_gap_ns, struct rep_verdict *v, struct rpt_mode_metrics *m,
-		     char *err, size_t errlen)
+		     struct rep_gw_left *left, char *err, size_t errlen)
 {
+	uint64_t rdr0 = 0;
 	struct sim_run_net *net = calloc(1, sizeof(*net));
 	struct rep_run_sess *rs = calloc(p->sc.n_sessions + 1, sizeof(*rs));
 	struct scen *sc = NULL;
@@ -136,6 +162,7 @@ int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum
 		sc->servers[i].n_files = 0;
 	if ((rc = sim_run_net_build(net, sc, mode, sc->seed, NULL, err, errlen)) < 0)
 		goto out;
+	rdr0 = rep_gw_redirects(net);
 	for (size_t k = 0; k < c->n_sessions; k++) {
 		struct rep_run_sess *r;
 		struct sim_ftpd_config fc;
@@ -146,6 +173,7 @@ int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum
 		i = (size_t)p->slot[k];
 		r = &rs[i];
 		r->s = c->sessions[k];
+		r->mode = mode;
 		r->n_done = &n_done;
 		r->n_total = p->sc.n_sessions;
 		r->sched = &net->w.sched;
@@ -174,6 +202,11 @@ int rep_reenact_mode(const struct rep_capture *c, const struct rep_plan *p, enum
 	}
 	sim_sched_run(&net->w.sched, 3600ULL * SIM_NS_PER_S);
 	rep_metrics(net, sc, mode, rs, m);
+	if (left) {
+		/* the closes the last replies started still run their course */
+		sim_sched_run(&net->w.sched, sim_world_now(&net->w) + 2 * SIM_NS_PER_S);
+		rep_gw_left_get(net, rdr0, left);
+	}
 	for (size_t k = 0; k < c->n_sessions; k++)
 		if (p->slot[k] >= 0)
 			rep_run_judge(&rs[p->slot[k]], &v[k]);

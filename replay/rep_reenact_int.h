@@ -9,6 +9,7 @@
 
 struct rep_run_sess {
 	const struct rep_session *s;
+	enum scen_mode mode;     /* what the gateway is: policy answers only with a proxy */
 	struct sim_ftpd_step *script;
 	size_t n_script;
 	char **texts;            /* strings the script points to */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rep_reenact.h"
+#include "rep_plan_int.h"
 
 static void rep_plan_addr(uint8_t family, bool server, size_t n, struct net_addr *out)
 {
@@ -19,91 +19,6 @@ static void rep_plan_addr(uint8_t family, bool server, size_t n, struct net_addr
 		snprintf(buf, sizeof(buf), "%s.%zu", server ? "203.0.113" : "192.0.2",
 			 (server ? 20 : 10) + n);
 	(void)net_addr_parse(buf, out);
-}
-
-static bool rep_is_setup(const char *v)
-{
-	return !strcmp(v, "PORT") || !strcmp(v, "EPRT") || !strcmp(v, "PASV") ||
-	       !strcmp(v, "EPSV");
-}
-
-static void rep_plan_file(struct scen_host *h, const struct rep_xfer *x)
-{
-	struct scen_file *f;
-	char path[SCEN_PATH_LEN];
-
-	snprintf(path, sizeof(path), "%s%s", x->arg[0] == '/' ? "" : "/", x->arg);
-	if (path[strlen(path) - 1] == '/')
-		return; /* a directory: nothing a scenario file can be */
-	/* a file downloaded twice is one file (the largest size the capture showed) */
-	for (size_t i = 0; i < h->n_files; i++) {
-		if (strcmp(h->files[i].path, path) == 0) {
-			if (x->bytes > h->files[i].size)
-				h->files[i].size = x->bytes;
-			return;
-		}
-	}
-	if (h->n_files == SCEN_MAX_FILES)
-		return;
-	f = &h->files[h->n_files++];
-	memcpy(f->path, path, sizeof(f->path));
-	f->size = x->bytes;
-}
-
-/* The scenario's view of the session: login, data mode, commands. */
-static void rep_plan_session(struct rep_plan *p, const struct rep_session *s, size_t n,
-			     uint64_t t0)
-{
-	struct scen_session *ss = &p->sc.sessions[n];
-	struct scen_host *srv = &p->sc.servers[n];
-	size_t xi = 0;
-	bool mode_set = false;
-
-	memset(ss, 0, sizeof(*ss));
-	ss->client = n;
-	ss->server = n;
-	ss->family = s->client.family;
-	ss->start_ns = s->t0_ns > t0 ? s->t0_ns - t0 : 0;
-	snprintf(ss->user, sizeof(ss->user), "anonymous");
-	snprintf(ss->pass, sizeof(ss->pass), "replay@");
-	for (size_t k = 0; k < s->n_cmds; k++) {
-		const struct rep_cmd *c = &s->cmds[k];
-		const char *arg = strchr(c->line, ' ');
-		char *dst;
-
-		arg = arg ? arg + 1 : "";
-		if (!strcmp(c->verb, "USER") || !strcmp(c->verb, "PASS")) {
-			snprintf(c->verb[0] == 'U' ? ss->user : ss->pass, SCEN_NAME_LEN, "%s", arg);
-			continue;
-		}
-		if (rep_is_setup(c->verb)) {
-			if (!mode_set) {
-				ss->data = !strcmp(c->verb, "PASV") || !strcmp(c->verb, "EPSV")
-						   ? SCEN_DATA_PASSIVE : SCEN_DATA_ACTIVE;
-				ss->extended = c->verb[0] == 'E';
-				mode_set = true;
-			}
-			continue;
-		}
-		if (ss->n_cmds == SCEN_MAX_CMDS)
-			break;
-		dst = ss->cmds[ss->n_cmds++];
-		while (xi < s->n_xfers && s->xfers[xi].cmd_idx < k)
-			xi++;
-		if (xi < s->n_xfers && s->xfers[xi].cmd_idx == k &&
-		    rep_xfer_is_upload(s->xfers[xi].cmd)) {
-			snprintf(dst, SCEN_CMD_LEN, "%s %.120s %" PRIu64, c->verb,
-				 s->xfers[xi].arg[0] ? s->xfers[xi].arg : "upload.bin",
-				 s->xfers[xi].bytes);
-		} else if (xi < s->n_xfers && s->xfers[xi].cmd_idx == k &&
-			   !strcmp(c->verb, "RETR")) {
-			rep_plan_file(srv, &s->xfers[xi]);
-			snprintf(dst, SCEN_CMD_LEN, "RETR %s%.150s", s->xfers[xi].arg[0] == '/' ? "" : "/",
-				 s->xfers[xi].arg);
-		} else {
-			snprintf(dst, SCEN_CMD_LEN, "%s", c->line);
-		}
-	}
 }
 
 static void rep_plan_map(struct rep_plan *p, const struct net_addr *cap, const struct net_addr *sim,
@@ -149,6 +64,11 @@ int rep_plan_build(const struct rep_capture *c, struct rep_plan **out)
 		if (n == SCEN_MAX_HOSTS) {
 			snprintf(p->why[k], REP_REASON_LEN,
 				 "not re-enacted: a scenario holds at most %d sessions", SCEN_MAX_HOSTS);
+			if (!p->export_refusal[0])
+				snprintf(p->export_refusal, sizeof(p->export_refusal),
+					 "the capture has more than %d sessions with commands; a "
+					 "scenario holds at most %d clients and servers "
+					 "(SCEN_MAX_HOSTS)", SCEN_MAX_HOSTS, SCEN_MAX_HOSTS);
 			continue;
 		}
 		struct scen_host *cl = &p->sc.clients[n], *sv = &p->sc.servers[n];
@@ -164,6 +84,9 @@ int rep_plan_build(const struct rep_capture *c, struct rep_plan **out)
 		p->slot[k] = (long)n++;
 	}
 	p->sc.n_clients = p->sc.n_servers = p->sc.n_sessions = n;
+	if (n == 0 && !p->export_refusal[0])
+		snprintf(p->export_refusal, sizeof(p->export_refusal),
+			 "no session with a command: a scenario needs at least one");
 	*out = p;
 	p = NULL;
 out:
@@ -177,6 +100,7 @@ void rep_plan_free(struct rep_plan *p)
 		return;
 	free(p->slot);
 	free(p->why);
+	free(p->notes);
 	free(p);
 }
 
@@ -202,10 +126,14 @@ void rep_session_broken(const struct rep_session *s, char *why, size_t len)
 			continue; /* done, or failed as the capture shows: a record all the same */
 		if (!x->connected)
 			REP_SAY("%s %.40s: data connection not captured; ", x->cmd, x->arg);
+		else if (x->unverifiable)
+			REP_SAY("%s %.40s: payload cut by the snap length, %" PRIu64 " bytes "
+				"counted from sequence numbers, unverifiable; ", x->cmd, x->arg,
+				x->bytes);
 		else if (x->lost)
 			REP_SAY("%s %.40s: %" PRIu64 " data bytes not captured; ", x->cmd, x->arg,
 				x->lost);
-		else if (x->announced_size && x->announced_size != x->bytes)
+		else if (x->announced_size && x->announced_size != x->bytes + x->rest && !x->ascii)
 			REP_SAY("%s %.40s: %" PRIu64 " of %" PRIu64 " announced bytes captured; ",
 				x->cmd, x->arg, x->bytes, x->announced_size);
 		else if (!x->fin || x->final == 0)

@@ -1,6 +1,7 @@
 /* rep_stream.c - TCP reassembly of one direction for the session extractor:
- * sequence arithmetic modulo 2^32, a small unsorted out-of-order store, and
- * the rule that a full store gives up on the hole before it (bounded memory). */
+ * sequence arithmetic modulo 2^32, an out-of-order store sorted by sequence
+ * and bounded by the receiver's advertised window (a full store gives up the
+ * hole before it, counted), and the FIN's place checked at the end. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,16 @@ void rep_stream_init(struct rep_stream *s, bool keep_data)
 {
 	memset(s, 0, sizeof(*s));
 	s->keep_data = keep_data;
+}
+
+void rep_stream_window(struct rep_stream *s, uint64_t window)
+{
+	s->window = window;
+}
+
+static uint64_t rep_stream_bound(const struct rep_stream *s)
+{
+	return s->window > REP_STREAM_MIN_WINDOW ? s->window : REP_STREAM_MIN_WINDOW;
 }
 
 static void rep_stream_deliver(struct rep_stream *s, const uint8_t *p, size_t len,
@@ -41,46 +52,41 @@ static bool rep_stream_take(struct rep_stream *s, uint32_t seq, const uint8_t *p
 	return true;
 }
 
-static void rep_stream_drop_pend(struct rep_stream *s, size_t i)
+/* Drops the first n held segments. */
+static void rep_stream_drop_front(struct rep_stream *s, size_t n)
 {
-	s->pend_bytes -= s->pend[i].len;
-	free(s->pend[i].data);
-	s->pend[i] = s->pend[--s->n_pend];
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		s->pend_bytes -= s->pend[i].len;
+		free(s->pend[i].data);
+	}
+	memmove(s->pend, s->pend + n, (s->n_pend - n) * sizeof(*s->pend));
+	s->n_pend -= n;
 }
 
-/* Delivers every held segment that has become in order. */
+/* Delivers the held segments that have become in order (the sorted front). */
 static void rep_stream_drain(struct rep_stream *s, rep_stream_fn fn, void *ctx)
 {
-	bool progress = true;
+	size_t i = 0;
 
-	while (progress) {
-		progress = false;
-		for (size_t i = 0; i < s->n_pend; i++) {
-			struct rep_stream_seg *g = &s->pend[i];
-
-			if (rep_stream_take(s, g->seq, g->data, g->len, fn, ctx)) {
-				rep_stream_drop_pend(s, i);
-				progress = true;
-				break;
-			}
-		}
-	}
+	while (i < s->n_pend && rep_stream_take(s, s->pend[i].seq, s->pend[i].data,
+						 s->pend[i].len, fn, ctx))
+		i++;
+	if (i)
+		rep_stream_drop_front(s, i);
 }
 
 /* Gives up on the hole before the earliest held segment. */
 static void rep_stream_skip_hole(struct rep_stream *s, rep_stream_fn fn, void *ctx)
 {
-	size_t best = 0;
+	uint32_t hole;
 
 	if (s->n_pend == 0)
 		return;
-	for (size_t i = 1; i < s->n_pend; i++)
-		if ((int32_t)(s->pend[i].seq - s->pend[best].seq) < 0)
-			best = i;
-	uint32_t hole = s->pend[best].seq - s->next;
-
+	hole = s->pend[0].seq - s->next;
 	s->lost += hole;
-	s->next = s->pend[best].seq;
+	s->next = s->pend[0].seq;
 	s->gap_pending = true;
 	rep_stream_drain(s, fn, ctx);
 }
@@ -94,20 +100,55 @@ static bool rep_stream_far(const struct rep_stream *s, uint32_t seq)
 	return ahead > REP_STREAM_FAR && ahead < 0u - REP_STREAM_FAR;
 }
 
-int rep_stream_add(struct rep_stream *s, uint32_t seq, bool syn, bool fin, const uint8_t *p,
-		   size_t len, rep_stream_fn fn, void *ctx)
+/* Holds [seq, seq+len) in order of distance from next (binary search). */
+static int rep_stream_hold(struct rep_stream *s, uint32_t seq, const uint8_t *p, size_t len)
 {
+	uint32_t key = seq - s->next;
+	size_t lo = 0, hi = s->n_pend;
 	struct rep_stream_seg *g;
-	int rc = 0;
 
-	if (!s->init) {
-		s->init = true;
-		s->next = syn ? seq + 1 : seq;
+	if (s->n_pend == s->cap_pend) {
+		size_t cap = s->cap_pend ? 2 * s->cap_pend : 16;
+		struct rep_stream_seg *v = realloc(s->pend, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->pend = v;
+		s->cap_pend = cap;
 	}
-	if (syn)
-		seq++;
-	if (fin)
-		s->fin = true;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (s->pend[mid].seq - s->next <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	g = &s->pend[lo];
+	memmove(g + 1, g, (s->n_pend - lo) * sizeof(*g));
+	g->seq = seq;
+	g->len = (uint32_t)len;
+	g->data = NULL;
+	if (s->keep_data && p) {
+		g->data = malloc(len);
+		if (!g->data) {
+			memmove(g, g + 1, (s->n_pend - lo) * sizeof(*g));
+			return -ENOMEM;
+		}
+		memcpy(g->data, p, len);
+	}
+	s->n_pend++;
+	s->pend_bytes += len;
+	if (s->pend_bytes > s->max_pend_bytes)
+		s->max_pend_bytes = s->pend_bytes;
+	return 0;
+}
+
+static int rep_stream_data(struct rep_stream *s, uint32_t seq, const uint8_t *p, size_t len,
+			   rep_stream_fn fn, void *ctx)
+{
+	int rc;
+
 	if (len == 0)
 		return 0;
 	if (rep_stream_far(s, seq)) {
@@ -122,54 +163,69 @@ int rep_stream_add(struct rep_stream *s, uint32_t seq, bool syn, bool fin, const
 		rep_stream_drain(s, fn, ctx);
 		return 0;
 	}
-	if (s->n_pend == REP_STREAM_MAX_PEND ||
-	    (s->keep_data && s->pend_bytes + len > REP_STREAM_MAX_PEND_BYTES))
+	/* More out of order than the receiver could accept: the capture missed
+	 * the bytes before (they were received, or never will be). */
+	while (s->n_pend > 0 && s->pend_bytes + len > rep_stream_bound(s)) {
+		s->bound_hits++;
 		rep_stream_skip_hole(s, fn, ctx);
-	if (rep_stream_take(s, seq, p, len, fn, ctx)) {
-		rep_stream_drain(s, fn, ctx);
-		return 0;
-	}
-	g = &s->pend[s->n_pend];
-	g->seq = seq;
-	g->len = (uint32_t)len;
-	g->data = NULL;
-	if (s->keep_data && p) {
-		g->data = malloc(len);
-		if (!g->data) {
-			s->lost += len;
-			rc = -ENOMEM;
-			goto out;
+		if (rep_stream_take(s, seq, p, len, fn, ctx)) {
+			rep_stream_drain(s, fn, ctx);
+			return 0;
 		}
-		memcpy(g->data, p, len);
 	}
-	s->n_pend++;
-	s->pend_bytes += len;
-out:
+	rc = rep_stream_hold(s, seq, p, len);
+	if (rc < 0)
+		s->lost += len; /* could not be held: counted, never silently dropped */
+	return rc;
+}
+
+int rep_stream_add(struct rep_stream *s, uint32_t seq, bool syn, bool fin, const uint8_t *p,
+		   size_t len, rep_stream_fn fn, void *ctx)
+{
+	int rc;
+
+	if (!s->init) {
+		s->init = true;
+		s->next = syn ? seq + 1 : seq;
+	}
+	if (syn)
+		seq++;
+	rc = rep_stream_data(s, seq, p, len, fn, ctx);
+	/* after the bytes: a flush they cause must not see this FIN yet */
+	if (fin) {
+		s->fin = true;
+		s->fin_known = true;
+		s->fin_seq = seq + (uint32_t)len;
+	}
 	return rc;
 }
 
 void rep_stream_acked(struct rep_stream *s, uint32_t ack, rep_stream_fn fn, void *ctx)
 {
-	while (s->n_pend > 0) {
-		uint32_t first = s->pend[0].seq;
-
-		for (size_t i = 1; i < s->n_pend; i++)
-			if ((int32_t)(s->pend[i].seq - first) < 0)
-				first = s->pend[i].seq;
-		if ((int32_t)(ack - first) <= 0)
-			break;
+	while (s->n_pend > 0 && (int32_t)(ack - s->pend[0].seq) > 0)
 		rep_stream_skip_hole(s, fn, ctx);
-	}
 }
 
 void rep_stream_flush(struct rep_stream *s, rep_stream_fn fn, void *ctx)
 {
+	int32_t short_of_fin;
+
 	while (s->n_pend > 0)
 		rep_stream_skip_hole(s, fn, ctx);
+	/* The FIN says where the stream ended: what was not seen before it is
+	 * lost too, even with no later segment to show the hole. */
+	short_of_fin = s->fin_known ? (int32_t)(s->fin_seq - s->next) : 0;
+	if (short_of_fin > 0) {
+		s->lost += (uint32_t)short_of_fin;
+		s->next = s->fin_seq;
+		s->gap_pending = true;
+	}
 }
 
 void rep_stream_free(struct rep_stream *s)
 {
-	while (s->n_pend > 0)
-		rep_stream_drop_pend(s, 0);
+	rep_stream_drop_front(s, s->n_pend);
+	free(s->pend);
+	s->pend = NULL;
+	s->cap_pend = 0;
 }

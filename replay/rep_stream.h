@@ -1,6 +1,7 @@
 /* rep_stream.h - one direction of a captured TCP connection put back in
  * order: retransmissions and overlaps delivered once, holes skipped and
- * counted, with a bounded out-of-order store (data kept only if asked). */
+ * counted, with an out-of-order store bounded by the receiver's window (data
+ * kept only if asked). */
 #ifndef GATELAB_REP_STREAM_H
 #define GATELAB_REP_STREAM_H
 
@@ -8,8 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REP_STREAM_MAX_PEND 16          /* out-of-order segments held */
-#define REP_STREAM_MAX_PEND_BYTES 65536 /* and their bytes (data kept) */
+/* Out-of-order bytes held per direction: what the receiver advertised as
+ * its window (scaled), at least this much. A sender cannot have more in
+ * flight, so more held means the capture missed bytes: the hole before is
+ * given up and counted (bound_hits). */
+#define REP_STREAM_MIN_WINDOW 65536
 /* A segment further ahead than this is past a hole in the capture, not
  * reordered: the hole is given up at once (sparse captures of huge streams). */
 #define REP_STREAM_FAR (16u << 20)
@@ -26,14 +30,23 @@ typedef void (*rep_stream_fn)(void *ctx, const uint8_t *data, size_t len, bool g
 struct rep_stream {
 	bool init, keep_data, fin;
 	bool gap_pending;        /* the next delivery follows lost bytes */
+	bool fin_known;          /* fin_seq holds where the sender's FIN sits */
+	uint32_t fin_seq;        /* the FIN's sequence number: bytes before it not
+				  * seen by the end are lost (a hole before the FIN) */
 	uint32_t next;           /* next sequence number expected */
 	uint64_t delivered;      /* unique bytes handed on */
 	uint64_t lost;           /* bytes skipped over as holes */
-	struct rep_stream_seg pend[REP_STREAM_MAX_PEND];
-	size_t n_pend, pend_bytes;
+	struct rep_stream_seg *pend;  /* held segments, sorted by sequence from next */
+	size_t n_pend, cap_pend;
+	uint64_t pend_bytes;
+	uint64_t window;         /* the receiver's last advertised window, scaled */
+	uint64_t max_pend_bytes; /* the most held at once */
+	uint64_t bound_hits;     /* holes given up because the window bound was hit */
 };
 
 void rep_stream_init(struct rep_stream *s, bool keep_data);
+/* The receiver of this direction advertised window bytes (already scaled). */
+void rep_stream_window(struct rep_stream *s, uint64_t window);
 /* One segment (payload p may be NULL for counting streams). SYN sets the
  * start; a stream seen without SYN starts at its first segment. Returns 0 or
  * -ENOMEM (a segment that could not be held is counted as lost). */

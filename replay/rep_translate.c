@@ -24,6 +24,7 @@ struct rep_ctx {
 	struct rep_writer *w;
 	int linktype;
 	uint64_t last_ns;
+	uint8_t ftp_port[65536 / 8];   /* bitmap of the FTP control ports */
 	uint8_t ip[REP_BUF_CAP];
 	uint8_t trial[REP_BUF_CAP];
 	/* link header and trailer (at most a frame of REP_BUF_CAP) + the IP packet */
@@ -222,6 +223,114 @@ static bool invert_by_trial(struct rep_ctx *c, size_t *len, enum gnat_side to,
 	return false;
 }
 
+static bool is_ftp_port(const struct rep_ctx *c, uint16_t port)
+{
+	return c->ftp_port[port >> 3] & (1u << (port & 7));
+}
+
+/* A decimal number 0..255 at s (at most 3 digits); its end in *end. */
+static bool dec_octet(const uint8_t *s, const uint8_t *e, unsigned *v, const uint8_t **end)
+{
+	unsigned n = 0, k = 0;
+
+	while (s + k < e && k < 4 && s[k] >= '0' && s[k] <= '9')
+		n = n * 10 + (unsigned)(s[k++] - '0');
+	if (k == 0 || k > 3 || n > 255)
+		return false;
+	*v = n;
+	*end = s + k;
+	return true;
+}
+
+/* The first inside address the text names, as PORT's h1,h2,h3,h4, a dotted
+ * quad or EPRT's |2|IPv6| (what an FTP line carries); false if none. */
+static bool text_names_inside(const struct rep_translate_opts *o, const uint8_t *p, size_t len,
+			      char *found, size_t flen)
+{
+	const uint8_t *e = p + len;
+
+	for (const uint8_t *s = p; s < e; s++) {
+		if (*s >= '0' && *s <= '9' && (s == p || s[-1] < '0' || s[-1] > '9')) {
+			uint8_t b[4];
+			const uint8_t *q = s, *end;
+			unsigned v;
+			char sep = 0;
+			int n = 0;
+
+			while (n < 4 && dec_octet(q, e, &v, &end)) {
+				b[n++] = (uint8_t)v;
+				if (n == 4 || end >= e || (sep && *end != sep) ||
+				    (*end != ',' && *end != '.'))
+					break;
+				sep = (char)*end;
+				q = end + 1;
+			}
+			if (n == 4) {
+				struct net_addr a;
+
+				net_addr_from_v4(&a, b);
+				if (is_inside(o, &a)) {
+					(void)net_addr_format(&a, found, flen);
+					return true;
+				}
+			}
+		} else if (*s == '|' && e - s > 3 && s[1] == '2' && s[2] == '|') {
+			char buf[NET_ADDR_STRLEN];
+			size_t k = 0;
+			struct net_addr a;
+
+			while (s + 3 + k < e && s[3 + k] != '|' && k + 1 < sizeof(buf)) {
+				buf[k] = (char)s[3 + k];
+				k++;
+			}
+			buf[k] = '\0';
+			if (net_addr_parse(buf, &a) == 0 && is_inside(o, &a)) {
+				snprintf(found, flen, "%s", buf);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* An FTP greeting or login line: the start of a control session. */
+static bool looks_like_ftp(const uint8_t *pl, size_t n)
+{
+	return (n >= 4 && !memcmp(pl, "220", 3) && (pl[3] == ' ' || pl[3] == '-')) ||
+	       (n >= 5 && (!memcmp(pl, "USER ", 5) || !memcmp(pl, "PASS ", 5)));
+}
+
+/* A TCP segment as written: on a port not taken as FTP, does it look like
+ * FTP (counted, so the user hears about --ftp-port)? A control segment that
+ * left to the outside: does it still name an inside address, does it end
+ * mid-line? Counted with the first packet of each. */
+static void check_leak(struct rep_ctx *c, const struct rep_frame *f, uint8_t *ip, size_t len,
+		       bool outward)
+{
+	struct rep_translate_result *res = c->res;
+	struct net_pkt p;
+	enum net_err e;
+	const uint8_t *pl;
+	char addr[sizeof(res->first_leak_addr)];
+
+	if (net_pkt_parse(ip, len, &p, &e) != 0 || p.tuple.proto != 6 || p.payload_len == 0)
+		return;
+	pl = p.buf + p.payload_off;
+	if (!is_ftp_port(c, p.tuple.dport) && !is_ftp_port(c, p.tuple.sport)) {
+		if (looks_like_ftp(pl, p.payload_len) && res->ftp_like++ == 0)
+			res->ftp_like_port = pl[0] == '2' ? p.tuple.sport : p.tuple.dport;
+		return;
+	}
+	if (c->o->side != REP_CAPTURE_INSIDE || !outward || !is_ftp_port(c, p.tuple.dport))
+		return;
+	if (text_names_inside(c->o, pl, p.payload_len, addr, sizeof(addr)) && res->leaks++ == 0) {
+		res->first_leak = f->number;
+		memcpy(res->first_leak_addr, addr, sizeof(addr));
+	}
+	if (pl[p.payload_len - 1] != '\n' && res->split_lines++ == 0)
+		res->first_split = f->number;
+}
+
 static int translate_ip(struct rep_ctx *c, const struct rep_frame *f)
 {
 	struct rep_translate_result *res = c->res;
@@ -269,6 +378,10 @@ static int translate_ip(struct rep_ctx *c, const struct rep_frame *f)
 	case GNAT_FORWARD:
 		break;
 	case GNAT_LOCAL:
+		/* captured on the outside, a packet for the public address that no
+		 * mapping claims is one of a session the inside opened */
+		if (c->o->side == REP_CAPTURE_OUTSIDE)
+			res->no_origin++;
 		count_drop(res, REP_DROP_LOCAL);
 		return 0;
 	case GNAT_DROP:
@@ -276,6 +389,9 @@ static int translate_ip(struct rep_ctx *c, const struct rep_frame *f)
 			res->engine_drops[gr.reason]++;
 		if (gr.reason == GNAT_DROP_MALFORMED && gr.parse_err < NET_ERR__COUNT)
 			res->parse_errors[gr.parse_err]++;
+		if (c->o->side == REP_CAPTURE_OUTSIDE && (gr.reason == GNAT_DROP_NO_MAPPING ||
+							   gr.reason == GNAT_DROP_UNKNOWN_ORIGIN))
+			res->no_origin++;
 		res->dropped++;
 		return 0;
 	}
@@ -289,6 +405,7 @@ static int translate_ip(struct rep_ctx *c, const struct rep_frame *f)
 		/* the captured part changed by len - ip_len; so did the whole */
 		set_ip_length(c->ip, f->ip_wire_len + len - f->ip_len);
 	}
+	check_leak(c, f, c->ip, len, route == REP_ROUTE_FORWARD);
 	return write_frame(c, f, c->ip, len);
 }
 
@@ -332,6 +449,8 @@ static int make_gnat(const struct rep_translate_opts *o, struct gnat **g, char *
 	cfg.public6 = o->public6;
 	cfg.masquerade = true;
 	cfg.ftp_editor = true;
+	cfg.ftp_ports = o->ftp_ports;
+	cfg.n_ftp_ports = o->n_ftp_ports;
 	/* a capture may start mid-session: let non-SYN packets open mappings */
 	cfg.tcp_pickup = true;
 	rc = gnat_create(&cfg, g);
@@ -377,6 +496,10 @@ int rep_translate_run(const char *in, const char *out, const struct rep_translat
 	}
 	c->o = o;
 	c->res = res;
+	for (size_t i = 0; i < o->n_ftp_ports; i++)
+		c->ftp_port[o->ftp_ports[i] >> 3] |= (uint8_t)(1u << (o->ftp_ports[i] & 7));
+	if (o->n_ftp_ports == 0)
+		c->ftp_port[21 >> 3] |= 1u << (21 & 7);
 	c->linktype = res->linktype;
 	rc = make_gnat(o, &c->g, res->err, sizeof(res->err));
 	if (rc)

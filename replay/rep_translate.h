@@ -24,6 +24,10 @@ struct rep_translate_opts {
 	enum rep_capture_side side;
 	struct gnat_redirect_spec redirects[REP_MAX_REDIRECTS];
 	size_t n_redirects;
+	/* FTP control ports (the editor's, and where leaks are looked for);
+	 * NULL/0: 21 only. The caller's array, read during the run. */
+	const uint16_t *ftp_ports;
+	size_t n_ftp_ports;
 };
 
 /* Drops decided here rather than by the engine. */
@@ -52,6 +56,21 @@ struct rep_translate_result {
 	uint64_t sessions;       /* mappings the engine created */
 	uint64_t editor_rewrites;
 	uint64_t length_changes; /* packets whose IP length changed */
+	/* Inside-side runs: control segments (to an FTP port) leaving to the
+	 * outside whose text still names an inside address (a command the
+	 * editor could not rewrite, e.g. split across segments), and those
+	 * ending in the middle of a line (the editor edits whole lines only);
+	 * the first packet number (of IN) of each, 0 none. */
+	uint64_t leaks, first_leak;
+	char first_leak_addr[48];
+	uint64_t split_lines, first_split;
+	/* Outside-side runs: packets dropped because no mapping tells their
+	 * inside end (sessions the inside opened, masqueraded). */
+	uint64_t no_origin;
+	/* TCP segments on ports not taken as FTP that look like FTP (a 220
+	 * greeting, a USER or PASS line), and the server port of the first. */
+	uint64_t ftp_like;
+	uint16_t ftp_like_port;
 	int linktype;
 	/* On failure: what and where (err_packet 0 = not about one packet;
 	 * err_output: about OUT rather than IN or the options). */

@@ -11,7 +11,9 @@
 
 #define RPT_METRICS_SCHEMA "gatelab.metrics/1"
 #define RPT_NAME_LEN 64
-#define RPT_MAX_MODES 4
+/* The simulator's four modes; the live lab's direct, kernel-alg, suse-proxy,
+ * proxy, fastpath and (later) fastpath-ebpf. Writers refuse more. */
+#define RPT_MAX_MODES 6
 #define RPT_MAX_XFERS 64
 #define RPT_CMD_LEN 128
 
@@ -51,8 +53,21 @@ struct rpt_drops {
 	size_t n_reasons;
 };
 
+#define RPT_MAX_SYSCALLS 32
+
+/* Appended, live runs only (`gatelab live`, docs/LIVE.md): wall-clock
+ * measurements of a real gateway. has_live false: absent from the JSON. */
+struct rpt_live {
+	double wall_s;              /* the mode's wall time, set-up to tear-down */
+	double softirq_s;           /* the machine's softirq CPU during the mode (/proc/stat) */
+	uint64_t context_switches;  /* the proxy process(es): voluntary + involuntary */
+	struct rpt_count syscalls[RPT_MAX_SYSCALLS]; /* the proxy's, by name */
+	size_t n_syscalls;
+	char measured_by[RPT_CMD_LEN]; /* where bytes_copied, CPU and syscalls come from */
+};
+
 struct rpt_mode_metrics {
-	char mode[16];           /* "direct", "nat", "proxy", "fastpath" */
+	char mode[16];           /* "direct", "nat", "proxy", "fastpath"; live: "kernel-alg", ... */
 	/* contract fields */
 	uint64_t transitions;
 	uint64_t data_transitions;
@@ -73,6 +88,10 @@ struct rpt_mode_metrics {
 	/* Appended: transfers past the RPT_MAX_XFERS listed, counted here
 	 * (JSON "xfers_listed" is n_xfers, "xfers_omitted" this). */
 	uint64_t xfers_omitted;
+	/* Appended: live measurements (JSON keys "wall_s", "softirq_s",
+	 * "context_switches", "syscalls", "measured_by"). */
+	bool has_live;
+	struct rpt_live live;
 };
 
 #define RPT_MAX_HOSTS 33   /* clients, servers and the gateway */

@@ -47,6 +47,20 @@ static json_t *rpt_xfer_json(const struct rpt_xfer *x)
 	return o;
 }
 
+/* The live lab's appended keys (docs/LIVE.md, "Metrics"). */
+static void rpt_live_json(json_t *o, const struct rpt_live *l, bool *ok)
+{
+	json_t *sc = json_object();
+
+	rpt_put(o, "wall_s", json_real(l->wall_s), ok);
+	rpt_put(o, "softirq_s", json_real(l->softirq_s), ok);
+	rpt_put(o, "context_switches", rpt_u64(l->context_switches), ok);
+	for (size_t i = 0; sc && i < l->n_syscalls && i < RPT_MAX_SYSCALLS; i++)
+		rpt_put(sc, l->syscalls[i].name, rpt_u64(l->syscalls[i].n), ok);
+	rpt_put(o, "syscalls", sc, ok);
+	rpt_put(o, "measured_by", json_string(l->measured_by), ok);
+}
+
 static json_t *rpt_mode_json(const struct rpt_mode_metrics *m)
 {
 	json_t *o = json_object(), *d = json_object(), *xs = json_array();
@@ -92,6 +106,8 @@ static json_t *rpt_mode_json(const struct rpt_mode_metrics *m)
 	/* Appended keys: how much of the run the "transfers" list shows. */
 	rpt_put(o, "xfers_listed", rpt_u64(m->n_xfers), &ok);
 	rpt_put(o, "xfers_omitted", rpt_u64(m->xfers_omitted), &ok);
+	if (ok && m->has_live)
+		rpt_live_json(o, &m->live, &ok);
 	if (ok)
 		return o;
 fail:

@@ -138,6 +138,40 @@ static int rpt_rd_listed(struct rpt_rd *r, const json_t *o, struct rpt_mode_metr
 	return rc;
 }
 
+/* The live lab's appended keys: all or none ("wall_s" says which). */
+static int rpt_rd_live(struct rpt_rd *r, const json_t *o, struct rpt_mode_metrics *m)
+{
+	const json_t *sc = json_object_get(o, "syscalls");
+	struct rpt_live *l = &m->live;
+	const char *key;
+	json_t *v;
+	int rc = 0;
+
+	if (!json_object_get(o, "wall_s"))
+		return 0;
+	m->has_live = true;
+	rc = rc ? rc : rpt_get_real(r, o, "wall_s", &l->wall_s);
+	rc = rc ? rc : rpt_get_real(r, o, "softirq_s", &l->softirq_s);
+	rc = rc ? rc : rpt_get_u64(r, o, "context_switches", &l->context_switches);
+	rc = rc ? rc : rpt_get_str(r, o, "measured_by", l->measured_by, sizeof(l->measured_by));
+	if (rc)
+		return rc;
+	if (!json_is_object(sc) || json_object_size(sc) > RPT_MAX_SYSCALLS)
+		return rpt_rd_err(r, "\"syscalls\" must be an object of at most %d counts",
+				  RPT_MAX_SYSCALLS);
+	json_object_foreach((json_t *)sc, key, v) {
+		struct rpt_count *c = &l->syscalls[l->n_syscalls];
+
+		if (strlen(key) >= sizeof(c->name) || !json_is_integer(v) ||
+		    json_integer_value(v) < 0)
+			return rpt_rd_err(r, "\"syscalls\": bad entry \"%.32s\"", key);
+		strcpy(c->name, key);
+		c->n = (uint64_t)json_integer_value(v);
+		l->n_syscalls++;
+	}
+	return 0;
+}
+
 static int rpt_rd_mode(struct rpt_rd *r, const json_t *o, struct rpt_mode_metrics *m)
 {
 	const json_t *d = json_object_get(o, "drops"), *xs = json_object_get(o, "transfers");
@@ -179,7 +213,8 @@ static int rpt_rd_mode(struct rpt_rd *r, const json_t *o, struct rpt_mode_metric
 		if (rc)
 			return rc;
 	}
-	return rpt_rd_listed(r, o, m);
+	rc = rpt_rd_listed(r, o, m);
+	return rc ? rc : rpt_rd_live(r, o, m);
 }
 
 int rpt_metrics_from_json(const json_t *doc, struct rpt_metrics *m, char *err, size_t errlen)

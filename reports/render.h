@@ -26,6 +26,20 @@ uint64_t rpt_mode_bytes(const struct rpt_mode_metrics *mm);
 int rpt_render_csv(const struct rpt_metrics *m, FILE *f);
 /* report.md: the summary table and what each column means. */
 int rpt_render_md(const struct rpt_metrics *m, FILE *f);
+/* The same, titled and opened by a replay's capture and sessions when replay
+ * (the `gatelab replay` JSON document, docs/REPLAY.md) is not NULL. */
+int rpt_render_md_doc(const struct rpt_metrics *m, const json_t *replay, FILE *f);
+
+/* render_replay.c: the replay document's capture and its sessions with the
+ * verdict per mode (the outcome name the JSON carries) and why. */
+const char *rpt_replay_file(const json_t *replay);
+int rpt_replay_html(const json_t *replay, FILE *f);
+int rpt_replay_md(const json_t *replay, FILE *f);
+/* The live measurements (gatelab live: wall time, softirq CPU, context
+ * switches, syscalls by name, where each figure comes from) as a Markdown or
+ * HTML section; nothing when no mode has them (simulator runs). */
+void rpt_render_live_md(const struct rpt_metrics *m, FILE *f);
+void rpt_render_live_html(const struct rpt_metrics *m, FILE *f);
 /* Graphviz sources: the topology, and the path data takes in one mode. */
 int rpt_render_topo_dot(const struct rpt_metrics *m, FILE *f);
 int rpt_render_path_dot(const struct rpt_mode_metrics *mm, FILE *f);
@@ -68,12 +82,19 @@ int rpt_inline_svg(FILE *f, const char *path);
  * plots, trace.svg when trace). */
 int rpt_render_html(const struct rpt_metrics *m, const struct rpt_trace *trace,
 		    const struct rpt_dir *d, FILE *f);
+/* The same with a replay's capture and sessions (replay may be NULL). */
+int rpt_render_html_doc(const struct rpt_metrics *m, const struct rpt_trace *trace,
+			const json_t *replay, const struct rpt_dir *d, FILE *f);
 
 /* Everything: DIR/index.html, report.md, metrics.json, metrics.csv,
  * topology.svg, path-MODE.svg, plot-*.svg (+ trace.md, trace.svg when trace
  * is not NULL). Returns 0, -ENOENT (dot/gnuplot missing), -errno; err filled. */
 int rpt_render_report(const struct rpt_metrics *m, const struct rpt_trace *trace,
 		      const char *dir, char *err, size_t errlen);
+/* A replay's report: the same files, titled by the capture, with its sessions
+ * and verdicts first, and replay (the whole document) as DIR/replay.json. */
+int rpt_render_replay_report(const struct rpt_metrics *m, const json_t *replay,
+			     const char *dir, char *err, size_t errlen);
 /* The same with a session's walk-through (NULL: none) as walkthrough.html,
  * which index.html then links (report_walk.h). */
 struct rpt_walk;

@@ -46,11 +46,16 @@ out:
 	return rc;
 }
 
-static void rpt_html_head(const struct rpt_metrics *m, FILE *f)
+static void rpt_html_head(const struct rpt_metrics *m, const json_t *replay, FILE *f)
 {
+	/* a replay is named by its capture: its scenario is only "replay" */
+	const char *what = replay ? "gatelab replay: " : "gatelab run: ";
+	const char *name = replay ? rpt_replay_file(replay) : m->scenario;
+
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<title>gatelab report: ", f);
-	rpt_html_puts(f, m->scenario);
+	      "<title>", f);
+	fputs(replay ? "gatelab replay: " : "gatelab report: ", f);
+	rpt_html_puts(f, name);
 	fputs("</title>\n<style>\n"
 	      "body{font-family:Helvetica,Arial,sans-serif;margin:2em auto;max-width:1200px;"
 	      "color:#222;padding:0 1em}\n"
@@ -64,8 +69,11 @@ static void rpt_html_head(const struct rpt_metrics *m, FILE *f)
 	      "figcaption{font-size:.9em;color:#555;text-align:center}\n"
 	      "svg{max-width:100%;height:auto}\n.bad{color:#c0392b;font-weight:bold}\n"
 	      "dt{font-weight:bold}\ndd{margin:0 0 .4em 1.5em}\n"
-	      "</style>\n</head>\n<body>\n<h1>gatelab run: ", f);
-	rpt_html_puts(f, m->scenario);
+	      "td.v-ok b{color:#1e7d32}\ntd.v-bad b{color:#c0392b}\ntd.v-mid b{color:#b26a00}\n"
+	      "table.sessions td{vertical-align:top}\n"
+	      "</style>\n</head>\n<body>\n<h1>", f);
+	fputs(what, f);
+	rpt_html_puts(f, name);
 	fputs("</h1>\n<p>Scenario <code>", f);
 	rpt_html_puts(f, m->scenario);
 	fprintf(f, "</code>, seed %" PRIu64 ", %zu mode(s); metrics schema <code>%s</code>.</p>\n",
@@ -170,11 +178,20 @@ static void rpt_html_walk(const struct rpt_dir *d, FILE *f)
 int rpt_render_html(const struct rpt_metrics *m, const struct rpt_trace *trace,
 		    const struct rpt_dir *d, FILE *f)
 {
+	return rpt_render_html_doc(m, trace, NULL, d, f);
+}
+
+int rpt_render_html_doc(const struct rpt_metrics *m, const struct rpt_trace *trace,
+			const json_t *replay, const struct rpt_dir *d, FILE *f)
+{
 	char name[96];
 	int rc = 0;
 
-	rpt_html_head(m, f);
+	rpt_html_head(m, replay, f);
+	if (replay)
+		rc = rpt_replay_html(replay, f);
 	rpt_html_summary(m, f);
+	rpt_render_live_html(m, f);
 	fputs("<h2>Topology</h2>\n<div class=\"grid\">\n", f);
 	rc = rc ? rc : rpt_html_fig(f, d, "topology.svg", "hosts, the gateway and its links");
 	fputs("</div>\n<h2>The path data takes through the gateway</h2>\n<p>Blue: the control "
@@ -200,7 +217,11 @@ int rpt_render_html(const struct rpt_metrics *m, const struct rpt_trace *trace,
 		rc = rpt_html_fig(f, d, "trace.svg", "client | gateway kernel | gateway user | server");
 	}
 	rpt_html_walk(d, f);
-	fputs("<h2>Files</h2>\n<ul>\n<li><a href=\"report.md\">report.md</a>: the summary in "
+	fputs("<h2>Files</h2>\n<ul>\n", f);
+	if (replay)
+		fputs("<li><a href=\"replay.json\">replay.json</a>: the capture, its sessions and "
+		      "every verdict (docs/REPLAY.md)</li>\n", f);
+	fputs("<li><a href=\"report.md\">report.md</a>: the summary in "
 	      "Markdown</li>\n<li><a href=\"metrics.json\">metrics.json</a>: gatelab.metrics/1"
 	      "</li>\n<li><a href=\"metrics.csv\">metrics.csv</a>: one row per mode</li>\n"
 	      "<li>*.svg, *.dot, *.gp: the figures and their Graphviz / gnuplot sources</li>\n"

@@ -30,8 +30,22 @@ static const char *const rpt_md_legend[][2] = {
 
 int rpt_render_md(const struct rpt_metrics *m, FILE *f)
 {
-	fputs("# gatelab run: ", f);
-	rpt_md_cell(f, m->scenario);
+	return rpt_render_md_doc(m, NULL, f);
+}
+
+int rpt_render_md_doc(const struct rpt_metrics *m, const json_t *replay, FILE *f)
+{
+	int rc;
+
+	fputs(replay ? "# gatelab replay: " : "# gatelab run: ", f);
+	rpt_md_cell(f, replay ? rpt_replay_file(replay) : m->scenario);
+	if (replay) {
+		fputs("\n\n", f);
+		rc = rpt_replay_md(replay, f);
+		if (rc)
+			return rc;
+		fputs("## The re-enactment's figures", f);
+	}
 	fprintf(f, "\n\nScenario `");
 	rpt_md_cell(f, m->scenario);
 	fprintf(f, "`, seed %" PRIu64 ", %zu mode(s). Schema `%s`.\n\n", m->seed, m->n_modes,
@@ -55,6 +69,7 @@ int rpt_render_md(const struct rpt_metrics *m, FILE *f)
 	fputs("\n## Columns\n\n", f);
 	for (size_t i = 0; i < sizeof(rpt_md_legend) / sizeof(rpt_md_legend[0]); i++)
 		fprintf(f, "- **%s**: %s\n", rpt_md_legend[i][0], rpt_md_legend[i][1]);
+	rpt_render_live_md(m, f);
 	fputs("\n## Transfers\n\n| mode | session | command | path | bytes | seconds | Mbit/s | ok |\n"
 	      "|---|--:|---|---|--:|--:|--:|---|\n", f);
 	for (size_t i = 0; i < m->n_modes && i < RPT_MAX_MODES; i++) {

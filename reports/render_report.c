@@ -36,9 +36,19 @@ static int rpt_emit(const struct rpt_dir *d, const char *name, int (*fn)(const v
 	return rc ? rc : rc2;
 }
 
+struct rpt_md_job {
+	const struct rpt_metrics *m;
+	const json_t *replay;
+};
+
 static int rpt_w_csv(const void *m, FILE *f) { return rpt_render_csv(m, f); }
 static int rpt_w_walk(const void *w, FILE *f) { return rpt_walk_html(w, f); }
-static int rpt_w_md(const void *m, FILE *f) { return rpt_render_md(m, f); }
+static int rpt_w_md(const void *j, FILE *f)
+{
+	const struct rpt_md_job *mj = j;
+
+	return rpt_render_md_doc(mj->m, mj->replay, f);
+}
 static int rpt_w_topo(const void *m, FILE *f) { return rpt_render_topo_dot(m, f); }
 static int rpt_w_path(const void *mm, FILE *f) { return rpt_render_path_dot(mm, f); }
 static int rpt_w_trace_md(const void *t, FILE *f) { return rpt_trace_md(t, f); }
@@ -105,16 +115,12 @@ static int rpt_figures(const struct rpt_metrics *m, const struct rpt_dir *d, cha
 	return rc;
 }
 
-int rpt_render_report(const struct rpt_metrics *m, const struct rpt_trace *trace,
-		      const char *dir, char *err, size_t errlen)
-{
-	return rpt_render_report_walk(m, trace, NULL, dir, err, errlen);
-}
-
-int rpt_render_report_walk(const struct rpt_metrics *m, const struct rpt_trace *trace,
-			   const struct rpt_walk *walk, const char *dir, char *err, size_t errlen)
+static int rpt_report(const struct rpt_metrics *m, const struct rpt_trace *trace,
+		      const struct rpt_walk *walk, const json_t *replay, const char *dir, char *err,
+		      size_t errlen)
 {
 	struct rpt_dir d = {{0}, {0}};
+	struct rpt_md_job mj = {m, replay};
 	char p[4096];
 	FILE *f;
 	int rc;
@@ -129,7 +135,14 @@ int rpt_render_report_walk(const struct rpt_metrics *m, const struct rpt_trace *
 	rc = rpt_dir_path(&d, "metrics.json", p, sizeof(p));
 	rc = rc ? rc : rpt_metrics_write(m, p);
 	rc = rc ? rc : rpt_emit(&d, "metrics.csv", rpt_w_csv, m);
-	rc = rc ? rc : rpt_emit(&d, "report.md", rpt_w_md, m);
+	rc = rc ? rc : rpt_emit(&d, "report.md", rpt_w_md, &mj);
+	if (rc == 0 && replay) {
+		rc = rpt_dir_path(&d, "replay.json", p, sizeof(p));
+		if (rc == 0 && json_dump_file(replay, p, JSON_INDENT(1)) != 0) {
+			snprintf(err, errlen, "%s: cannot write replay.json", dir);
+			rc = -EIO;
+		}
+	}
 	rc = rc ? rc : rpt_figures(m, &d, err, errlen);
 	if (rc == 0 && trace) {
 		rc = rpt_emit(&d, "trace.md", rpt_w_trace_md, trace);
@@ -142,7 +155,7 @@ int rpt_render_report_walk(const struct rpt_metrics *m, const struct rpt_trace *
 		if (!f) {
 			rc = -errno;
 		} else {
-			rc = rpt_render_html(m, trace, &d, f);
+			rc = rpt_render_html_doc(m, trace, replay, &d, f);
 			int rc2 = rpt_dir_close(&d, "index.html", f);
 
 			rc = rc ? rc : rc2;
@@ -160,4 +173,22 @@ int rpt_render_report_walk(const struct rpt_metrics *m, const struct rpt_trace *
 		rpt_dir_abort(&d);
 	}
 	return rc;
+}
+
+int rpt_render_report(const struct rpt_metrics *m, const struct rpt_trace *trace,
+		      const char *dir, char *err, size_t errlen)
+{
+	return rpt_report(m, trace, NULL, NULL, dir, err, errlen);
+}
+
+int rpt_render_report_walk(const struct rpt_metrics *m, const struct rpt_trace *trace,
+			   const struct rpt_walk *walk, const char *dir, char *err, size_t errlen)
+{
+	return rpt_report(m, trace, walk, NULL, dir, err, errlen);
+}
+
+int rpt_render_replay_report(const struct rpt_metrics *m, const json_t *replay,
+			     const char *dir, char *err, size_t errlen)
+{
+	return rpt_report(m, NULL, NULL, replay, dir, err, errlen);
 }

@@ -59,5 +59,12 @@ else
 fi
 
 echo
+echo "== live: every gatelab live mode side by side (root; 10 MB and 1 GB, LIVE_RUNS repeats)"
+if ! bash bench/bench_live.sh "$BUILD"; then
+	echo "bench: bench_live failed" >&2
+	rc=1
+fi
+
+echo
 bash scripts/bench_html.sh "$B" || rc=1
 exit "$rc"

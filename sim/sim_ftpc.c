@@ -122,6 +122,22 @@ void sim_ftpc_fail(struct sim_ftpc *c, const char *fmt, ...)
 }
 
 /* expect: exact code, class digit, or 0 for the default class. */
+/* "REST n" (any case): true with n. */
+static bool parse_rest(const char *line, uint64_t *n)
+{
+	char *end;
+	unsigned long long v;
+
+	if (strncasecmp(line, "REST ", 5) != 0 || line[5] < '0' || line[5] > '9')
+		return false;
+	errno = 0;
+	v = strtoull(line + 5, &end, 10);
+	if (errno || (*end && *end != ' '))
+		return false;
+	*n = v;
+	return true;
+}
+
 static bool code_ok(int expect, int def_class, int code)
 {
 	if (expect >= 100)
@@ -290,6 +306,7 @@ static void on_reply(struct sim_ftpc *c, int code)
 		}
 		if (code / 100 == 2 && st->arg)
 			update_cwd(c, st->arg);
+		c->rest_pending = code == 350 && st->arg && parse_rest(st->arg, &c->rest_offset);
 		step_next(c);
 		break;
 	case SIM_FTPC_P_DATA_SETUP:

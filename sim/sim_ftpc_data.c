@@ -207,7 +207,8 @@ int sim_ftpc_data_setup(struct sim_ftpc *c)
 	c->cur.mode = c->xmode;
 	c->cur.step = (uint32_t)c->step;
 	c->cur.op = st->op;
-	c->cur.rest = st->has_rest ? st->rest : 0;
+	c->cur.rest = st->has_rest ? st->rest : c->rest_pending ? c->rest_offset : 0;
+	c->rest_pending = false;
 	c->up_seed = st->upload_seed;
 	if (!c->up_seed)
 		c->up_seed = (c->cfg.upload_seed ^ (c->step + 1) * 0x9e3779b97f4a7c15ULL) | 1;

@@ -57,6 +57,10 @@ struct sim_ftpc {
 	struct sim_vfs_hash hs;
 	struct sim_ftpc_xfer cur;
 	uint16_t next_active;
+	/* a script's own "REST n" answered 350: the next transfer starts at n
+	 * (as a real client's does), then it is forgotten */
+	bool rest_pending;
+	uint64_t rest_offset;
 
 	struct sim_ftpc_result res;
 	size_t cap_x, cap_r;

@@ -17,6 +17,8 @@ struct sim_pxd_stats {
 	uint64_t spliced_bytes;    /* both directions */
 	uint64_t logs;
 	uint64_t errors;           /* actions the driver could not carry out */
+	uint64_t data_open;        /* now: proxy-path transfers holding sockets */
+	uint64_t listeners_open;   /* now: data listeners not yet closed */
 };
 
 /* cfg: the proxy's configuration (listen_port is the port the driver

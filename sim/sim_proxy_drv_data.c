@@ -42,6 +42,7 @@ static struct pxd_data *pxd_slot(struct pxd_sess *ps, uint32_t id, bool create)
 	free_slot->ep[1] = ep1;
 	free_slot->used = true;
 	free_slot->id = id;
+	ps->d->st.data_open++;
 	return free_slot;
 }
 
@@ -91,8 +92,10 @@ static void pxd_slot_release(struct pxd_sess *ps, struct pxd_data *dt, bool grac
 		pxd_splice_log(ps, dt);
 
 	for (int k = 0; k < 2; k++) {
-		if (dt->lsn[k])
+		if (dt->lsn[k]) {
 			sim_gw_close(gw, dt->lsn[k]);
+			ps->d->st.listeners_open--;
+		}
 		if (dt->sock[k]) {
 			if (graceful)
 				sim_gw_close(gw, dt->sock[k]);
@@ -104,6 +107,7 @@ static void pxd_slot_release(struct pxd_sess *ps, struct pxd_data *dt, bool grac
 		dt->buf[k] = NULL;
 	}
 	dt->used = false;
+	ps->d->st.data_open--;
 }
 
 void pxd_data_close(struct pxd_sess *ps, uint32_t id)
@@ -135,6 +139,7 @@ int pxd_data_listen(struct pxd_sess *ps, const struct ftpp_action *a)
 		return rc;
 	}
 	sim_gw_sock_set_data(ps->d->gw, dt->lsn[side], true);
+	ps->d->st.listeners_open++;
 	return 0;
 }
 
@@ -251,6 +256,7 @@ static void pxd_d_accept(struct sim_sock *lsn, struct sim_sock *child, void *ctx
 		sim_sock_set_ops(child, &pxd_data_ops, ep);
 		sim_gw_close(ps->d->gw, dt->lsn[ep->side]);
 		dt->lsn[ep->side] = NULL;
+		ps->d->st.listeners_open--;
 		pxd_d_up(ps, dt, ep->side);
 	}
 	pxd_leave(ps);

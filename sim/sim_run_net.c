@@ -202,7 +202,16 @@ static int sim_run_servers(struct sim_run_net *n, const struct scen *sc, char *e
 			goto fail;
 		n->n_vfs++;
 		for (size_t k = 0; k < sh->n_files; k++) {
-			rc = sim_vfs_add_file(&n->vfs[i], sh->files[k].path, sh->files[k].size);
+			const char *fp = sh->files[k].path;
+			size_t fl = strlen(fp);
+
+			/* a path ending in '/' is a directory (scenario exports of captures) */
+			if (fl > 1 && fp[fl - 1] == '/') {
+				rc = sim_vfs_mkdir(&n->vfs[i], fp);
+				rc = rc == -EEXIST ? 0 : rc;
+			} else {
+				rc = sim_vfs_add_file(&n->vfs[i], fp, sh->files[k].size);
+			}
 			if (rc) {
 				snprintf(err, errlen, "server %s: file %s: %s", sh->name,
 					 sh->files[k].path, strerror(-rc));

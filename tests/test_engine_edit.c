@@ -344,6 +344,50 @@ static void test_ftp_editor_registered(void)
 	gnat_destroy(g);
 }
 
+/* The FTP editor on configured ports: a PORT on a session to 2121 is
+ * rewritten to the public address, one to 21 (not configured) is not; a port
+ * given twice or 0 is refused; many ports cost no editor slots. */
+static void test_ftp_editor_ports(void)
+{
+	static const uint16_t ports[] = {2121, 990};
+	static const uint16_t dup[] = {2121, 2121}, zero[] = {0};
+	struct gnat_config cfg;
+	struct gnat *g = NULL;
+	struct gnat_editor ed = {.name = "x", .proto = 6, .port = 2121, .edit = noop_edit};
+	struct te_out o;
+
+	te_config(&cfg);
+	cfg.ftp_editor = true;
+	cfg.ftp_ports = dup;
+	cfg.n_ftp_ports = 2;
+	CU_ASSERT(gnat_create(&cfg, &g) == -EEXIST);
+	cfg.ftp_ports = zero;
+	cfg.n_ftp_ports = 1;
+	CU_ASSERT(gnat_create(&cfg, &g) == -EINVAL);
+	cfg.ftp_ports = ports;
+	cfg.n_ftp_ports = 2;
+	cfg.tcp_pickup = true; /* mid-session segments open mappings */
+	g = te_open(&cfg);
+	CU_ASSERT(gnat_editor_register(g, &ed) == -EEXIST);
+	ed.port = 990;
+	CU_ASSERT(gnat_editor_register(g, &ed) == -EEXIST);
+	ed.port = 21;
+	ed.proto = 17; /* UDP/21 is free: TCP's port map is not UDP's */
+	CU_ASSERT(gnat_editor_register(g, &ed) == 0);
+	te_send(g, &o, GNAT_SIDE_INSIDE, 0, 6, TE_CLIENT, 40000, TE_SERVER, 2121, 0x18,
+		"PORT 192,0,2,10,200,10\r\n");
+	CU_ASSERT(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(o.p.payload_len > 0 &&
+		  memmem(o.p.buf + o.p.payload_off, o.p.payload_len, "203,0,113,1,", 12) != NULL);
+	te_send(g, &o, GNAT_SIDE_INSIDE, 0, 6, TE_CLIENT, 40001, TE_SERVER, 21, 0x18,
+		"PORT 192,0,2,10,200,11\r\n");
+	CU_ASSERT(o.res.verdict == GNAT_FORWARD);
+	CU_ASSERT(o.p.payload_len > 0 &&
+		  memmem(o.p.buf + o.p.payload_off, o.p.payload_len, "192,0,2,10,", 11) != NULL);
+	CU_ASSERT(te_counters(g).editor_rewrites == 1);
+	gnat_destroy(g);
+}
+
 /* Inverse of packets that never left through a mapping. */
 static void test_inverse_unknown(void)
 {
@@ -402,5 +446,6 @@ static void test_inverse_through_redirect(void)
 
 TU_MAIN("engine_edit", TU_CASE(test_grow_shrink_seq_ack), TU_CASE(test_edit_failures),
 	TU_CASE(test_expectation), TU_CASE(test_register_limits_and_udp),
-	TU_CASE(test_ftp_editor_registered), TU_CASE(test_inverse_unknown),
+	TU_CASE(test_ftp_editor_registered), TU_CASE(test_ftp_editor_ports),
+	TU_CASE(test_inverse_unknown),
 	TU_CASE(test_inverse_through_redirect))

@@ -92,6 +92,20 @@ static const struct exp_cap caps[] = {
 	  {"STOR", 0, "passive", false}, {"LIST", 0, "passive", false}}, 4, NULL},
 	/* Suricata README: 10 sessions, PORT addresses not rewritten: only the first
 	 * session's data connections are its own (tshark: NLST 10, RETR 1164 bytes) */
+	/* pcaps/real (made by pcaps/real/make.sh; tshark -Y ftp): lftp's FEAT AUTH USER PASS
+	 * PWD QUIT with a wrong password, then an anonymous RETR refused with 550 */
+	{"pcaps/real/auth-fail-missing.pcap", 2, 6, "192.0.2.10", "203.0.113.20", {{0}}, 0, NULL},
+	/* the other pcaps/real captures: sizes from tshark -z follow,tcp,raw (tcp.len sums
+	 * where the snap length cut the payload); details in test_real_captures */
+	{"pcaps/real/rest-ascii.pcap", 6, 10, "192.0.2.10", "203.0.113.20",
+	 {{"RETR", 60000, "passive", true}}, 1, NULL},
+	{"pcaps/real/lossy-retr.pcap", 1, 9, "192.0.2.10", "203.0.113.20",
+	 {{"RETR", 2097152, "passive", true}}, 1, NULL},
+	{"pcaps/real/nlst-snaplen128.pcap", 1, 13, "192.0.2.10", "203.0.113.20",
+	 {{"NLST", 1537, "passive", false}, {"RETR", 100000, "passive", false}}, 2,
+	 "control bytes lost"},
+	{"pcaps/real/late-retransmission.pcap", 1, 9, "192.0.2.10", "203.0.113.20",
+	 {{"RETR", 5000, "passive", true}}, 1, NULL},
 	{"pcaps/suricata/ftp-ippair-leak-5204.pcap", 10, 7, "192.168.0.13", "192.168.0.10",
 	 {{"NLST", 10, "active", true}, {"RETR", 1164, "active", true}}, 2, NULL},
 };
@@ -164,10 +178,11 @@ static void test_every_capture_table(void)
 /* Every pcap under pcaps/ has a row: a capture added later must get one. */
 static void test_table_covers_pcaps_dir(void)
 {
-	static const char *const dirs[] = {"pcaps/kernel-nat", "pcaps/suricata", "pcaps/zeek"};
+	static const char *const dirs[] = {"pcaps/kernel-nat", "pcaps/suricata", "pcaps/zeek",
+					   "pcaps/real"};
 	size_t seen = 0;
 
-	for (size_t d = 0; d < 3; d++) {
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 		DIR *dir = opendir(dirs[d]);
 		struct dirent *de;
 
@@ -190,6 +205,76 @@ static void test_table_covers_pcaps_dir(void)
 		closedir(dir);
 	}
 	CU_ASSERT_EQUAL(seen, sizeof(caps) / sizeof(caps[0]));
+}
+
+/* pcaps/real (pcaps/real/make.sh: vsftpd 3.0.3 with lftp and curl), issue 11:
+ * REST, ASCII mode, uploads, a lossy link, a snap length of 128 and a data
+ * segment retransmitted after both FINs. Sizes: tshark -z follow,tcp,raw. */
+static void test_real_captures(void)
+{
+	static const struct {
+		const char *cmd;
+		uint64_t bytes, rest, announced;
+		bool ascii;
+	} ra[] = {
+		{"RETR", 60000, 40000, 100000, false}, /* curl -C 40000: 150 says the whole 100000 */
+		{"RETR", 18800, 0, 18400, true},       /* TYPE A: 400 LF line ends became CRLF */
+		{"STOR", 51200, 0, 0, false},
+		{"APPE", 51200, 0, 0, false},
+		{"STOR", 20000, 0, 0, false},
+		{"STOR", 31200, 20000, 0, false},      /* lftp put -c: REST 20000 + STOR */
+	};
+	struct rep_capture c;
+
+	CU_ASSERT_EQUAL_FATAL(extract("pcaps/real/rest-ascii.pcap", &c), 0);
+	CU_ASSERT_EQUAL_FATAL(c.n_sessions, 6);
+	for (size_t i = 0; i < 6; i++) {
+		const struct rep_xfer *x = &c.sessions[i]->xfers[0];
+
+		CU_ASSERT_EQUAL_FATAL(c.sessions[i]->n_xfers, 1);
+		CU_ASSERT_STRING_EQUAL(x->cmd, ra[i].cmd);
+		CU_ASSERT_EQUAL(x->bytes, ra[i].bytes);
+		CU_ASSERT_EQUAL(x->rest, ra[i].rest);
+		CU_ASSERT_EQUAL(x->announced_size, ra[i].announced);
+		CU_ASSERT_EQUAL(x->ascii, ra[i].ascii);
+		CU_ASSERT_EQUAL(x->lost, 0);
+		CU_ASSERT_TRUE(x->complete);
+	}
+	rep_capture_free(&c);
+
+	/* 3% of the server's segments dropped before the capture point: every byte is
+	 * there (tcp.len sums to 2097152 with no duplicate), far more than 64 KiB at once
+	 * out of order, within the client's scaled window */
+	CU_ASSERT_EQUAL_FATAL(extract("pcaps/real/lossy-retr.pcap", &c), 0);
+	CU_ASSERT_EQUAL(c.sessions[0]->xfers[0].bytes, 2097152);
+	CU_ASSERT_EQUAL(c.sessions[0]->xfers[0].lost, 0);
+	CU_ASSERT_TRUE(c.sessions[0]->xfers[0].complete);
+	CU_ASSERT(c.max_out_of_order > 65536);
+	CU_ASSERT_EQUAL(c.reassembly_bound_hits, 0);
+	rep_capture_free(&c);
+
+	/* -s 128: the data frames are cut; the sizes come from sequence numbers (tshark's
+	 * tcp.len sums: 1537 and 100000, of which follow shows 124 and 4340) */
+	CU_ASSERT_EQUAL_FATAL(extract("pcaps/real/nlst-snaplen128.pcap", &c), 0);
+	CU_ASSERT_EQUAL(c.cut_frames, 73);
+	CU_ASSERT_EQUAL(c.unreadable_frames, 0);
+	CU_ASSERT_EQUAL_FATAL(c.sessions[0]->n_xfers, 2);
+	for (size_t i = 0; i < 2; i++) {
+		CU_ASSERT_TRUE(c.sessions[0]->xfers[i].unverifiable);
+		CU_ASSERT_FALSE(c.sessions[0]->xfers[i].complete);
+	}
+	CU_ASSERT_EQUAL(c.sessions[0]->xfers[0].bytes, 1537);
+	rep_capture_free(&c);
+
+	/* the server's first data segment again after both FINs (tshark: tcp.len sums to
+	 * 9344 = 5000 + retransmissions): the transfer's, not a new unannounced flow */
+	CU_ASSERT_EQUAL_FATAL(extract("pcaps/real/late-retransmission.pcap", &c), 0);
+	CU_ASSERT_EQUAL(c.unannounced_flows, 0);
+	CU_ASSERT_EQUAL(c.unannounced_bytes, 0);
+	CU_ASSERT(c.late_segments >= 1);
+	CU_ASSERT_EQUAL(c.sessions[0]->xfers[0].bytes, 5000);
+	CU_ASSERT_TRUE(c.sessions[0]->xfers[0].complete);
+	rep_capture_free(&c);
 }
 
 /* The kernel-nat JSON files: the transfers list (command, mode, bytes on each link). */
@@ -395,4 +480,4 @@ static void test_bad_input(void)
 TU_MAIN("replay_extract", TU_CASE(test_every_capture_table), TU_CASE(test_table_covers_pcaps_dir),
 	TU_CASE(test_kernel_nat_oracle), TU_CASE(test_zeek_baselines),
 	TU_CASE(test_zeek_cwd_navigation), TU_CASE(test_zeek_auth_tls),
-	TU_CASE(test_suricata_replies), TU_CASE(test_bad_input))
+	TU_CASE(test_suricata_replies), TU_CASE(test_bad_input), TU_CASE(test_real_captures))

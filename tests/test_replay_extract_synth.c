@@ -102,7 +102,11 @@ static void passive_retr(struct synth *s, uint32_t *cs, uint32_t *ss, const char
 		pkt(s, SRV, CLI, 50000, 40001, 501 + 10 + (uint32_t)strlen(data_a), NET_TCP_ACK,
 		    data_b); /* after a 10-byte hole */
 	if (fin) {
-		pkt(s, SRV, CLI, 50000, 40001, 2000, NET_TCP_FIN | NET_TCP_ACK, NULL);
+		/* the FIN right after the last byte sent (its sequence number shows a
+		 * hole before it, if any) */
+		pkt(s, SRV, CLI, 50000, 40001,
+		    501 + (uint32_t)strlen(data_a) + (data_b ? 10 + (uint32_t)strlen(data_b) : 0),
+		    NET_TCP_FIN | NET_TCP_ACK, NULL);
 		pkt(s, CLI, SRV, 40001, 50000, 101, NET_TCP_FIN | NET_TCP_ACK, NULL);
 	}
 	s2c(s, ss, "226 Transfer complete.\r\n");
@@ -321,15 +325,41 @@ static void test_stream_overlap_and_wrap(void)
 	CU_ASSERT_EQUAL(memcmp(k.buf, "ABCDEFGHIJKLMNOPQRST", 20), 0);
 	CU_ASSERT_EQUAL(st.delivered, 20);
 	CU_ASSERT_EQUAL(st.lost, 0);
-	/* more held segments than the store holds: the hole before them is lost */
-	for (uint32_t i = 0; i < REP_STREAM_MAX_PEND + 1; i++)
-		rep_stream_add(&st, isn + 1 + 30 + 2 * i, false, false, (const uint8_t *)"z", 1,
+	/* more held than the receiver's window (none advertised: 64 KiB) allows: the
+	 * hole before is given up, and counted */
+	static uint8_t z[1000];
+	uint32_t n = REP_STREAM_MIN_WINDOW / sizeof(z) + 1;
+
+	memset(z, 'z', sizeof(z));
+	for (uint32_t i = 0; i < n; i++)
+		rep_stream_add(&st, isn + 1 + 30 + (uint32_t)sizeof(z) * i, false, false, z, sizeof(z),
 			       sink_fn, &k);
-	CU_ASSERT_TRUE(st.lost >= 10);
+	CU_ASSERT_EQUAL(st.lost, 10);
+	CU_ASSERT_EQUAL(st.bound_hits, 1);
 	CU_ASSERT_EQUAL(k.gaps, 1);
 	rep_stream_flush(&st, sink_fn, &k);
 	CU_ASSERT_EQUAL(st.n_pend, 0);
-	CU_ASSERT_EQUAL(st.delivered, 20 + REP_STREAM_MAX_PEND + 1);
+	CU_ASSERT_EQUAL(st.delivered, 20 + (uint64_t)n * sizeof(z));
+	rep_stream_free(&st);
+
+	/* a receiver advertising 1 MiB (a scaled window): 900 KB out of order are held,
+	 * nothing is lost when the hole is filled */
+	rep_stream_init(&st, false);
+	rep_stream_add(&st, 1000, true, false, NULL, 0, sink_fn, &k);
+	rep_stream_window(&st, 1u << 20);
+	for (uint32_t i = 1; i <= 900; i++)
+		rep_stream_add(&st, 1001 + 1000 * i, false, false, NULL, 1000, sink_fn, &k);
+	CU_ASSERT_EQUAL(st.pend_bytes, 900000);
+	CU_ASSERT_EQUAL(st.delivered, 0);
+	rep_stream_add(&st, 1001, false, false, NULL, 1000, sink_fn, &k);
+	CU_ASSERT_EQUAL(st.delivered, 901000);
+	CU_ASSERT_EQUAL(st.lost, 0);
+	CU_ASSERT_EQUAL(st.bound_hits, 0);
+	CU_ASSERT_EQUAL(st.max_pend_bytes, 900000);
+	/* a FIN whose sequence number is past what was seen: the bytes before it are lost */
+	rep_stream_add(&st, 1001 + 901000 + 94, false, true, NULL, 0, sink_fn, &k);
+	rep_stream_flush(&st, sink_fn, &k);
+	CU_ASSERT_EQUAL(st.lost, 94);
 	rep_stream_free(&st);
 }
 

@@ -318,7 +318,49 @@ static void test_missing_tool(void)
 	CU_ASSERT_EQUAL(rmdir(base), 0); /* the temp directory was removed too */
 }
 
+/* The replay part renders whatever outcome name the JSON carries (a third
+ * outcome too), escaped, with its reason; booleans alone still read. */
+static void test_replay_sessions(void)
+{
+	json_error_t je;
+	json_t *doc = json_loads(
+		"{\"capture\": {\"file\": \"a<b>.pcap\", \"frames\": 9, \"tcp_frames\": 8,"
+		" \"unreadable_frames\": 1, \"unannounced_flows\": 0, \"unannounced_bytes\": 0,"
+		" \"sessions\": [{\"client\": \"192.0.2.10\", \"client_port\": 5,"
+		"  \"server\": \"203.0.113.20\", \"server_port\": 21, \"commands\": [\"USER\"],"
+		"  \"transfers\": [], \"lost\": {\"client_to_server\": 3, \"server_to_client\": 0},"
+		"  \"truncated_lines\": 0}]},"
+		" \"modes\": {\"nat\": {\"replay\": [{\"session\": 0, \"reenacted\": true,"
+		"  \"reproduced\": true}]},"
+		" \"proxy\": {\"replay\": [{\"session\": 0, \"outcome\": \"reproduced except by policy\","
+		"  \"reason\": \"STOR <x>: refused by read_only\"}]}}}", 0, &je);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(rpt_replay_html(doc, f), 0);
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(rpt_replay_file(doc), "a<b>.pcap");
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<code>a&lt;b&gt;.pcap</code>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<td class=\"l v-ok\"><b>reproduced</b></td>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<td class=\"l v-mid\"><b>reproduced except by policy"
+					   "</b><br><small>STOR &lt;x&gt;: refused by read_only"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<dt>lost or cut</dt><dd class=\"bad\">control bytes "
+					   "not captured: 3 client"));
+	free(buf);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	CU_ASSERT_EQUAL(rpt_replay_md(doc, f), 0);
+	fclose(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "| **reproduced** | **reproduced except by policy**: "
+					   "STOR <x>: refused by read_only |"));
+	free(buf);
+	json_decref(doc);
+}
+
 TU_MAIN("report", TU_CASE(test_html_escape), TU_CASE(test_html_puts_and_dot),
 	TU_CASE(test_csv_field), TU_CASE(test_csv_render), TU_CASE(test_md_render),
 	TU_CASE(test_topology_round_trip), TU_CASE(test_trace_bounds), TU_CASE(test_path_file),
-	TU_CASE(test_dir_atomic), TU_CASE(test_missing_tool))
+	TU_CASE(test_dir_atomic), TU_CASE(test_missing_tool), TU_CASE(test_replay_sessions))

@@ -1,7 +1,9 @@
 /* test_translate_oracle.c - `translate` held to the Linux kernel's own NAT +
  * FTP helper: our output for pcaps/kernel-nat/NAME-inside.pcap must match the
  * kernel's NAME-outside.pcap packet by packet (addresses, payload lengths and
- * bytes, PORT rewrites, seq/ack shifts); NAT ports only have to be consistent. */
+ * bytes, PORT rewrites, seq/ack shifts); NAT ports only have to be consistent.
+ * With GATELAB_LIVE_PCAP=DIR/kernel-alg set (tests/it_live.sh), the same check
+ * holds a live lab's kernel-alg captures instead (`gatelab live --pcap`). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "../net/net_pkt.h"
 #include "../replay/rep_reader.h"
 #include "../replay/rep_translate.h"
+#include "../replay/rep_writer.h"
 #include "tu.h"
 
 #define MAX_FLOWS 256
@@ -181,7 +184,20 @@ static void check_packet(struct oracle *or, const struct parsed *in, const struc
 		or->seq_shifted++;
 }
 
+static void run_oracle_files(const char *in, const char *kern, unsigned min_port_lines,
+			     unsigned min_shifted);
+
 static void run_oracle(const char *name, unsigned min_port_lines, unsigned min_shifted)
+{
+	char in[256], kern[256];
+
+	snprintf(in, sizeof(in), "pcaps/kernel-nat/%s-inside.pcap", name);
+	snprintf(kern, sizeof(kern), "pcaps/kernel-nat/%s-outside.pcap", name);
+	run_oracle_files(in, kern, min_port_lines, min_shifted);
+}
+
+static void run_oracle_files(const char *in, const char *kern, unsigned min_port_lines,
+			     unsigned min_shifted)
 {
 	static struct rep_translate_opts o;
 	static struct parsed pin, pout, pk;
@@ -189,14 +205,12 @@ static void run_oracle(const char *name, unsigned min_port_lines, unsigned min_s
 	struct rep_translate_result res;
 	struct rep_reader *ri = NULL, *ro = NULL, *rk = NULL;
 	struct rep_frame fi, fo, fk;
-	char in[256], kern[256], out[64] = "/tmp/gatelab_oracle.XXXXXX", err[REP_ERR_LEN];
+	char out[64] = "/tmp/gatelab_oracle.XXXXXX", err[REP_ERR_LEN];
 	int fd, ci, co, ck;
 	uint64_t n = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&or, 0, sizeof(or));
-	snprintf(in, sizeof(in), "pcaps/kernel-nat/%s-inside.pcap", name);
-	snprintf(kern, sizeof(kern), "pcaps/kernel-nat/%s-outside.pcap", name);
 	fd = mkstemp(out);
 	CU_ASSERT_FATAL(fd >= 0);
 	close(fd);
@@ -267,4 +281,147 @@ static void test_oracle_curl_pasv(void)
 	run_oracle("curl-pasv", 0, 0);
 }
 
-TU_MAIN("translate_oracle", TU_CASE(test_oracle_lftp_port), TU_CASE(test_oracle_curl_pasv))
+/* Is the packet in this frame sent by the inside (a client) or by the
+ * gateway's public address: "outbound". */
+static bool frame_outbound(const struct rep_frame *f)
+{
+	static struct parsed p;
+	struct net_prefix in4, in6;
+	struct net_addr pub4, pub6;
+
+	parse_frame(f, &p);
+	net_prefix_parse("192.0.2.0/24", &in4);
+	net_prefix_parse("2001:db8:1::/64", &in6);
+	net_addr_parse("203.0.113.1", &pub4);
+	net_addr_parse("2001:db8:2::1", &pub6);
+	return p.ok && (net_prefix_contains(&in4, &p.p.tuple.src) ||
+			net_prefix_contains(&in6, &p.p.tuple.src) ||
+			net_addr_eq(&p.p.tuple.src, &pub4) || net_addr_eq(&p.p.tuple.src, &pub6));
+}
+
+struct held {
+	uint64_t ts;
+	uint8_t *data;
+	size_t caplen, wire_len;
+	uint64_t key;
+	bool used;
+};
+
+/* What NAT leaves alone in a packet: the IPv4 id, the TCP window and flags,
+ * the payload length (PORT lines aside, which are few). */
+static uint64_t frame_key(const struct rep_frame *f)
+{
+	static struct parsed p;
+	uint64_t id = 0;
+
+	parse_frame(f, &p);
+	if (!p.ok)
+		return 0;
+	if (p.p.family == NET_AF_INET4)
+		id = (uint64_t)p.p.buf[4] << 8 | p.p.buf[5];
+	return id << 48 | (uint64_t)p.p.window << 32 | (uint64_t)p.p.tcp_flags << 24 |
+	       (p.p.payload_len & 0xffffff);
+}
+
+/* Two tcpdumps on two links of a 2-CPU gateway: each direction keeps its
+ * order, but a packet going one way and one coming back may swap between
+ * the files, and even two packets of one flow forwarded by two CPUs. Writes
+ * kern's packets in the inside capture's order: each inside packet takes the
+ * first unused outside packet of its direction with the same key
+ * (frame_key) among the next 64, else the first unused one. Returns 0, or -1
+ * when the directions' counts differ (the check then fails on the counts). */
+static int align_outside(const char *in, const char *kern, const char *out)
+{
+	struct held *q[2] = {NULL, NULL};
+	size_t n[2] = {0, 0}, cap[2] = {0, 0}, next[2] = {0, 0};
+	struct rep_reader *ri = NULL, *rk = NULL;
+	struct rep_writer *w = NULL;
+	struct rep_frame f;
+	char err[REP_ERR_LEN];
+	int rc = -1;
+
+	if (rep_reader_open(kern, &rk, err, sizeof(err)) || rep_reader_open(in, &ri, err, sizeof(err)))
+		goto out;
+	while (rep_reader_next(rk, &f) == 0) {
+		int d = frame_outbound(&f);
+
+		if (n[d] == cap[d]) {
+			cap[d] = cap[d] ? 2 * cap[d] : 1024;
+			q[d] = realloc(q[d], cap[d] * sizeof(*q[d]));
+			CU_ASSERT_PTR_NOT_NULL_FATAL(q[d]);
+		}
+		q[d][n[d]] = (struct held){f.ts_ns, malloc(f.caplen), f.caplen, f.wire_len,
+					   frame_key(&f), false};
+		CU_ASSERT_PTR_NOT_NULL_FATAL(q[d][n[d]].data);
+		memcpy(q[d][n[d]++].data, f.data, f.caplen);
+	}
+	if (rep_writer_open(out, rep_reader_linktype(rk), rep_reader_precision(rk),
+			    rep_reader_snaplen(rk), &w, err, sizeof(err)))
+		goto out;
+	rc = 0;
+	while (rep_reader_next(ri, &f) == 0) {
+		int d = frame_outbound(&f);
+		uint64_t key = frame_key(&f);
+		struct held *h = NULL;
+
+		while (next[d] < n[d] && q[d][next[d]].used)
+			next[d]++;
+		if (next[d] == n[d]) {
+			rc = -1;
+			break;
+		}
+		for (size_t i = next[d]; i < n[d] && i < next[d] + 64 && !h; i++)
+			if (!q[d][i].used && q[d][i].key == key)
+				h = &q[d][i];
+		if (!h)
+			h = &q[d][next[d]];
+		h->used = true;
+		rep_writer_write(w, h->ts, h->data, h->caplen, h->wire_len);
+	}
+	for (int d = 0; d < 2; d++)
+		for (size_t i = 0; i < n[d]; i++)
+			if (!q[d][i].used)
+				rc = -1;
+	if (rep_writer_commit(w, err, sizeof(err)))
+		rc = -1;
+out:
+	for (int d = 0; d < 2; d++) {
+		for (size_t i = 0; i < n[d]; i++)
+			free(q[d][i].data);
+		free(q[d]);
+	}
+	rep_reader_close(ri);
+	rep_reader_close(rk);
+	return rc;
+}
+
+/* A live lab's kernel-alg captures: GATELAB_LIVE_PCAP=DIR/kernel-alg, with
+ * GATELAB_LIVE_PORTS the PORT commands the run's clients sent (each must get
+ * its data connection, each shifts sequence numbers by one byte). */
+static void test_oracle_live(void)
+{
+	const char *pre = getenv("GATELAB_LIVE_PCAP"), *ports = getenv("GATELAB_LIVE_PORTS");
+	char in[512], kern[512], aligned[64] = "/tmp/gatelab_oracle_al.XXXXXX";
+	unsigned n = ports ? (unsigned)strtoul(ports, NULL, 10) : 0;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pre);
+	snprintf(in, sizeof(in), "%s-inside.pcap", pre);
+	snprintf(kern, sizeof(kern), "%s-outside.pcap", pre);
+	fd = mkstemp(aligned);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_EQUAL(align_outside(in, kern, aligned), 0);
+	run_oracle_files(in, aligned, n, n ? 1 : 0);
+	unlink(aligned);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct tu_case shipped[] = {TU_CASE(test_oracle_lftp_port),
+						 TU_CASE(test_oracle_curl_pasv), {NULL, NULL}};
+	static const struct tu_case live[] = {TU_CASE(test_oracle_live), {NULL, NULL}};
+
+	return tu_main("translate_oracle", getenv("GATELAB_LIVE_PCAP") ? live : shipped, argc,
+		       argv);
+}
