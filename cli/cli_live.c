@@ -29,6 +29,8 @@ void cli_live_usage(void)
 	       "  suse-proxy  Debian's ftp-proxy, transparent (IPv4, PASV/PORT only)\n"
 	       "  proxy       gatelab's proxy, every transfer through the process\n"
 	       "  fastpath    gatelab's proxy commanding nftables: data stays in the kernel\n"
+	       "  fastpath-ebpf  the same, data connections on an eBPF (tc) datapath past\n"
+	       "              netfilter (docs/LIVE_EBPF.md)\n"
 	       "Everything it creates is removed on exit, also on Ctrl-C. docs/LIVE.md.\n"
 	       "\n"
 	       "  --modes LIST     comma-separated modes (default: all available)\n"
@@ -131,7 +133,7 @@ static int cli_live_modes(const char *arg, struct live_opts *o)
 
 		if (!md) {
 			cli_error("live: --modes: unknown mode '%s' (direct, kernel-alg, "
-				  "suse-proxy, proxy, fastpath)",
+				  "suse-proxy, proxy, fastpath, fastpath-ebpf)",
 				  t);
 			return -EINVAL;
 		}

@@ -43,30 +43,47 @@ static int eb_lookup(struct natapi_ebpf *b, const struct gl_key *k, struct gl_fl
 	return bpf_map_lookup_elem(b->flows_fd, k, v) == 0 ? 0 : -errno;
 }
 
+/* One entry's counters, when the entry still belongs to f (a new connection
+ * on the same tuple may have taken it over). */
+static bool eb_entry(struct natapi_ebpf *b, const struct eb_flow *f, const struct gl_key *k,
+		     struct gl_flow *v)
+{
+	return eb_lookup(b, k, v) == 0 && v->flow_id == f->id;
+}
+
 void eb_flow_read(struct natapi_ebpf *b, const struct eb_flow *f, struct natapi_counters *c)
 {
 	struct gl_flow v;
 
 	c->connections++;
-	if (eb_lookup(b, &f->fwd, &v) == 0) {
+	if (eb_entry(b, f, &f->fwd, &v)) {
 		c->packets += v.packets;
 		c->bytes += v.bytes;
 	}
-	if (eb_lookup(b, &f->rev, &v) == 0) {
+	if (eb_entry(b, f, &f->rev, &v)) {
 		c->reply_packets += v.packets;
 		c->reply_bytes += v.bytes;
 	}
 }
 
-/* Both entries go; their counts go to the redirect (if still there) and the totals. */
+/* Both entries go (those still f's); their counts go to the redirect (if
+ * still there) and the totals. Between the lookup and the delete the
+ * program could hand a key to a new connection: that needs a SYN within
+ * microseconds of this connection's linger end on the same tuple. */
 static void eb_flow_remove(struct natapi_ebpf *b, struct eb_flow *f)
 {
 	struct natapi_counters c = {0};
+	struct gl_flow v;
 
 	eb_flow_read(b, f, &c);
-	b->st.map_ops += 2;
-	(void)bpf_map_delete_elem(b->flows_fd, &f->fwd);
-	(void)bpf_map_delete_elem(b->flows_fd, &f->rev);
+	if (eb_entry(b, f, &f->fwd, &v)) {
+		b->st.map_ops++;
+		(void)bpf_map_delete_elem(b->flows_fd, &f->fwd);
+	}
+	if (eb_entry(b, f, &f->rev, &v)) {
+		b->st.map_ops++;
+		(void)bpf_map_delete_elem(b->flows_fd, &f->rev);
+	}
 	b->st.packets += c.packets + c.reply_packets;
 	b->st.bytes += c.bytes + c.reply_bytes;
 	if (f->rdr) {
@@ -166,7 +183,7 @@ int eb_flow_due(struct natapi_ebpf *b, struct eb_flow *f, uint64_t now)
 	}
 	/* Idle when either way has been silent that long: a peer that vanished
 	 * leaves the other one retransmitting into the void. */
-	if (eb_lookup(b, &f->fwd, &a) != 0 || eb_lookup(b, &f->rev, &c) != 0) {
+	if (!eb_entry(b, f, &f->fwd, &a) || !eb_entry(b, f, &f->rev, &c)) {
 		eb_flow_remove(b, f);
 		b->st.flows_idle++;
 		return 1;

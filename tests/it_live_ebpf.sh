@@ -232,5 +232,17 @@ fi
 
 kill "$FTPD4" "$FTPD6" 2>/dev/null; wait "$FTPD4" "$FTPD6" 2>/dev/null; FTPD4="" FTPD6=""
 for n in $NC $NG $NS; do ip netns del "$n"; done
+
+# ---- the lab's mode: gatelab live --modes fastpath-ebpf (lftp and curl,
+# PASV/EPSV/PORT/EPRT, RETR/STOR/LIST, IPv4 and IPv6; its own namespaces)
+"$GL" live --modes fastpath-ebpf --ipv6 --size 2000000 --json "$T/live.json" >"$T/live.out" 2>"$T/live.err"
+rc=$?
+[ $rc -eq 0 ] && pass "gatelab live --modes fastpath-ebpf: exit 0" || fail "gatelab live: exit $rc: $(tail -3 "$T/live.err")"
+if jq -e '.modes["fastpath-ebpf"] | .transfers_ok == 33 and .transfers_failed == 0 and .bytes_copied == 0 and .fastpath_packets > 0' \
+	"$T/live.json" >/dev/null 2>&1; then
+	pass "live fastpath-ebpf: 33 transfers ok, 0 bytes copied, packets counted by the program"
+else
+	fail "live fastpath-ebpf: $(jq -c '.modes["fastpath-ebpf"] | {transfers_ok, transfers_failed, bytes_copied, fastpath_packets}' "$T/live.json" 2>/dev/null)"
+fi
 NC="" NG="" NS=""
 [ "$fails" -eq 0 ]

@@ -187,7 +187,8 @@ static __always_inline void gl_addr_cpy(__u8 *to, const __u8 *from)
 
 /* A first packet: find the pending redirect (exact, then wildcards), create
  * both directions, tell user space. Returns 0 when the flow now exists. */
-static __always_inline int gl_consume(struct __sk_buff *skb, const struct gl_pkt *p)
+static __always_inline int gl_consume(struct __sk_buff *skb, const struct gl_pkt *p,
+				      __u32 old_id)
 {
 	struct gl_key k = p->key, rev = {};
 	struct gl_pend pv;
@@ -265,11 +266,22 @@ static __always_inline int gl_consume(struct __sk_buff *skb, const struct gl_pkt
 	t->fwd.peer = rev;
 	t->back.peer = p->key;
 	t->fwd.last_ns = t->back.last_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&gl_flows, &p->key, &t->fwd, BPF_NOEXIST) != 0) {
+	/* old_id: this tuple's earlier connection has ended (its linger is
+	 * not over): the new one takes its entries; user space deletes only
+	 * entries that still carry the old id. */
+	if (old_id) {
+		struct gl_flow *o = bpf_map_lookup_elem(&gl_flows, &rev);
+
+		if (o && o->flow_id != old_id) {
+			gl_count(GL_C_COLLISION);
+			goto undo;
+		}
+	}
+	if (bpf_map_update_elem(&gl_flows, &p->key, &t->fwd, old_id ? BPF_ANY : BPF_NOEXIST) != 0) {
 		gl_count(GL_C_TABLE_FULL);
 		goto undo;
 	}
-	if (bpf_map_update_elem(&gl_flows, &rev, &t->back, BPF_NOEXIST) != 0) {
+	if (bpf_map_update_elem(&gl_flows, &rev, &t->back, old_id ? BPF_ANY : BPF_NOEXIST) != 0) {
 		/* Another connection already translates to this tuple. */
 		bpf_map_delete_elem(&gl_flows, &p->key);
 		gl_count(GL_C_COLLISION);
@@ -411,12 +423,20 @@ int gl_fast(struct __sk_buff *skb)
 	if (gl_parse(skb, &p) < 0)
 		return TC_ACT_OK;
 	f = bpf_map_lookup_elem(&gl_flows, &p.key);
+	/* A new SYN from an end that already sent its FIN or RST is a new
+	 * connection on the same tuple (an FTP server's port 20 to the same
+	 * reserved port, within the old one's linger): a pending redirect may
+	 * take the tuple over; without one the old translation goes on. */
+	if (f && p.key.proto == IPPROTO_TCP &&
+	    (p.tcpflags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) == TCP_SYN &&
+	    (f->flags & (GL_F_FIN | GL_F_RST)) && gl_consume(skb, &p, f->flow_id) == 0)
+		f = bpf_map_lookup_elem(&gl_flows, &p.key);
 	if (!f) {
 		/* Only a connection's first packet may create it. */
 		if (p.key.proto == IPPROTO_TCP &&
 		    (p.tcpflags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
 			return TC_ACT_OK;
-		if (gl_consume(skb, &p) < 0)
+		if (gl_consume(skb, &p, 0) < 0)
 			return TC_ACT_OK;
 		f = bpf_map_lookup_elem(&gl_flows, &p.key);
 		if (!f)
