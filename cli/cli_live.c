@@ -161,7 +161,7 @@ static int cli_live_modes(const char *arg, struct live_opts *o)
 
 static void cli_live_table(const struct rpt_metrics *m)
 {
-	printf("%-10s %9s %9s %12s %9s %8s %9s %9s %7s %7s\n", "mode", "Mbit/s", "cpu_s",
+	printf("%-13s %9s %9s %12s %9s %8s %9s %9s %7s %7s\n", "mode", "Mbit/s", "cpu_s",
 	       "bytes_copied", "syscalls", "ctxsw", "softirq_s", "wall_s", "fwd_pk", "ok/fail");
 	for (size_t i = 0; i < m->n_modes; i++) {
 		const struct rpt_mode_metrics *x = &m->modes[i];
@@ -172,7 +172,7 @@ static void cli_live_table(const struct rpt_metrics *m)
 			sc += x->live.syscalls[k].n;
 		snprintf(okf, sizeof(okf), "%llu/%llu", (unsigned long long)x->transfers_ok,
 			 (unsigned long long)x->transfers_failed);
-		printf("%-10s %9.1f %9.3f %12llu %9llu %8llu %9.3f %9.2f %7llu %7s\n", x->mode,
+		printf("%-13s %9.1f %9.3f %12llu %9llu %8llu %9.3f %9.2f %7llu %7s\n", x->mode,
 		       x->throughput_bps / 1e6, x->gateway_cpu_s,
 		       (unsigned long long)x->bytes_copied, (unsigned long long)sc,
 		       (unsigned long long)x->live.context_switches, x->live.softirq_s,
