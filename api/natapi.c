@@ -319,6 +319,28 @@ out:
 	return natapi_done(api, rc);
 }
 
+int natapi_redirect_counters(struct natapi *api, uint32_t id, struct natapi_counters *out)
+{
+	int rc;
+
+	if (!api)
+		return -EBADF;
+	api->st.calls++;
+	rc = -EINVAL;
+	if (!out)
+		goto out;
+	memset(out, 0, sizeof(*out));
+	rc = -ENOTSUP;
+	if (!api->b->counters)
+		goto out;
+	rc = -ENOENT;
+	if (!natapi_owns_rdr(api, id))
+		goto out;
+	rc = api->b->counters(api->state, id, out);
+out:
+	return natapi_done(api, rc);
+}
+
 void natapi_stats_get(const struct natapi *api, struct natapi_stats *out)
 {
 	if (!out)

@@ -537,6 +537,7 @@ static void test_backend_without_operations(void)
 	static const struct natapi_backend bare = {.name = "bare", .close = unsup_close};
 	struct natapi_port_redirect r = ftp_rdr();
 	struct natapi_session_redirect s = data_rdr(50000, 0);
+	struct natapi_counters cnt;
 	struct natapi_stats st;
 	struct natapi *api;
 	struct net_tuple t, o;
@@ -555,9 +556,10 @@ static void test_backend_without_operations(void)
 	CU_ASSERT(natapi_unreserve(api, 1) == -ENOTSUP);
 	CU_ASSERT(natapi_acquire(api, 1, 1, &port) == -ENOTSUP);
 	CU_ASSERT(natapi_release(api, 1, 1, 1) == -ENOTSUP);
+	CU_ASSERT(natapi_redirect_counters(api, 1, &cnt) == -ENOTSUP);
 	natapi_stats_get(api, &st);
-	CU_ASSERT(st.calls == 9);
-	CU_ASSERT(st.errors == 9);
+	CU_ASSERT(st.calls == 10);
+	CU_ASSERT(st.errors == 10);
 	natapi_close(api);
 	/* no handle at all */
 	CU_ASSERT(natapi_cancel(NULL, 1) == -EBADF);
