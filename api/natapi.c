@@ -334,7 +334,7 @@ int natapi_redirect_counters(struct natapi *api, uint32_t id, struct natapi_coun
 	if (!api->b->counters)
 		goto out;
 	rc = -ENOENT;
-	if (!natapi_owns_rdr(api, id))
+	if (!natapi_idset_has(&api->rdr, id))
 		goto out;
 	rc = api->b->counters(api->state, id, out);
 out:
