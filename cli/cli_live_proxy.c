@@ -44,6 +44,7 @@ void cli_live_proxy_usage(void)
 	     "  --ready-file PATH               written once rules are in and the proxy listens\n"
 	     "  --stats PATH                    counts as JSON (default: stdout)\n"
 	     "  --log                           the proxy's log lines on stderr\n"
+	     "  --deny PREFIX                   refuse sessions to these servers (421); repeatable\n"
 	     "  --ebpf                          data connections on the eBPF fast path (tc\n"
 	     "                                  program on both links; needs the -if options)\n"
 	     "  --ebpf-linger MS, --ebpf-idle MS  a closed connection's linger (default 1000),\n"
@@ -97,7 +98,7 @@ static int lpx_parse(int argc, char **argv, struct live_proxy_cfg *cfg, const ch
 {
 	enum { O_LISTEN = 256, O_LISTEN6, O_PORT, O_PUB4, O_PUB6, O_IN4, O_IN6, O_INIF, O_OUTIF,
 	       O_MODE, O_NOSPLICE, O_TABLE, O_PORTS, O_READY, O_STATS, O_LOG, O_EBPF, O_LINGER,
-	       O_IDLE };
+	       O_IDLE, O_DENY };
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"listen6", required_argument, NULL, O_LISTEN6},
@@ -118,6 +119,7 @@ static int lpx_parse(int argc, char **argv, struct live_proxy_cfg *cfg, const ch
 		{"ebpf", no_argument, NULL, O_EBPF},
 		{"ebpf-linger", required_argument, NULL, O_LINGER},
 		{"ebpf-idle", required_argument, NULL, O_IDLE},
+		{"deny", required_argument, NULL, O_DENY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -160,6 +162,28 @@ static int lpx_parse(int argc, char **argv, struct live_proxy_cfg *cfg, const ch
 			f->policy.default_mode = strcmp(optarg, "proxy") ? FTPP_MODE_FAST : FTPP_MODE_PROXY;
 			break;
 		case O_NOSPLICE: cfg->use_splice = false; break;
+		case O_DENY: {
+			/* site policy: sessions to these servers get 421 before any
+			 * connection leaves the gateway */
+			struct ftpp_site_rule *sr;
+
+			if (f->policy.n_sites >= FTPP_MAX_SITES) {
+				cli_error("live-proxy: --deny: at most %d site rules", FTPP_MAX_SITES);
+				rc = -E2BIG;
+				break;
+			}
+			sr = &f->policy.sites[f->policy.n_sites];
+			if (net_prefix_parse(optarg, &sr->server) != 0) {
+				cli_error("live-proxy: --deny: not an address or prefix: '%s'", optarg);
+				rc = -EINVAL;
+				break;
+			}
+			sr->deny = true;
+			sr->code = 421;
+			snprintf(sr->message, sizeof(sr->message), "Site blocked by policy");
+			f->policy.n_sites++;
+			break;
+		}
 		case O_TABLE:
 			if (strlen(optarg) >= LIVE_TABLE_LEN) {
 				cli_error("live-proxy: --table: name too long: '%s'", optarg);
