@@ -34,6 +34,29 @@ TU_OBJ   := $(TU_SRC:%.c=$(BUILD)/obj/%.o)
 # and be deleted after every run (racing any other make on the same BUILD).
 .SECONDARY: $(TU_OBJ)
 
+.DEFAULT_GOAL := all
+
+# The eBPF fast path (live/bpf/gl_fast.bpf.c): compiled by clang for the BPF
+# target and embedded through bpftool's skeleton. Without either tool the
+# backend is a stub answering -ENOTSUP, and make says so once.
+BPF_CLANG ?= clang
+BPF_ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+HAVE_BPF := $(shell echo 'int x;' | $(BPF_CLANG) -target bpf -x c -c - -o /dev/null 2>/dev/null && \
+	      command -v bpftool >/dev/null 2>&1 && test -f /usr/include/bpf/libbpf.h && echo 1)
+ifeq ($(HAVE_BPF),1)
+CFLAGS += -DGL_HAVE_BPF -I$(BUILD)/bpf
+LDLIBS += -lbpf
+BPF_SKEL := $(BUILD)/bpf/gl_fast.skel.h
+$(BUILD)/bpf/gl_fast.bpf.o: live/bpf/gl_fast.bpf.c live/bpf/gl_fast.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -O2 -g -target bpf -mcpu=v3 -Wall -Werror -I$(BPF_ARCH_INC) -c $< -o $@
+$(BPF_SKEL): $(BUILD)/bpf/gl_fast.bpf.o
+	bpftool gen skeleton $< name gl_fast > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/live/natapi_ebpf.o: $(BPF_SKEL)
+else
+$(info gatelab: clang's BPF target, bpftool or libbpf-dev missing: the eBPF fast path is not built (its backend answers -ENOTSUP); run make deps)
+endif
+
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 

@@ -2,34 +2,19 @@
  * names its errors, and remembers what it created so that closing it leaves
  * nothing behind (as OpenBSD ftp-proxy commits an empty anchor). */
 #include "natapi.h"
+#include "natapi_int.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One redirect made through the handle; group kept so cancel_group can
- * forget the right ones. */
-struct natapi_rdr {
-	uint32_t id;
-	uint32_t group;
-};
-
-/* One reservation made through the handle and the ports acquired from it
- * not yet released (ports_held in the stats). */
-struct natapi_res {
-	uint32_t id;
-	uint64_t held;
-};
-
 struct natapi {
 	const struct natapi_backend *b;
 	void *state;
 	struct natapi_stats st;
-	struct natapi_rdr *rdr;
-	size_t n_rdr, cap_rdr;
-	struct natapi_res *res;
-	size_t n_res, cap_res;
+	struct natapi_idset rdr; /* redirects, with their group */
+	struct natapi_idset res; /* reservations */
 };
 
 const char *natapi_strerror(int err)
@@ -71,83 +56,24 @@ int natapi_open(const struct natapi_backend *backend, void *state, struct natapi
 	return 0;
 }
 
-/* Growth happens BEFORE the backend is asked, so a created redirect or
- * reservation can always be recorded and never escapes the close sweep. */
-static int natapi_room_rdr(struct natapi *api)
-{
-	size_t ncap = api->cap_rdr ? api->cap_rdr * 2 : 16;
-	struct natapi_rdr *p;
+/* Room is made BEFORE the backend is asked (natapi_idset_room), so a
+ * created redirect or reservation can always be recorded and never escapes
+ * the close sweep. A handle only touches what it created: one proxy session
+ * cannot cancel another's redirects or spend its ports. */
 
-	if (api->n_rdr < api->cap_rdr)
-		return 0;
-	p = realloc(api->rdr, ncap * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	api->rdr = p;
-	api->cap_rdr = ncap;
-	return 0;
+static void natapi_cancel_cb(void *arg, uint32_t id)
+{
+	struct natapi *api = arg;
+
+	/* -ENOENT: a consumed one-shot; it is gone either way. */
+	(void)api->b->cancel(api->state, id);
 }
 
-static int natapi_room_res(struct natapi *api)
+static void natapi_unreserve_cb(void *arg, uint32_t id)
 {
-	size_t ncap = api->cap_res ? api->cap_res * 2 : 16;
-	struct natapi_res *p;
+	struct natapi *api = arg;
 
-	if (api->n_res < api->cap_res)
-		return 0;
-	p = realloc(api->res, ncap * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	api->res = p;
-	api->cap_res = ncap;
-	return 0;
-}
-
-/* A handle only touches what it created: one proxy session cannot cancel
- * another's redirects or spend its ports. */
-static bool natapi_owns_rdr(const struct natapi *api, uint32_t id)
-{
-	for (size_t i = 0; i < api->n_rdr; i++) {
-		if (api->rdr[i].id == id)
-			return true;
-	}
-	return false;
-}
-
-static struct natapi_res *natapi_find_res(const struct natapi *api, uint32_t id)
-{
-	for (size_t i = 0; i < api->n_res; i++) {
-		if (api->res[i].id == id)
-			return &api->res[i];
-	}
-	return NULL;
-}
-
-static bool natapi_owns_res(const struct natapi *api, uint32_t id)
-{
-	return natapi_find_res(api, id) != NULL;
-}
-
-static void natapi_forget_rdr(struct natapi *api, uint32_t id)
-{
-	for (size_t i = 0; i < api->n_rdr; i++) {
-		if (api->rdr[i].id == id) {
-			api->rdr[i] = api->rdr[--api->n_rdr];
-			return;
-		}
-	}
-}
-
-static void natapi_forget_res(struct natapi *api, uint32_t id)
-{
-	for (size_t i = 0; i < api->n_res; i++) {
-		if (api->res[i].id == id) {
-			/* the reservation's ports go back with it */
-			api->st.ports_held -= api->res[i].held;
-			api->res[i] = api->res[--api->n_res];
-			return;
-		}
-	}
+	(void)api->b->unreserve(api->state, id);
 }
 
 /* Every entry point funnels its result through here: one crossing counted,
@@ -156,8 +82,8 @@ static int natapi_done(struct natapi *api, int rc)
 {
 	if (rc < 0)
 		api->st.errors++;
-	api->st.redirects_active = api->n_rdr;
-	api->st.reservations_active = api->n_res;
+	api->st.redirects_active = api->rdr.n;
+	api->st.reservations_active = api->res.n;
 	return rc;
 }
 
@@ -166,26 +92,15 @@ void natapi_close(struct natapi *api)
 	if (!api)
 		return;
 	/* Consumed one-shot redirects answer -ENOENT here: nothing to undo. */
-	if (api->b->cancel) {
-		for (size_t i = 0; i < api->n_rdr; i++)
-			(void)api->b->cancel(api->state, api->rdr[i].id);
-	}
-	if (api->b->unreserve) {
-		for (size_t i = 0; i < api->n_res; i++)
-			(void)api->b->unreserve(api->state, api->res[i].id);
-	}
+	if (api->b->cancel)
+		natapi_idset_foreach(&api->rdr, natapi_cancel_cb, api);
+	if (api->b->unreserve)
+		natapi_idset_foreach(&api->res, natapi_unreserve_cb, api);
 	if (api->b->close)
 		api->b->close(api->state);
-	free(api->rdr);
-	free(api->res);
+	natapi_idset_free(&api->rdr);
+	natapi_idset_free(&api->res);
 	free(api);
-}
-
-static void natapi_add_rdr(struct natapi *api, uint32_t id, uint32_t group)
-{
-	api->rdr[api->n_rdr].id = id;
-	api->rdr[api->n_rdr].group = group;
-	api->n_rdr++;
 }
 
 int natapi_redirect_port(struct natapi *api, const struct natapi_port_redirect *r, uint32_t *id)
@@ -202,13 +117,13 @@ int natapi_redirect_port(struct natapi *api, const struct natapi_port_redirect *
 	rc = -ENOTSUP;
 	if (!api->b->redirect_port)
 		goto out;
-	rc = natapi_room_rdr(api);
+	rc = natapi_idset_room(&api->rdr);
 	if (rc < 0)
 		goto out;
 	rc = api->b->redirect_port(api->state, r, &got);
 	if (rc < 0)
 		goto out;
-	natapi_add_rdr(api, got, 0);
+	natapi_idset_add(&api->rdr, got, 0);
 	*id = got;
 out:
 	return natapi_done(api, rc);
@@ -229,13 +144,13 @@ int natapi_redirect_session(struct natapi *api, const struct natapi_session_redi
 	rc = -ENOTSUP;
 	if (!api->b->redirect_session)
 		goto out;
-	rc = natapi_room_rdr(api);
+	rc = natapi_idset_room(&api->rdr);
 	if (rc < 0)
 		goto out;
 	rc = api->b->redirect_session(api->state, r, &got);
 	if (rc < 0)
 		goto out;
-	natapi_add_rdr(api, got, r->group);
+	natapi_idset_add(&api->rdr, got, r->group);
 	*id = got;
 out:
 	return natapi_done(api, rc);
@@ -252,12 +167,12 @@ int natapi_cancel(struct natapi *api, uint32_t id)
 	if (!api->b->cancel)
 		goto out;
 	rc = -ENOENT;
-	if (!natapi_owns_rdr(api, id))
+	if (!natapi_idset_has(&api->rdr, id))
 		goto out;
 	rc = api->b->cancel(api->state, id);
 	/* -ENOENT: already consumed or expired; either way no longer ours. */
 	if (rc == 0 || rc == -ENOENT)
-		natapi_forget_rdr(api, id);
+		natapi_idset_del(&api->rdr, id);
 out:
 	return natapi_done(api, rc);
 }
@@ -265,10 +180,10 @@ out:
 /* Returns 0 whether or not the group had members: an empty set is a valid
  * set (cf. committing an empty anchor). The handle cancels its own members
  * one by one rather than the backend's whole group: group numbers are the
- * caller's, and another handle (or an engine expectation) may use the same. */
+ * caller's, and another handle (or an engine expectation) may use the same.
+ * The handle's group chain holds just the members: O(members). */
 int natapi_cancel_group(struct natapi *api, uint32_t group)
 {
-	size_t i = 0;
 	int rc;
 
 	if (!api)
@@ -281,15 +196,7 @@ int natapi_cancel_group(struct natapi *api, uint32_t group)
 	if (!api->b->cancel)
 		goto out;
 	rc = 0;
-	while (i < api->n_rdr) {
-		if (api->rdr[i].group != group) {
-			i++;
-			continue;
-		}
-		/* -ENOENT: a consumed one-shot; it is gone either way. */
-		(void)api->b->cancel(api->state, api->rdr[i].id);
-		api->rdr[i] = api->rdr[--api->n_rdr];
-	}
+	natapi_idset_take_group(&api->rdr, group, natapi_cancel_cb, api);
 out:
 	return natapi_done(api, rc);
 }
@@ -327,14 +234,13 @@ int natapi_reserve(struct natapi *api, uint8_t proto, uint32_t nports, uint32_t 
 	rc = -ENOTSUP;
 	if (!api->b->reserve)
 		goto out;
-	rc = natapi_room_res(api);
+	rc = natapi_idset_room(&api->res);
 	if (rc < 0)
 		goto out;
 	rc = api->b->reserve(api->state, proto, nports, &got);
 	if (rc < 0)
 		goto out;
-	api->res[api->n_res].id = got;
-	api->res[api->n_res++].held = 0;
+	natapi_idset_add(&api->res, got, 0);
 	*res_id = got;
 out:
 	return natapi_done(api, rc);
@@ -351,11 +257,14 @@ int natapi_unreserve(struct natapi *api, uint32_t res_id)
 	if (!api->b->unreserve)
 		goto out;
 	rc = -ENOENT;
-	if (!natapi_owns_res(api, res_id))
+	if (!natapi_idset_has(&api->res, res_id))
 		goto out;
 	rc = api->b->unreserve(api->state, res_id);
-	if (rc == 0 || rc == -ENOENT)
-		natapi_forget_res(api, res_id);
+	if (rc == 0 || rc == -ENOENT) {
+		/* the reservation's ports go back with it */
+		api->st.ports_held -= *natapi_idset_held(&api->res, res_id);
+		natapi_idset_del(&api->res, res_id);
+	}
 out:
 	return natapi_done(api, rc);
 }
@@ -374,11 +283,11 @@ int natapi_acquire(struct natapi *api, uint32_t res_id, uint32_t n, uint16_t *fi
 	if (!api->b->acquire)
 		goto out;
 	rc = -ENOENT;
-	if (!natapi_owns_res(api, res_id))
+	if (!natapi_idset_has(&api->res, res_id))
 		goto out;
 	rc = api->b->acquire(api->state, res_id, n, first);
 	if (rc == 0) {
-		natapi_find_res(api, res_id)->held += n;
+		*natapi_idset_held(&api->res, res_id) += n;
 		api->st.ports_held += n;
 	}
 out:
@@ -396,16 +305,38 @@ int natapi_release(struct natapi *api, uint32_t res_id, uint16_t first, uint32_t
 	if (!api->b->release)
 		goto out;
 	rc = -ENOENT;
-	if (!natapi_owns_res(api, res_id))
+	if (!natapi_idset_has(&api->res, res_id))
 		goto out;
 	rc = api->b->release(api->state, res_id, first, n);
 	if (rc == 0) {
-		struct natapi_res *r = natapi_find_res(api, res_id);
-		uint64_t k = n < r->held ? n : r->held;
+		uint64_t *held = natapi_idset_held(&api->res, res_id);
+		uint64_t k = n < *held ? n : *held;
 
-		r->held -= k;
+		*held -= k;
 		api->st.ports_held -= k;
 	}
+out:
+	return natapi_done(api, rc);
+}
+
+int natapi_redirect_counters(struct natapi *api, uint32_t id, struct natapi_counters *out)
+{
+	int rc;
+
+	if (!api)
+		return -EBADF;
+	api->st.calls++;
+	rc = -EINVAL;
+	if (!out)
+		goto out;
+	memset(out, 0, sizeof(*out));
+	rc = -ENOTSUP;
+	if (!api->b->counters)
+		goto out;
+	rc = -ENOENT;
+	if (!natapi_idset_has(&api->rdr, id))
+		goto out;
+	rc = api->b->counters(api->state, id, out);
 out:
 	return natapi_done(api, rc);
 }
@@ -418,6 +349,6 @@ void natapi_stats_get(const struct natapi *api, struct natapi_stats *out)
 	if (!api)
 		return;
 	*out = api->st;
-	out->redirects_active = api->n_rdr;
-	out->reservations_active = api->n_res;
+	out->redirects_active = api->rdr.n;
+	out->reservations_active = api->res.n;
 }

@@ -46,6 +46,15 @@ struct natapi_session_redirect {
 	uint32_t group;            /* caller's set, cancelled together; 0 = none */
 };
 
+/* What a redirect has translated so far: the matching direction and the
+ * replies, over every connection it created (bytes as the backend counts
+ * them: whole frames for the eBPF backend). */
+struct natapi_counters {
+	uint64_t packets, bytes;
+	uint64_t reply_packets, reply_bytes;
+	uint64_t connections;
+};
+
 /* What a backend provides. `state` is the backend's own handle. Every
  * function returns 0 or a negative errno-style code. */
 struct natapi_backend {
@@ -60,6 +69,8 @@ struct natapi_backend {
 	int (*unreserve)(void *state, uint32_t res_id);
 	int (*acquire)(void *state, uint32_t res_id, uint32_t n, uint16_t *first);
 	int (*release)(void *state, uint32_t res_id, uint16_t first, uint32_t n);
+	/* Optional (NULL: -ENOTSUP): per-redirect counters. */
+	int (*counters)(void *state, uint32_t id, struct natapi_counters *out);
 };
 
 /* Open a translator over a backend. Takes ownership of state (closed with
@@ -79,6 +90,10 @@ int natapi_reserve(struct natapi *api, uint8_t proto, uint32_t nports, uint32_t 
 int natapi_unreserve(struct natapi *api, uint32_t res_id);
 int natapi_acquire(struct natapi *api, uint32_t res_id, uint32_t n, uint16_t *first);
 int natapi_release(struct natapi *api, uint32_t res_id, uint16_t first, uint32_t n);
+/* The counters of a live redirect made through this handle. Returns 0,
+ * -ENOENT (not ours, cancelled), -ENOTSUP (the backend keeps none: the
+ * engine and nftables backends), -EINVAL. */
+int natapi_redirect_counters(struct natapi *api, uint32_t id, struct natapi_counters *out);
 
 struct natapi_stats {
 	uint64_t calls;   /* every call above (failed ones too): user->kernel crossings */

@@ -1,10 +1,14 @@
 /* bench_engine.c - gNAT throughput: translated packets/s over established
- * TCP flows with 1k, 100k and 1M mappings (packets pre-built, flows visited
- * in a shuffled order, only the loop timed), one by one and in batches, new
- * sessions/s, and instructions per packet counted by callgrind (deterministic,
- * unlike the clocks). Prints a table and writes JSON to argv[1] (default
- * build/bench/engine.json). `--count N one|batch`: process N packets over 1k
- * mappings with callgrind collection on only around that loop. */
+ * TCP flows with 1k, 100k, 1M and 4M mappings (packets pre-built, flows
+ * visited in a shuffled order, only the loop timed), one by one and in
+ * batches, the scale factor (pps at 1M / pps at 1k), new sessions/s,
+ * redirect create+cancel pairs/s with 10k and 100k redirects active, and
+ * instructions per packet counted by callgrind (deterministic, unlike the
+ * clocks). Prints a table and writes JSON to argv[1] (default
+ * build/bench/engine.json). `--count N one|batch [engine]`: process N
+ * packets over 1k mappings with callgrind collection on only around that
+ * loop (engine: no client requests, for --toggle-collect on the engine's
+ * entry point, which leaves the benchmark's own template copy out). */
 #include "../engine/gnat.h"
 #include "../net/net_addr.h"
 
@@ -24,6 +28,8 @@
 #define BENCH_BATCH 32
 #define BENCH_COUNT_PKTS 100000u /* packets of the callgrind run */
 #define BENCH_COUNT_MAPPINGS 1000u
+#define BENCH_NSIZES 4
+#define BENCH_RDR_PAIRS 200000u /* create+cancel pairs per redirect measurement */
 
 struct bench_row {
 	uint32_t mappings;
@@ -270,7 +276,7 @@ static int bench_size(uint32_t n, struct bench_row *row)
 
 /* `--count N one|batch`: only the loop is collected (valgrind
  * --collect-atstart=no), so callgrind's total / N is instructions per packet. */
-static int bench_count(uint32_t npkts, bool batch)
+static int bench_count(uint32_t npkts, bool batch, bool engine)
 {
 	struct bench_set bs;
 	double new_per_s;
@@ -279,26 +285,32 @@ static int bench_count(uint32_t npkts, bool batch)
 
 	if (rc)
 		return rc;
-	CALLGRIND_TOGGLE_COLLECT;
+	if (!engine)
+		CALLGRIND_TOGGLE_COLLECT;
 	bad = batch ? bench_run_batch(&bs, npkts) : bench_run_one(&bs, npkts);
-	CALLGRIND_TOGGLE_COLLECT;
+	if (!engine)
+		CALLGRIND_TOGGLE_COLLECT;
 	bench_set_free(&bs);
 	return bad ? -EPROTO : 0;
 }
 
-/* Run ourselves under callgrind in count mode; -1 if valgrind is missing or
- * the run fails (the wall-clock figures are still written). */
-static double bench_instr_per_pkt(bool batch)
+/* Run ourselves under callgrind in count mode over npkts packets; the
+ * instructions collected, or -1 if valgrind is missing or the run fails (the
+ * wall-clock figures are still written). */
+static double bench_collected(uint32_t npkts, bool batch, bool engine)
 {
-	char cmd[256], line[512];
+	char cmd[384], line[512], toggle[64] = "";
 	unsigned long long ir = 0;
 	bool found = false;
 	FILE *f;
 
+	if (engine)
+		snprintf(toggle, sizeof(toggle), "--toggle-collect=%s ",
+			 batch ? "gnat_process_batch" : "gnat_process");
 	snprintf(cmd, sizeof(cmd),
-		 "valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=/dev/null "
-		 "/proc/%ld/exe --count %u %s 2>&1",
-		 (long)getpid(), BENCH_COUNT_PKTS, batch ? "batch" : "one");
+		 "valgrind --tool=callgrind --collect-atstart=no %s--callgrind-out-file=/dev/null "
+		 "/proc/%ld/exe --count %u %s%s 2>&1",
+		 toggle, (long)getpid(), npkts, batch ? "batch" : "one", engine ? " engine" : "");
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
@@ -310,21 +322,110 @@ static double bench_instr_per_pkt(bool batch)
 	}
 	if (pclose(f) != 0 || !found)
 		return -1;
-	return (double)ir / BENCH_COUNT_PKTS;
+	return (double)ir;
 }
+
+/* Loop: collection on around the timed loop only, so total / N. Engine:
+ * collection on inside the engine's entry point, which the setup's
+ * handshakes enter too: the difference of two runs (N and 2N packets) / N
+ * leaves them out. */
+static double bench_instr_per_pkt(bool batch, bool engine)
+{
+	double a = bench_collected(BENCH_COUNT_PKTS, batch, engine), b;
+
+	if (a < 0 || !engine)
+		return a < 0 ? -1 : a / BENCH_COUNT_PKTS;
+	b = bench_collected(2 * BENCH_COUNT_PKTS, batch, engine);
+	return b < 0 ? -1 : (b - a) / BENCH_COUNT_PKTS;
+}
+
+/* Redirect churn: `active` persistent session redirects stay in the table
+ * while BENCH_RDR_PAIRS redirects are added and cancelled again (one per
+ * proxy data connection, say). Returns pairs per second, or < 0. */
+static double bench_redirects(uint32_t active)
+{
+	struct gnat_redirect_spec spec;
+	struct gnat_config cfg;
+	struct gnat *g = NULL;
+	uint64_t t0 = 0, t1;
+	double rate = -1;
+	uint32_t id;
+
+	gnat_config_default(&cfg);
+	net_addr_parse("203.0.113.1", &cfg.public4);
+	cfg.max_redirects = active + 16;
+	cfg.ftp_editor = false;
+	if (gnat_create(&cfg, &g) != 0)
+		return -1;
+	memset(&spec, 0, sizeof(spec));
+	spec.match.proto = 6;
+	spec.match.src.addr.family = NET_AF_INET4;
+	spec.match.src.len = 32;
+	spec.match.dst.addr.family = NET_AF_INET4;
+	spec.match.dst.len = 32;
+	net_addr_parse("203.0.113.1", &spec.match.dst.addr);
+	spec.set_dst = true;
+	net_addr_parse("10.0.0.1", &spec.new_dst);
+	for (uint32_t i = 0; i < active + BENCH_RDR_PAIRS; i++) {
+		if (i == active)
+			t0 = bench_now();
+		/* server 198.51.x.y:20 -> public:P, one per data connection */
+		wr32(spec.match.src.addr.a, 0xc6330000u + i % 65536);
+		spec.match.dport = (uint16_t)(1024 + i / 65536 % 60000);
+		spec.match.sport = 20;
+		spec.new_dport = (uint16_t)(1024 + i % 60000);
+		spec.group = 1 + i / 4;
+		if (gnat_redirect_add(g, &spec, 0, &id) != 0)
+			goto out;
+		if (i >= active && gnat_redirect_cancel(g, id) != 0)
+			goto out;
+	}
+	t1 = bench_now();
+	rate = (double)BENCH_RDR_PAIRS / ((double)(t1 - t0) / 1e9);
+out:
+	gnat_destroy(g);
+	return rate;
+}
+
+static double bench_loadavg(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
+struct bench_ipp {
+	double one, batch, one_engine, batch_engine;
+};
 
 static json_t *bench_json_ipp(double v)
 {
 	return v < 0 ? json_null() : json_real(v);
 }
 
+static double bench_scale(const struct bench_row *rows, bool batch)
+{
+	double at1k = batch ? rows[0].pps_batch[BENCH_REPEATS / 2] : rows[0].pps[BENCH_REPEATS / 2];
+	double at1m = batch ? rows[2].pps_batch[BENCH_REPEATS / 2] : rows[2].pps[BENCH_REPEATS / 2];
+
+	return at1k > 0 ? at1m / at1k : 0;
+}
+
 static int bench_json(const char *path, const struct bench_row *rows, size_t nrows,
-		      double ipp_one, double ipp_batch)
+		      const struct bench_ipp *ipp, const double *rdr, const uint32_t *rdr_active,
+		      size_t nrdr, double load)
 {
 	json_t *root = json_object(), *est = json_array(), *news = json_array();
+	json_t *rd = json_array();
 	int rc = -ENOMEM;
 
-	if (!root || !est || !news)
+	if (!root || !est || !news || !rd)
 		goto out;
 	for (size_t i = 0; i < nrows; i++) {
 		json_array_append_new(
@@ -342,25 +443,39 @@ static int bench_json(const char *path, const struct bench_row *rows, size_t nro
 						      (json_int_t)rows[i].mappings,
 						      "new_sessions_per_s", rows[i].new_per_s));
 	}
+	for (size_t i = 0; i < nrdr; i++)
+		json_array_append_new(rd, json_pack("{s:I, s:f}", "active",
+						    (json_int_t)rdr_active[i],
+						    "create_cancel_pairs_per_s", rdr[i]));
 	json_object_set_new(root, "benchmark", json_string("engine"));
 	json_object_set_new(root, "packet_bytes", json_integer(BENCH_PKT_LEN));
 	json_object_set_new(root, "note", json_string("established: IPv4 TCP data segments "
 						      "from inside, masqueraded; each packet is "
 						      "copied from a template before processing"));
+	json_object_set_new(root, "loadavg_1min", load < 0 ? json_null() : json_real(load));
 	json_object_set(root, "established", est);
 	json_object_set(root, "new_sessions", news);
+	json_object_set(root, "redirects", rd);
+	json_object_set_new(root, "scale_factor",
+			    json_pack("{s:f, s:f, s:s}", "one_by_one", bench_scale(rows, false),
+				      "batch", bench_scale(rows, true), "definition",
+				      "median pps at 1M mappings / median pps at 1k"));
 	json_object_set_new(
 		root, "instructions_per_packet",
-		json_pack("{s:o, s:o, s:I, s:I, s:s, s:s}", "one_by_one", bench_json_ipp(ipp_one),
-			  "batch", bench_json_ipp(ipp_batch), "mappings",
+		json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:s, s:s}", "one_by_one",
+			  bench_json_ipp(ipp->one), "batch", bench_json_ipp(ipp->batch),
+			  "engine_one_by_one", bench_json_ipp(ipp->one_engine), "engine_batch",
+			  bench_json_ipp(ipp->batch_engine), "mappings",
 			  (json_int_t)BENCH_COUNT_MAPPINGS, "packets", (json_int_t)BENCH_COUNT_PKTS,
 			  "tool", "valgrind --tool=callgrind (Ir, deterministic)", "note",
-			  "established loop only, including the 84-byte template copy per "
-			  "packet; null if valgrind is missing"));
+			  "one_by_one/batch: the established loop, including the 84-byte template "
+			  "copy per packet; engine_*: inside gnat_process / gnat_process_batch "
+			  "only (--toggle-collect); null if valgrind is missing"));
 	rc = json_dump_file(root, path, JSON_INDENT(2)) == 0 ? 0 : -EIO;
 out:
 	json_decref(est);
 	json_decref(news);
+	json_decref(rd);
 	json_decref(root);
 	return rc;
 }
@@ -375,10 +490,12 @@ static void bench_usage(FILE *to)
 
 int main(int argc, char **argv)
 {
-	static const uint32_t sizes[] = {1000, 100000, 1000000};
-	struct bench_row rows[3];
+	static const uint32_t sizes[BENCH_NSIZES] = {1000, 100000, 1000000, 4000000};
+	static const uint32_t rdr_active[] = {10000, 100000};
+	struct bench_row rows[BENCH_NSIZES];
 	const char *path = argc > 1 ? argv[1] : "build/bench/engine.json";
-	double ipp_one, ipp_batch;
+	double rdr[2], load = bench_loadavg();
+	struct bench_ipp ipp;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		bench_usage(stdout);
@@ -388,11 +505,13 @@ int main(int argc, char **argv)
 		long npkts = argc > 2 ? strtol(argv[2], NULL, 10) : 0;
 
 		if (npkts <= 0 || npkts > UINT32_MAX || argc < 4 ||
-		    (strcmp(argv[3], "one") != 0 && strcmp(argv[3], "batch") != 0)) {
-			fprintf(stderr, "usage: bench_engine --count N one|batch\n");
+		    (strcmp(argv[3], "one") != 0 && strcmp(argv[3], "batch") != 0) ||
+		    (argc > 4 && strcmp(argv[4], "engine") != 0)) {
+			fprintf(stderr, "usage: bench_engine --count N one|batch [engine]\n");
 			return 2;
 		}
-		return bench_count((uint32_t)npkts, strcmp(argv[3], "batch") == 0) ? 1 : 0;
+		return bench_count((uint32_t)npkts, strcmp(argv[3], "batch") == 0, argc > 4) ? 1
+											      : 0;
 	}
 	/* an option is never taken for the output file (a path may be ./-x) */
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
@@ -404,9 +523,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	memset(rows, 0, sizeof(rows));
+	printf("load average (1 min) at start: %.2f (the machine may be shared: wall-clock "
+	       "figures vary with it, callgrind counts do not)\n",
+	       load);
 	printf("%-10s %12s %12s %12s %12s %12s %12s %14s\n", "mappings", "pps min", "pps median",
 	       "pps max", "batch min", "batch median", "batch max", "new sessions/s");
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < BENCH_NSIZES; i++) {
 		int rc = bench_size(sizes[i], &rows[i]);
 
 		if (rc) {
@@ -419,11 +541,27 @@ int main(int argc, char **argv)
 		       rows[i].pps_batch[BENCH_REPEATS - 1], rows[i].new_per_s);
 		fflush(stdout);
 	}
-	ipp_one = bench_instr_per_pkt(false);
-	ipp_batch = bench_instr_per_pkt(true);
-	printf("instructions/packet (callgrind, %u mappings): one by one %.1f, batch %.1f\n",
-	       BENCH_COUNT_MAPPINGS, ipp_one, ipp_batch);
-	if (bench_json(path, rows, 3, ipp_one, ipp_batch) != 0) {
+	printf("scale factor (median pps at 1M / at 1k): one by one %.2f, batch %.2f\n",
+	       bench_scale(rows, false), bench_scale(rows, true));
+	for (size_t i = 0; i < 2; i++) {
+		rdr[i] = bench_redirects(rdr_active[i]);
+		if (rdr[i] < 0) {
+			fprintf(stderr, "bench_engine: redirects with %u active failed\n",
+				rdr_active[i]);
+			return 1;
+		}
+		printf("redirect create+cancel with %u active: %.0f pairs/s\n", rdr_active[i],
+		       rdr[i]);
+	}
+	printf("redirect rate at 100k active / at 10k: %.2f\n", rdr[1] / rdr[0]);
+	ipp.one = bench_instr_per_pkt(false, false);
+	ipp.batch = bench_instr_per_pkt(true, false);
+	ipp.one_engine = bench_instr_per_pkt(false, true);
+	ipp.batch_engine = bench_instr_per_pkt(true, true);
+	printf("instructions/packet (callgrind, %u mappings): engine one by one %.1f, batch %.1f; "
+	       "with the benchmark's template copy: %.1f, %.1f\n",
+	       BENCH_COUNT_MAPPINGS, ipp.one_engine, ipp.batch_engine, ipp.one, ipp.batch);
+	if (bench_json(path, rows, BENCH_NSIZES, &ipp, rdr, rdr_active, 2, load) != 0) {
 		fprintf(stderr, "bench_engine: cannot write %s\n", path);
 		return 1;
 	}

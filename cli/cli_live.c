@@ -29,6 +29,8 @@ void cli_live_usage(void)
 	       "  suse-proxy  Debian's ftp-proxy, transparent (IPv4, PASV/PORT only)\n"
 	       "  proxy       gatelab's proxy, every transfer through the process\n"
 	       "  fastpath    gatelab's proxy commanding nftables: data stays in the kernel\n"
+	       "  fastpath-ebpf  the same, data connections on an eBPF (tc) datapath past\n"
+	       "              netfilter (docs/LIVE_EBPF.md)\n"
 	       "Everything it creates is removed on exit, also on Ctrl-C. docs/LIVE.md.\n"
 	       "\n"
 	       "  --modes LIST     comma-separated modes (default: all available)\n"
@@ -131,7 +133,7 @@ static int cli_live_modes(const char *arg, struct live_opts *o)
 
 		if (!md) {
 			cli_error("live: --modes: unknown mode '%s' (direct, kernel-alg, "
-				  "suse-proxy, proxy, fastpath)",
+				  "suse-proxy, proxy, fastpath, fastpath-ebpf)",
 				  t);
 			return -EINVAL;
 		}
@@ -159,7 +161,7 @@ static int cli_live_modes(const char *arg, struct live_opts *o)
 
 static void cli_live_table(const struct rpt_metrics *m)
 {
-	printf("%-10s %9s %9s %12s %9s %8s %9s %9s %7s %7s\n", "mode", "Mbit/s", "cpu_s",
+	printf("%-13s %9s %9s %12s %9s %8s %9s %9s %7s %7s\n", "mode", "Mbit/s", "cpu_s",
 	       "bytes_copied", "syscalls", "ctxsw", "softirq_s", "wall_s", "fwd_pk", "ok/fail");
 	for (size_t i = 0; i < m->n_modes; i++) {
 		const struct rpt_mode_metrics *x = &m->modes[i];
@@ -170,7 +172,7 @@ static void cli_live_table(const struct rpt_metrics *m)
 			sc += x->live.syscalls[k].n;
 		snprintf(okf, sizeof(okf), "%llu/%llu", (unsigned long long)x->transfers_ok,
 			 (unsigned long long)x->transfers_failed);
-		printf("%-10s %9.1f %9.3f %12llu %9llu %8llu %9.3f %9.2f %7llu %7s\n", x->mode,
+		printf("%-13s %9.1f %9.3f %12llu %9llu %8llu %9.3f %9.2f %7llu %7s\n", x->mode,
 		       x->throughput_bps / 1e6, x->gateway_cpu_s,
 		       (unsigned long long)x->bytes_copied, (unsigned long long)sc,
 		       (unsigned long long)x->live.context_switches, x->live.softirq_s,

@@ -43,7 +43,12 @@ void cli_live_proxy_usage(void)
 	     "                                  ephemeral range)\n"
 	     "  --ready-file PATH               written once rules are in and the proxy listens\n"
 	     "  --stats PATH                    counts as JSON (default: stdout)\n"
-	     "  --log                           the proxy's log lines on stderr");
+	     "  --log                           the proxy's log lines on stderr\n"
+	     "  --deny PREFIX                   refuse sessions to these servers (421); repeatable\n"
+	     "  --ebpf                          data connections on the eBPF fast path (tc\n"
+	     "                                  program on both links; needs the -if options)\n"
+	     "  --ebpf-linger MS, --ebpf-idle MS  a closed connection's linger (default 1000),\n"
+	     "                                  the idle timeout (default 300000)");
 }
 
 static int lpx_addr(const char *opt, const char *s, struct net_addr *a, uint8_t fam)
@@ -77,6 +82,14 @@ static json_t *lpx_json(const struct live_proxy_stats *st, int rc)
 	json_object_set_new(o, "rules_expired", json_integer((json_int_t)st->rules_expired));
 	json_object_set_new(o, "port_lo", json_integer(st->port_lo));
 	json_object_set_new(o, "port_hi", json_integer(st->port_hi));
+	json_object_set_new(o, "fast_flows", json_integer((json_int_t)st->fast_flows));
+	json_object_set_new(o, "fast_flows_closed", json_integer((json_int_t)st->fast_flows_closed));
+	json_object_set_new(o, "fast_flows_idle", json_integer((json_int_t)st->fast_flows_idle));
+	json_object_set_new(o, "fast_flows_left", json_integer((json_int_t)st->fast_flows_left));
+	json_object_set_new(o, "fast_packets", json_integer((json_int_t)st->fast_packets));
+	json_object_set_new(o, "fast_bytes", json_integer((json_int_t)st->fast_bytes));
+	json_object_set_new(o, "fast_untranslated", json_integer((json_int_t)st->fast_untranslated));
+	json_object_set_new(o, "fast_map_ops", json_integer((json_int_t)st->fast_map_ops));
 	return o;
 }
 
@@ -84,7 +97,8 @@ static int lpx_parse(int argc, char **argv, struct live_proxy_cfg *cfg, const ch
 		     const char **stats)
 {
 	enum { O_LISTEN = 256, O_LISTEN6, O_PORT, O_PUB4, O_PUB6, O_IN4, O_IN6, O_INIF, O_OUTIF,
-	       O_MODE, O_NOSPLICE, O_TABLE, O_PORTS, O_READY, O_STATS, O_LOG };
+	       O_MODE, O_NOSPLICE, O_TABLE, O_PORTS, O_READY, O_STATS, O_LOG, O_EBPF, O_LINGER,
+	       O_IDLE, O_DENY };
 	static const struct option opts[] = {
 		{"listen", required_argument, NULL, O_LISTEN},
 		{"listen6", required_argument, NULL, O_LISTEN6},
@@ -102,6 +116,10 @@ static int lpx_parse(int argc, char **argv, struct live_proxy_cfg *cfg, const ch
 		{"ready-file", required_argument, NULL, O_READY},
 		{"stats", required_argument, NULL, O_STATS},
 		{"log", no_argument, NULL, O_LOG},
+		{"ebpf", no_argument, NULL, O_EBPF},
+		{"ebpf-linger", required_argument, NULL, O_LINGER},
+		{"ebpf-idle", required_argument, NULL, O_IDLE},
+		{"deny", required_argument, NULL, O_DENY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -144,6 +162,28 @@ static int lpx_parse(int argc, char **argv, struct live_proxy_cfg *cfg, const ch
 			f->policy.default_mode = strcmp(optarg, "proxy") ? FTPP_MODE_FAST : FTPP_MODE_PROXY;
 			break;
 		case O_NOSPLICE: cfg->use_splice = false; break;
+		case O_DENY: {
+			/* site policy: sessions to these servers get 421 before any
+			 * connection leaves the gateway */
+			struct ftpp_site_rule *sr;
+
+			if (f->policy.n_sites >= FTPP_MAX_SITES) {
+				cli_error("live-proxy: --deny: at most %d site rules", FTPP_MAX_SITES);
+				rc = -E2BIG;
+				break;
+			}
+			sr = &f->policy.sites[f->policy.n_sites];
+			if (net_prefix_parse(optarg, &sr->server) != 0) {
+				cli_error("live-proxy: --deny: not an address or prefix: '%s'", optarg);
+				rc = -EINVAL;
+				break;
+			}
+			sr->deny = true;
+			sr->code = 421;
+			snprintf(sr->message, sizeof(sr->message), "Site blocked by policy");
+			f->policy.n_sites++;
+			break;
+		}
 		case O_TABLE:
 			if (strlen(optarg) >= LIVE_TABLE_LEN) {
 				cli_error("live-proxy: --table: name too long: '%s'", optarg);
@@ -163,6 +203,20 @@ static int lpx_parse(int argc, char **argv, struct live_proxy_cfg *cfg, const ch
 		case O_READY: *ready = optarg; break;
 		case O_STATS: *stats = optarg; break;
 		case O_LOG: cfg->log_to_stderr = true; break;
+		case O_EBPF: cfg->ebpf = true; break;
+		case O_LINGER:
+		case O_IDLE: {
+			unsigned long ms = strtoul(optarg, &end, 10);
+
+			if (*end || ms == 0 || ms > 86400000UL || optarg[0] == '-') {
+				cli_error("live-proxy: --ebpf-%s: milliseconds (1-86400000), not '%s'",
+					  c == O_LINGER ? "linger" : "idle", optarg);
+				rc = -EINVAL;
+				break;
+			}
+			*(c == O_LINGER ? &cfg->ebpf_linger_ns : &cfg->ebpf_idle_ns) = ms * 1000000ULL;
+			break;
+		}
 		case 'h': cli_live_proxy_usage(); return 1;
 		default: return -EINVAL;
 		}
@@ -171,6 +225,10 @@ static int lpx_parse(int argc, char **argv, struct live_proxy_cfg *cfg, const ch
 		return rc;
 	if (optind < argc) {
 		cli_error("live-proxy: unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->ebpf && (!cfg->inside_if[0] || !cfg->outside_if[0])) {
+		cli_error("live-proxy: --ebpf needs --inside-if and --outside-if");
 		return -EINVAL;
 	}
 	if (!net_addr_is_set(&f->listen_addr) || !net_addr_is_set(&f->public4)) {
@@ -221,6 +279,7 @@ int cli_live_proxy_main(int argc, char **argv)
 	rc = live_proxy_run(&cfg, &st);
 	if (rc)
 		cli_error("live-proxy: %s", rc == -EPERM ? "not permitted (needs CAP_NET_ADMIN)"
+					    : rc == -ENOTSUP && cfg.ebpf ? "this build has no eBPF fast path (clang's BPF target or bpftool was missing: make deps, make)"
 							: strerror(-rc));
 	o = lpx_json(&st, rc);
 	if (!o || (stats ? json_dump_file(o, stats, JSON_INDENT(1) | JSON_SORT_KEYS)

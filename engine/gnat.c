@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 /* Defaults follow Linux conntrack (nf_conntrack_proto_tcp.c & co.):
  * SYN_SENT 120 s, ESTABLISHED 5 days, FIN_WAIT 120 s, TIME_WAIT 120 s,
@@ -29,7 +31,7 @@ void gnat_config_default(struct gnat_config *cfg)
 	cfg->redirect_timeout = 60 * GNAT_NS_PER_S;
 	cfg->frag_policy = GNAT_FRAG_TRACK;
 	cfg->ftp_editor = true;
-	cfg->hash_seed = 0x6a09e667f3bcc908ULL;
+	cfg->hash_seed = 0; /* a random seed per instance */
 	cfg->tcp_pickup = false;
 }
 
@@ -59,6 +61,24 @@ static int gnat_config_check(const struct gnat_config *cfg)
 	return 0;
 }
 
+/* Unpredictable per instance, so nobody can aim packets at one hash chain
+ * (the tables still hold with a chosen seed: they are bounded by probing
+ * and over-counts, but fewer collisions are cheaper). getrandom() does not
+ * block once the kernel's pool is initialized; should it fail, the clock
+ * and the handle's address still differ per instance. */
+static uint64_t gnat_random_seed(const struct gnat *g)
+{
+	uint64_t seed = 0;
+	struct timespec ts;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed)) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		seed = ((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec) ^
+		       (uint64_t)(uintptr_t)g * 0x9e3779b97f4a7c15ULL;
+	}
+	return seed ? seed : 1;
+}
+
 int gnat_create(const struct gnat_config *cfg, struct gnat **out)
 {
 	struct gnat *g = NULL;
@@ -75,6 +95,9 @@ int gnat_create(const struct gnat_config *cfg, struct gnat **out)
 	g->cfg = *cfg;
 	g->cfg.ftp_ports = NULL; /* the caller's array: read once below */
 	g->cfg.n_ftp_ports = 0;
+	if (g->cfg.hash_seed == 0)
+		g->cfg.hash_seed = gnat_random_seed(g);
+	g->fast_path = !g->cfg.no_fast_path;
 	g->next_mapping_id = 1;
 	g->next_redirect_id = 1;
 	rc = gnat_map_init(g);
@@ -189,6 +212,21 @@ const char *gnat_drop_reason_name(enum gnat_drop_reason r)
 	case GNAT_DROP_UNKNOWN_ORIGIN:
 		return "unknown_origin";
 	case GNAT_DROP__COUNT:
+		break;
+	}
+	return "?";
+}
+
+const char *gnat_ports_reason_name(enum gnat_ports_reason r)
+{
+	switch (r) {
+	case GNAT_PORTS_MASQ:
+		return "masquerade";
+	case GNAT_PORTS_EXPECT:
+		return "expectation";
+	case GNAT_PORTS_REPLY_TAKEN:
+		return "reply_tuple_taken";
+	case GNAT_PORTS__COUNT:
 		break;
 	}
 	return "?";

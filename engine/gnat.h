@@ -1,7 +1,7 @@
 /* gnat.h - the generalized NAT ("gNAT"): the gateway's kernel side. Pure C:
- * no I/O, no clock (time is passed in as nanoseconds), no allocation in the
- * per-packet path (every table is sized at gnat_create). One handle, no
- * globals; packets are translated in place. */
+ * no I/O, no clock (time is passed in as nanoseconds); the per-packet path
+ * allocates only when a table doubles (amortized O(1), up to the configured
+ * limits). One handle, no globals; packets are translated in place. */
 #ifndef GATELAB_GNAT_H
 #define GATELAB_GNAT_H
 
@@ -45,8 +45,11 @@ struct gnat_config {
 	struct net_addr local[GNAT_MAX_LOCAL];
 	size_t n_local;
 	bool masquerade;          /* source-NAT inside->outside sessions (default true) */
-	uint32_t max_mappings;    /* hard limit on the mapping table (default 65536) */
-	uint32_t max_redirects;   /* hard limit on pending redirects (default 16384) */
+	/* Limits: the tables start small and grow by doubling up to these;
+	 * beyond, a session is refused with a counter (mappings_refused,
+	 * GNAT_DROP_TABLE_FULL; redirects_refused, -ENOSPC). */
+	uint32_t max_mappings;    /* mappings (default 65536) */
+	uint32_t max_redirects;   /* pending redirects (default 16384) */
 	uint32_t max_frag_ids;    /* tracked fragment IDs (default 1024) */
 	uint16_t port_min, port_max; /* masquerade and reservation range (1024..65535) */
 	/* Timeouts in ns (defaults follow Linux conntrack, documented in gnat.c). */
@@ -60,10 +63,17 @@ struct gnat_config {
 	 * array is the caller's); a port may appear once, 0 is invalid. */
 	const uint16_t *ftp_ports;
 	size_t n_ftp_ports;
-	uint64_t hash_seed;       /* seeds the table hash (deterministic by default) */
+	/* Seeds every table hash and the port probing. 0 (default): a random
+	 * seed per instance; non-zero: that seed, so two instances fed the
+	 * same packets choose the same ports (the simulator, tests). */
+	uint64_t hash_seed;
 	/* Let a non-SYN TCP packet open a mapping (as ESTABLISHED): for
 	 * `translate` of captures that start mid-session (default false). */
 	bool tcp_pickup;
+	/* Every packet takes the full path (parse, state machine, rewrite),
+	 * never the established-flow fast path: for tests that check the two
+	 * agree byte for byte, and for diagnostics (default false). */
+	bool no_fast_path;
 };
 void gnat_config_default(struct gnat_config *cfg);
 
@@ -248,6 +258,15 @@ struct gnat *gnat_edit_gnat(struct gnat_edit *e);
 
 /* ---- Observation -------------------------------------------------------- */
 
+/* Why no public port could be had (gnat_counters.ports_exhausted[]). */
+enum gnat_ports_reason {
+	GNAT_PORTS_MASQ,        /* masquerade: the source port taken and every probe too */
+	GNAT_PORTS_EXPECT,      /* an editor's expectation: no free port after probing */
+	GNAT_PORTS_REPLY_TAKEN, /* a redirect's fixed ends give a reply tuple in use */
+	GNAT_PORTS__COUNT
+};
+const char *gnat_ports_reason_name(enum gnat_ports_reason r);
+
 struct gnat_counters {
 	uint64_t pkts_in, bytes_in;
 	uint64_t pkts_translated, bytes_translated; /* forwarded in the kernel (fast path) */
@@ -265,8 +284,23 @@ struct gnat_counters {
 	/* TCP SYNs that ended a TIME_WAIT/CLOSED mapping on their 4-tuple and
 	 * opened a new session instead (see gnat_process.c) */
 	uint64_t tcp_reopened;
+	/* no public port found, per reason; each is also a drop
+	 * (ports_exhausted) or an -ENOSPC returned to the editor */
+	uint64_t ports_exhausted[GNAT_PORTS__COUNT];
+	/* tables grown (mapping pool and hash, redirect pool and indexes) */
+	uint64_t table_grows;
 };
 void gnat_counters_get(const struct gnat *g, struct gnat_counters *out);
+
+/* How much searching the engine has done, for tests that prove an
+ * operation's cost does not grow with the table (counted, not timed). */
+struct gnat_work {
+	uint64_t rdr_steps;   /* redirect index entries examined, heap levels moved */
+	uint64_t port_probes; /* port candidates tried (masquerade, expectation ports) */
+	uint64_t map_steps;   /* extra bucket lines read by mapping lookups */
+	uint64_t fast_pkts;   /* packets the established-flow fast path took */
+};
+void gnat_work_get(const struct gnat *g, struct gnat_work *out);
 
 enum gnat_tcp_state {
 	GNAT_TCP_NONE, GNAT_TCP_SYN_SENT, GNAT_TCP_SYN_RECV, GNAT_TCP_ESTABLISHED,

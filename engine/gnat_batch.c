@@ -1,16 +1,22 @@
-/* gnat_batch.c - gnat_process over a batch of packets. Each chunk is parsed
- * and hashed first, its buckets and then its mappings prefetched, and only
- * then translated in order: the cache misses of a chunk overlap instead of
- * being paid one packet at a time, with results identical to one by one. */
+/* gnat_batch.c - gnat_process over a batch of packets. Each chunk is
+ * header-checked (or parsed) and hashed first, its buckets and then its
+ * mappings prefetched, and only then translated in order: the cache misses
+ * of a chunk overlap instead of being paid one packet at a time, with
+ * results identical to one by one. */
 #include "gnat_int.h"
+#include "gnat_fast.h"
 
 #include <errno.h>
 
 /* Enough packets in flight to cover a memory latency, few enough that the
- * parsed packets stay in L1 (a struct net_pkt is about 200 bytes) and the
- * prefetches do not overrun the core's miss buffers (measured: 8 and 16
- * alike, 32 slower at 100k and 1M mappings). */
+ * chunk's state stays in L1 and the prefetches do not overrun the core's
+ * miss buffers (measured: 8 and 16 alike, 32 slower at 100k and 1M
+ * mappings). */
 #define GNAT_BATCH_CHUNK 16
+/* Below this many mapping slots the table and its buckets stay in the
+ * caches (16k x 160 B + 8k buckets x 64 B, about 3 MB): prefetching them
+ * would only add instructions. */
+#define GNAT_BATCH_PREFETCH_MIN 16384u
 
 /* Packets the per-packet path will look up by their own tuple (see
  * process_parsed): the only ones worth hashing ahead. */
@@ -25,40 +31,69 @@ static bool batch_hashable(const struct net_pkt *p)
 	return proto == 6 || proto == 17 || ((proto == 1 || proto == 58) && p->icmp_echo);
 }
 
+/* Per packet of a chunk: the fast path's header check, or the full parse
+ * done ahead (it is pure: it only reads the buffer). */
+struct batch_slot {
+	struct gnat_fast f;
+	uint64_t h;
+	bool fast, parsed, hashed;
+	enum net_err err;
+};
+
+static void batch_parse(const struct gnat *g, struct gnat_pkt *pk, struct net_pkt *p,
+			struct batch_slot *s)
+{
+	s->parsed = true;
+	s->err = NET_OK;
+	if (net_pkt_parse(pk->buf, pk->len, p, &s->err) != 0 && s->err == NET_OK)
+		s->err = NET_ERR_TRUNCATED;
+	s->hashed = s->err == NET_OK && batch_hashable(p);
+	if (s->hashed && !s->fast)
+		s->h = gnat_hash_tuple64(&p->tuple, g->cfg.hash_seed);
+}
+
 static void batch_chunk(struct gnat *g, struct gnat_pkt *pkts, size_t n, enum gnat_side from,
 			uint64_t now_ns)
 {
 	struct net_pkt p[GNAT_BATCH_CHUNK];
-	enum net_err err[GNAT_BATCH_CHUNK];
-	uint32_t h[GNAT_BATCH_CHUNK];
-	bool hashed[GNAT_BATCH_CHUNK];
+	struct batch_slot s[GNAT_BATCH_CHUNK];
+	bool prefetch = g->map_cap >= GNAT_BATCH_PREFETCH_MIN;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		err[i] = NET_OK;
-		if (net_pkt_parse(pkts[i].buf, pkts[i].len, &p[i], &err[i]) != 0 && err[i] == NET_OK)
-			err[i] = NET_ERR_TRUNCATED;
-		hashed[i] = err[i] == NET_OK && batch_hashable(&p[i]);
-		if (hashed[i]) {
-			h[i] = gnat_hash_tuple(&p[i].tuple, g->cfg.hash_seed);
-			__builtin_prefetch(&g->buckets[h[i] & g->bucket_mask]);
+		s[i].parsed = false;
+		s[i].fast = g->fast_path && gnat_fast_parse(pkts[i].buf, pkts[i].len, &s[i].f);
+		if (s[i].fast) {
+			s[i].h = gnat_hash_tuple64(&s[i].f.t, g->cfg.hash_seed);
+			s[i].hashed = true;
+		} else {
+			batch_parse(g, &pkts[i], &p[i], &s[i]);
 		}
+		if (prefetch && s[i].hashed)
+			__builtin_prefetch(gnat_map_bucket(g, s[i].h));
 	}
 	/* the buckets are (mostly) in by now; the entries they name are only
 	 * hints: translating earlier packets may change them, and the lookup
 	 * proper reads them again */
-	for (i = 0; i < n; i++) {
-		uint32_t e;
+	for (i = 0; prefetch && i < n; i++) {
+		const struct gnat_mbucket *b;
+		unsigned lanes;
 
-		if (!hashed[i])
+		if (!s[i].hashed)
 			continue;
-		e = g->buckets[h[i] & g->bucket_mask];
-		if (e != GNAT_NIL)
-			gnat_map_prefetch(g, e >> 1);
+		b = gnat_map_bucket(g, s[i].h);
+		for (lanes = gnat_map_sig_lanes(b, gnat_map_sig(s[i].h)); lanes; lanes &= lanes - 1)
+			gnat_map_prefetch(g, b->ent[__builtin_ctz(lanes)] >> 1);
 	}
-	for (i = 0; i < n; i++)
-		gnat_process_parsed(g, &p[i], err[i], &pkts[i].len, pkts[i].cap, from, now_ns,
-				    hashed[i] ? &h[i] : NULL, &pkts[i].res);
+	for (i = 0; i < n; i++) {
+		if (s[i].fast && gnat_fast_process(g, pkts[i].buf, &pkts[i].len, &s[i].f, s[i].h,
+						   from, now_ns, &pkts[i].res))
+			continue;
+		if (!s[i].parsed)
+			batch_parse(g, &pkts[i], &p[i], &s[i]);
+		gnat_process_parsed(g, &p[i], s[i].err, &pkts[i].len, pkts[i].cap, from, now_ns,
+				    s[i].hashed ? &s[i].h : NULL, &pkts[i].res);
+	}
 }
 
 int gnat_process_batch(struct gnat *g, struct gnat_pkt *pkts, size_t n, enum gnat_side from,

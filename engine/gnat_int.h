@@ -1,6 +1,7 @@
 /* gnat_int.h - the engine's private state, shared by the engine/ files only.
- * Every table is an array sized at gnat_create and linked by 32-bit indices
- * (GNAT_NIL = none), so the per-packet path never allocates. */
+ * Every table is an array linked by 32-bit indices (GNAT_NIL = none), grown
+ * by doubling up to its configured limit: the per-packet path allocates only
+ * when a table grows (amortized O(1)). */
 #ifndef GATELAB_GNAT_INT_H
 #define GATELAB_GNAT_INT_H
 
@@ -9,6 +10,10 @@
 #include <stdint.h>
 
 #include "gnat.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define GNAT_NIL UINT32_MAX
 #define GNAT_SEQADJ_MAX 8   /* breakpoints per direction (see gnat_seqadj.c) */
@@ -61,7 +66,6 @@ struct gnat_mapping {
 	/* key[0]: the original direction as it arrives; key[1]: the reply
 	 * direction as it arrives (the reverse of the translated tuple). */
 	struct net_tuple key[2];
-	uint32_t hnext[2];        /* hash chain: entry index = idx << 1 | dir */
 	uint32_t age_prev, age_next; /* creation order (also the free list) */
 	uint64_t expires_ns;
 	uint32_t id;
@@ -78,6 +82,25 @@ struct gnat_mapping {
 	bool has_expect;          /* owns expectations to cancel on expiry */
 	uint8_t out_verdict[2];   /* cached per direction: enum gnat_verdict */
 	uint8_t out_side[2];      /* cached per direction: enum gnat_side */
+	/* per direction: does the header change, and the checksum deltas of
+	 * that change (net_ends_delta), the same for every packet */
+	bool rewrites[2];
+	uint16_t csum_ip[2], csum_l4[2];
+};
+
+/* One cache line of the mapping hash (after the flow tables of DPDK and
+ * VPP): 8 slots, each a 16-bit signature of the key's hash (0: empty) and
+ * an entry (mapping index << 1 | direction). A lookup compares the 8
+ * signatures at once and reads only the mappings whose signature matches.
+ * A full bucket sends an insert on to the next; `over` counts the entries
+ * that passed this bucket that way, so a lookup goes on only while it is
+ * non-zero (and a table kept under half full rarely needs a second line). */
+#define GNAT_MB_SLOTS 8
+struct gnat_mbucket {
+	uint16_t sig[GNAT_MB_SLOTS];
+	uint32_t ent[GNAT_MB_SLOTS];
+	uint32_t over;
+	uint32_t spare[3];
 };
 
 /* Links of a mapping in the expiry list of its timeout class. */
@@ -87,14 +110,32 @@ struct gnat_lru {
 
 /* ---- redirects --------------------------------------------------------- */
 
+/* A redirect sits in up to five hash indexes, each a bucket array of chain
+ * heads (at least one per pool slot) with chains linked through the
+ * redirects, so that adding, removing (a walk of its short chain) and every
+ * lookup are O(1) expected:
+ * MATCH (session redirects by both hosts and dport, port redirects by
+ * proto and dport, dport 0 in one wildcard chain) for new sessions,
+ * ID for cancel, OWNER (an expectation's session) and GROUP for the set
+ * operations, INV (the rewritten end, see gnat_rdr.c) for the inverse. */
+enum gnat_rx { GNAT_RX_MATCH, GNAT_RX_ID, GNAT_RX_OWNER, GNAT_RX_GROUP, GNAT_RX_INV,
+	       GNAT_RX__COUNT };
+
+struct gnat_rlink {
+	uint32_t next;            /* GNAT_NIL at the chain's end */
+};
+
 struct gnat_redirect {
 	struct gnat_redirect_spec spec;
 	uint32_t id;
-	uint32_t next;            /* bucket chain or free list */
 	uint32_t owner;           /* mapping id of an expectation's session, 0 none */
 	uint64_t expires_ns;      /* 0 = never */
+	uint32_t heap_pos;        /* place in the expiry heap, GNAT_NIL if not in it */
+	uint32_t next_free;       /* free list */
+	struct gnat_rlink lk[GNAT_RX__COUNT];
 	uint16_t held_port;       /* port allocated for it by gnat_edit_alloc_port */
 	uint8_t held_pi;
+	uint8_t linked;           /* bit per enum gnat_rx: in that index */
 	bool session;             /* session redirect (src and dst fully given) */
 	bool live;
 };
@@ -132,26 +173,35 @@ struct gnat_edreg {
 struct gnat {
 	struct gnat_config cfg;
 	struct gnat_counters c;
+	struct gnat_work w;
+	bool fast_path;               /* !cfg.no_fast_path */
 	uint32_t next_mapping_id, next_redirect_id;
 
-	/* mapping pool + tuple hash (2 entries per mapping) */
+	/* mapping pool (grown by doubling up to max_mappings) + tuple hash
+	 * (2 entries per mapping, at most a quarter of the slots in use) */
 	struct gnat_mapping *maps;
 	struct gnat_seqadj *seqadj;   /* parallel to maps */
 	struct gnat_lru *lru;         /* parallel to maps */
-	uint32_t *buckets;            /* entry index or GNAT_NIL */
-	uint32_t bucket_mask;
+	uint32_t map_cap;             /* mapping slots allocated */
+	struct gnat_mbucket *mbk;
+	uint32_t mbk_mask;            /* buckets - 1 */
 	uint32_t free_head;
 	uint32_t age_head, age_tail;
 	uint32_t lru_head[GNAT_TC__COUNT], lru_tail[GNAT_TC__COUNT];
 	uint64_t tc_timeout[GNAT_TC__COUNT];
 	uint64_t next_expiry;         /* no mapping expires before this */
 
-	/* redirects: hashed by (proto, dport); dport 0 in the wildcard chain */
+	/* redirects: a pool grown by doubling up to max_redirects, five hash
+	 * indexes (enum gnat_rx) rebuilt when the pool outgrows their buckets,
+	 * and a min-heap of expiry times (one-shots and timed persistent ones) */
 	struct gnat_redirect *rdrs;
-	uint32_t *rdr_buckets;
-	uint32_t rdr_mask;
-	uint32_t rdr_wild;
+	uint32_t rdr_cap;             /* slots allocated */
+	uint32_t *rdr_heads[GNAT_RX__COUNT];
+	uint32_t rdr_mask;            /* buckets - 1 (same for every index) */
+	uint32_t rdr_wild;            /* MATCH chain of dport-wildcard redirects */
 	uint32_t rdr_free;
+	uint32_t *rdr_heap;           /* slot indices, earliest expiry first */
+	uint32_t rdr_heap_n;
 	uint64_t rdr_next_expiry;     /* earliest expiry among live redirects */
 
 	/* fragments: ring of slots (oldest overwritten) + hash */
@@ -163,6 +213,7 @@ struct gnat {
 	 * sockets or held for expectations, and how many mappings use each */
 	uint64_t *reserved[GNAT_NPROTO], *claimed[GNAT_NPROTO], *held[GNAT_NPROTO];
 	uint32_t *port_refs[GNAT_NPROTO];
+	uint64_t port_searches;       /* probe rounds started (varies their starts) */
 	struct gnat_pool pools[GNAT_MAX_POOLS];
 	uint32_t next_pool_id;
 
@@ -204,9 +255,33 @@ void gnat_map_fini(struct gnat *g);
 /* Find the mapping with tuple t as key of either direction. Returns the
  * mapping index or GNAT_NIL; *dir gets the direction. */
 uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum gnat_dir *dir);
-/* The same with h = gnat_hash_tuple(t, seed) already known (batches). */
-uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t, uint32_t h,
-				enum gnat_dir *dir);
+/* The bucket of hash h and the signature stored for it. */
+static inline struct gnat_mbucket *gnat_map_bucket(const struct gnat *g, uint64_t h)
+{
+	return &g->mbk[((uint32_t)(h >> 32) ^ (uint32_t)h) & g->mbk_mask];
+}
+static inline uint16_t gnat_map_sig(uint64_t h)
+{
+	return (uint16_t)(h >> 48) | 1;
+}
+/* Signature lanes of bucket b equal to sig, as a bit mask (bit i: slot
+ * i). SSE2 compares the 8 lanes in one instruction; elsewhere a loop. */
+static inline unsigned gnat_map_sig_lanes(const struct gnat_mbucket *b, uint16_t sig)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_loadu_si128((const __m128i *)b->sig);
+	__m128i eq = _mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig));
+
+	/* 16-bit lanes of all ones or zeros packed to bytes: one bit each */
+	return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(eq, _mm_setzero_si128()));
+#else
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < GNAT_MB_SLOTS; i++)
+		m |= (unsigned)(b->sig[i] == sig) << i;
+	return m;
+#endif
+}
 /* Start loading mapping idx: its first and last line; the middle one comes
  * with the first (adjacent-line prefetch), and asking for it too measured
  * slower in batches: one more miss buffer taken per packet. */
@@ -217,7 +292,10 @@ static inline void gnat_map_prefetch(const struct gnat *g, uint32_t idx)
 	__builtin_prefetch(m, 1);
 	__builtin_prefetch(m + sizeof(g->maps[0]) - 1, 1);
 }
-/* Allocate a mapping for orig -> trans. Returns index or GNAT_NIL (full). */
+/* Is there a slot for one more mapping (growing the pool if it may)? */
+bool gnat_map_room(struct gnat *g);
+/* Allocate a mapping for orig -> trans (after gnat_map_room said yes).
+ * Returns index or GNAT_NIL (full). */
 uint32_t gnat_map_create(struct gnat *g, const struct net_tuple *orig,
 			 const struct net_tuple *trans, uint64_t now_ns);
 void gnat_map_touch(struct gnat *g, uint32_t idx, uint64_t now_ns);
@@ -246,6 +324,65 @@ static inline bool gnat_tuple_eq(const struct net_tuple *x, const struct net_tup
 	return x->sport == y->sport && x->dport == y->dport && x->proto == y->proto &&
 	       gnat_addr_eq(&x->src, &y->src) && gnat_addr_eq(&x->dst, &y->dst);
 }
+
+static inline uint64_t gnat_rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t gnat_mix(uint64_t h, uint64_t v)
+{
+	h ^= v;
+	h *= 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+/* The seeded tuple hash: multiply-xorshift over 8-byte words, no division,
+ * no byte loop; 64 bits for the mapping table (bucket and signature).
+ * Inline: it is on every packet's path. */
+static inline uint64_t gnat_hash_tuple64(const struct net_tuple *t, uint64_t seed)
+{
+	uint64_t h = seed ^ ((uint64_t)t->proto << 40 | (uint64_t)t->src.family << 36 |
+			     (uint64_t)t->dst.family << 32 | (uint64_t)t->sport << 16 | t->dport);
+
+	h = gnat_mix(h, gnat_rd64(t->src.a));
+	h = gnat_mix(h, gnat_rd64(t->dst.a));
+	if (t->src.family == NET_AF_INET6 || t->dst.family == NET_AF_INET6) {
+		h = gnat_mix(h, gnat_rd64(t->src.a + 8));
+		h = gnat_mix(h, gnat_rd64(t->dst.a + 8));
+	}
+	return h * 0xbf58476d1ce4e5b9ULL;
+}
+
+/* gnat_map_lookup with h = gnat_hash_tuple64(t, seed) already known: one
+ * bucket line, the mappings whose signature matches, and the next line only
+ * while an insert went past. */
+static inline uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t,
+					      uint64_t h, enum gnat_dir *dir)
+{
+	const struct gnat_mbucket *b = gnat_map_bucket(g, h);
+	uint16_t sig = gnat_map_sig(h);
+
+	for (;;) {
+		for (unsigned lanes = gnat_map_sig_lanes(b, sig); lanes; lanes &= lanes - 1) {
+			uint32_t e = b->ent[__builtin_ctz(lanes)];
+			const struct gnat_mapping *m = &g->maps[e >> 1];
+
+			if (gnat_tuple_eq(&m->key[e & 1], t)) {
+				*dir = (enum gnat_dir)(e & 1);
+				return e >> 1;
+			}
+		}
+		if (!b->over)
+			return GNAT_NIL;
+		((struct gnat *)g)->w.map_steps++;
+		b = &g->mbk[(uint32_t)(b - g->mbk + 1) & g->mbk_mask];
+	}
+}
+/* The seeded tuple hash, folded to 32 bits (gnat_hash_tuple64 above). */
 uint32_t gnat_hash_tuple(const struct net_tuple *t, uint64_t seed);
 
 /* gnat_tcp.c */
@@ -285,8 +422,9 @@ int gnat_port_space(uint8_t proto);
 bool gnat_port_usable(const struct gnat *g, int pi, uint16_t port);
 /* Choose the source port for a masqueraded session whose translated tuple
  * is *trans (src already the public address): keeps trans->sport if it can,
- * else searches the range. Returns 0 or -ENOSPC. */
-int gnat_port_masq(const struct gnat *g, struct net_tuple *trans);
+ * else probes a bounded number of candidates (counted in w.port_probes).
+ * Returns 0 or -ENOSPC (counted in ports_exhausted[GNAT_PORTS_MASQ]). */
+int gnat_port_masq(struct gnat *g, struct net_tuple *trans);
 /* Mark a port held for an expectation (or release it). */
 int gnat_port_hold(struct gnat *g, int pi, uint16_t want, uint16_t *port);
 void gnat_port_unhold(struct gnat *g, int pi, uint16_t port);
@@ -327,7 +465,7 @@ bool gnat_rewrite_rev(struct net_pkt *p, const struct net_tuple *k);
 /* Everything gnat_process does after net_pkt_parse (err: its outcome), in
  * the same order; hash: the tuple's table hash if already computed, or NULL. */
 void gnat_process_parsed(struct gnat *g, struct net_pkt *p, enum net_err err, size_t *len,
-			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint32_t *hash,
+			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint64_t *hash,
 			 struct gnat_result *res);
 
 #endif

@@ -19,7 +19,7 @@ static uint32_t inverse_open(struct gnat *g, const struct net_pkt *p, uint64_t n
 	if (p->tuple.proto != 6 && p->tuple.proto != 17)
 		return GNAT_NIL;
 	ridx = gnat_rdr_match_inverse(g, &p->tuple, &arrived);
-	if (ridx == GNAT_NIL || g->free_head == GNAT_NIL)
+	if (ridx == GNAT_NIL || !gnat_map_room(g))
 		return GNAT_NIL;
 	if (gnat_map_lookup(g, &arrived, &dd) != GNAT_NIL)
 		return GNAT_NIL;

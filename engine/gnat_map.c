@@ -1,8 +1,9 @@
-/* gnat_map.c - the mapping table: a fixed pool with a free list, one hash
- * table holding each mapping under both of its arriving tuples (so either
- * direction is found in O(1)), creation-order and per-timeout-class expiry
- * lists (a class has one timeout, so its list is ordered by expiry and
- * reaping only looks at list heads: O(expired)). */
+/* gnat_map.c - the mapping table: a pool with a free list that doubles up
+ * to max_mappings, one hash table of cache-line buckets holding each mapping
+ * under both of its arriving tuples (so either direction is found in O(1)),
+ * creation-order and per-timeout-class expiry lists (a class has one
+ * timeout, so its list is ordered by expiry and reaping only looks at list
+ * heads: O(expired)). */
 #include "gnat_int.h"
 
 #include <errno.h>
@@ -13,35 +14,10 @@
 #define MAP_LINE 64
 #define MAP_HUGE (2u << 20)
 
-static inline uint64_t map_rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint64_t map_mix(uint64_t h, uint64_t v)
-{
-	h ^= v;
-	h *= 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
-/* Multiply-xorshift over 8-byte words: no division, no byte loop (the
- * bucket is taken with a mask of a power-of-two table). */
 uint32_t gnat_hash_tuple(const struct net_tuple *t, uint64_t seed)
 {
-	uint64_t h = seed ^ ((uint64_t)t->proto << 40 | (uint64_t)t->src.family << 36 |
-			     (uint64_t)t->dst.family << 32 | (uint64_t)t->sport << 16 | t->dport);
+	uint64_t h = gnat_hash_tuple64(t, seed);
 
-	h = map_mix(h, map_rd64(t->src.a));
-	h = map_mix(h, map_rd64(t->dst.a));
-	if (t->src.family == NET_AF_INET6 || t->dst.family == NET_AF_INET6) {
-		h = map_mix(h, map_rd64(t->src.a + 8));
-		h = map_mix(h, map_rd64(t->dst.a + 8));
-	}
-	h *= 0xbf58476d1ce4e5b9ULL;
 	return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 
@@ -65,23 +41,134 @@ static void *map_table_alloc(size_t size)
 	return t;
 }
 
+/* Where the pool of cap mappings wants its buckets: 8 slots each, 2
+ * entries per mapping, at most a quarter of the slots used. */
+static uint32_t map_buckets_for(uint32_t cap)
+{
+	uint32_t nb = 1;
+
+	while ((uint64_t)nb * GNAT_MB_SLOTS < 8ULL * cap)
+		nb <<= 1;
+	return nb;
+}
+
+static void map_hash_insert(struct gnat *g, uint32_t idx, unsigned d)
+{
+	uint64_t h = gnat_hash_tuple64(&g->maps[idx].key[d], g->cfg.hash_seed);
+	struct gnat_mbucket *b = gnat_map_bucket(g, h);
+	unsigned free_lanes;
+
+	/* the table is at most a quarter full: a free slot is near */
+	while ((free_lanes = gnat_map_sig_lanes(b, 0)) == 0) {
+		b->over++;
+		b = &g->mbk[(uint32_t)(b - g->mbk + 1) & g->mbk_mask];
+	}
+	unsigned i = (unsigned)__builtin_ctz(free_lanes);
+
+	b->sig[i] = gnat_map_sig(h);
+	b->ent[i] = idx << 1 | d;
+}
+
+static void map_hash_remove(struct gnat *g, uint32_t idx, unsigned d)
+{
+	uint64_t h = gnat_hash_tuple64(&g->maps[idx].key[d], g->cfg.hash_seed);
+	struct gnat_mbucket *b = gnat_map_bucket(g, h);
+	uint32_t want = idx << 1 | d;
+
+	for (;;) {
+		unsigned lanes = gnat_map_sig_lanes(b, gnat_map_sig(h));
+
+		for (; lanes; lanes &= lanes - 1) {
+			unsigned i = (unsigned)__builtin_ctz(lanes);
+
+			if (b->ent[i] == want) {
+				b->sig[i] = 0;
+				b->ent[i] = GNAT_NIL;
+				return;
+			}
+		}
+		/* not here: it passed this bucket on insert */
+		b->over--;
+		b = &g->mbk[(uint32_t)(b - g->mbk + 1) & g->mbk_mask];
+	}
+}
+
+static int map_buckets_build(struct gnat *g, uint32_t nb)
+{
+	struct gnat_mbucket *nbk = map_table_alloc((size_t)nb * sizeof(*nbk));
+
+	if (!nbk)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nb; i++)
+		memset(nbk[i].ent, 0xff, sizeof(nbk[i].ent));
+	free(g->mbk);
+	g->mbk = nbk;
+	g->mbk_mask = nb - 1;
+	for (uint32_t idx = g->age_head; idx != GNAT_NIL; idx = g->maps[idx].age_next) {
+		map_hash_insert(g, idx, 0);
+		map_hash_insert(g, idx, 1);
+	}
+	return 0;
+}
+
+/* A copy of the first `keep` elements of `old` in a new table of `n`. */
+static void *map_table_move(void *old, size_t keep, size_t n)
+{
+	void *t = map_table_alloc(n);
+
+	if (t && keep)
+		memcpy(t, old, keep);
+	return t;
+}
+
+/* Double the pool (up to max_mappings); mappings keep their index, so
+ * every link stays valid. The hash is rebuilt when it would pass a quarter
+ * full. Amortized O(1) per mapping; nothing is lost on failure. */
+static int map_grow(struct gnat *g)
+{
+	uint32_t old = g->map_cap, n;
+	struct gnat_mapping *maps;
+	struct gnat_seqadj *sa;
+	struct gnat_lru *lru;
+
+	if (old >= g->cfg.max_mappings)
+		return -ENOSPC;
+	n = old ? old * 2 : 1024;
+	if (n > g->cfg.max_mappings || n < old)
+		n = g->cfg.max_mappings;
+	maps = map_table_move(g->maps, (size_t)old * sizeof(*maps), (size_t)n * sizeof(*maps));
+	lru = map_table_move(g->lru, (size_t)old * sizeof(*lru), (size_t)n * sizeof(*lru));
+	sa = realloc(g->seqadj, (size_t)n * sizeof(*sa));
+	if (sa)
+		g->seqadj = sa;
+	if (!maps || !lru || !sa) {
+		free(maps);
+		free(lru);
+		return -ENOMEM;
+	}
+	free(g->maps);
+	free(g->lru);
+	g->maps = maps;
+	g->lru = lru;
+	for (uint32_t i = old; i < n; i++)
+		maps[i].age_next = i + 1 < n ? i + 1 : g->free_head;
+	g->free_head = old;
+	g->map_cap = n;
+	if (old)
+		g->c.table_grows++;
+	if (!g->mbk || map_buckets_for(n) > g->mbk_mask + 1)
+		return map_buckets_build(g, map_buckets_for(n));
+	return 0;
+}
+
+bool gnat_map_room(struct gnat *g)
+{
+	return g->free_head != GNAT_NIL || map_grow(g) == 0;
+}
+
 int gnat_map_init(struct gnat *g)
 {
-	uint32_t n = g->cfg.max_mappings, nb = 1;
-
-	while (nb < 2 * n)
-		nb <<= 1;
-	g->maps = map_table_alloc((size_t)n * sizeof(*g->maps));
-	g->seqadj = calloc(n, sizeof(*g->seqadj));
-	g->lru = map_table_alloc((size_t)n * sizeof(*g->lru));
-	g->buckets = map_table_alloc((size_t)nb * sizeof(*g->buckets));
-	if (!g->maps || !g->seqadj || !g->lru || !g->buckets)
-		return -ENOMEM;
-	memset(g->buckets, 0xff, (size_t)nb * sizeof(*g->buckets));
-	g->bucket_mask = nb - 1;
-	for (uint32_t i = 0; i < n; i++)
-		g->maps[i].age_next = i + 1 < n ? i + 1 : GNAT_NIL;
-	g->free_head = 0;
+	g->free_head = GNAT_NIL;
 	g->age_head = g->age_tail = GNAT_NIL;
 	for (int c = 0; c < GNAT_TC__COUNT; c++)
 		g->lru_head[c] = g->lru_tail[c] = GNAT_NIL;
@@ -95,7 +182,7 @@ int gnat_map_init(struct gnat *g)
 						: g->cfg.tcp_tw_timeout;
 	g->tc_timeout[GNAT_TC_UDP] = g->cfg.udp_timeout;
 	g->tc_timeout[GNAT_TC_ICMP] = g->cfg.icmp_timeout;
-	return 0;
+	return map_grow(g);
 }
 
 void gnat_map_fini(struct gnat *g)
@@ -103,54 +190,12 @@ void gnat_map_fini(struct gnat *g)
 	free(g->maps);
 	free(g->seqadj);
 	free(g->lru);
-	free(g->buckets);
+	free(g->mbk);
 }
 
 uint32_t gnat_map_lookup(const struct gnat *g, const struct net_tuple *t, enum gnat_dir *dir)
 {
-	return gnat_map_lookup_hashed(g, t, gnat_hash_tuple(t, g->cfg.hash_seed), dir);
-}
-
-uint32_t gnat_map_lookup_hashed(const struct gnat *g, const struct net_tuple *t, uint32_t h,
-				enum gnat_dir *dir)
-{
-	uint32_t e = g->buckets[h & g->bucket_mask];
-
-	while (e != GNAT_NIL) {
-		const struct gnat_mapping *m = &g->maps[e >> 1];
-		unsigned d = e & 1;
-
-		if (gnat_tuple_eq(&m->key[d], t)) {
-			*dir = (enum gnat_dir)d;
-			return e >> 1;
-		}
-		e = m->hnext[d];
-	}
-	return GNAT_NIL;
-}
-
-static void map_hash_insert(struct gnat *g, uint32_t idx, unsigned d)
-{
-	struct gnat_mapping *m = &g->maps[idx];
-	uint32_t *b = &g->buckets[gnat_hash_tuple(&m->key[d], g->cfg.hash_seed) & g->bucket_mask];
-
-	m->hnext[d] = *b;
-	*b = idx << 1 | d;
-}
-
-static void map_hash_remove(struct gnat *g, uint32_t idx, unsigned d)
-{
-	struct gnat_mapping *m = &g->maps[idx];
-	uint32_t *pe = &g->buckets[gnat_hash_tuple(&m->key[d], g->cfg.hash_seed) & g->bucket_mask];
-	uint32_t want = idx << 1 | d;
-
-	while (*pe != GNAT_NIL) {
-		if (*pe == want) {
-			*pe = m->hnext[d];
-			return;
-		}
-		pe = &g->maps[*pe >> 1].hnext[*pe & 1];
-	}
+	return gnat_map_lookup_hashed(g, t, gnat_hash_tuple64(t, g->cfg.hash_seed), dir);
 }
 
 /* The links live in their own compact array (g->lru): a touch rewrites two
@@ -265,6 +310,12 @@ uint32_t gnat_map_create(struct gnat *g, const struct net_tuple *orig,
 		m->pub_pi = (uint8_t)pi;
 		if (m->pub_port)
 			g->port_refs[pi][m->pub_port]++;
+	}
+	for (int d = 0; d < 2; d++) {
+		struct net_tuple to;
+
+		net_tuple_reverse(&m->key[!d], &to);
+		m->rewrites[d] = net_ends_delta(&m->key[d], &to, &m->csum_ip[d], &m->csum_l4[d]);
 	}
 	gnat_route(g, &trans->dst, &m->out_verdict[0], &m->out_side[0]);
 	gnat_route(g, &orig->src, &m->out_verdict[1], &m->out_side[1]);

@@ -91,31 +91,95 @@ static bool masq_ok(const struct gnat *g, int pi, struct net_tuple *trans, uint1
 	return gnat_map_lookup(g, &reply, &d) == GNAT_NIL;
 }
 
-int gnat_port_masq(const struct gnat *g, struct net_tuple *trans)
+/* Bounded probing, after Linux nf_nat_l4proto_unique_tuple: a run of
+ * consecutive candidates from a start, then shorter runs from new
+ * pseudo-random starts, then give up (counted with its reason). A range no
+ * longer than the first run is searched whole. */
+#define PORT_RUN_FIRST 128u
+#define PORT_RUN_LAST 16u
+
+/* A start for round r of a search keyed by key: the first round's start is
+ * the caller's, later ones come from the seeded hash. */
+static uint32_t port_round_start(struct gnat *g, uint64_t key, uint32_t r, uint32_t range)
+{
+	/* the instance's search count too: searches for the same key (many
+	 * clients wanting one port towards one server) must not all walk the
+	 * same candidates; deterministic for a given seed and history */
+	uint64_t k = (key + r + (++g->port_searches << 8)) * 0x9e3779b97f4a7c15ULL ^
+		     g->cfg.hash_seed;
+
+	k ^= k >> 29;
+	k *= 0xbf58476d1ce4e5b9ULL;
+	k ^= k >> 32;
+	return (uint32_t)(((k & 0xffffffffu) * range) >> 32);
+}
+
+typedef bool (*port_ok_fn)(struct gnat *g, int pi, void *arg, uint16_t port);
+
+/* Candidates: port_min + (start + i) % range, or counted down from
+ * port_max when down. After the first run, `scatter` tries PORT_RUN_FIRST
+ * single ports from independent starts (as Linux nf_nat_exp_find_port
+ * does for expectations: many of them crowd together) instead of ever
+ * shorter runs. Returns the port found or 0. */
+static uint16_t port_probe(struct gnat *g, int pi, bool down, bool scatter, uint32_t start0,
+			   uint64_t key, port_ok_fn ok, void *arg)
+{
+	uint32_t range = (uint32_t)g->cfg.port_max - g->cfg.port_min + 1;
+	uint32_t run = range < PORT_RUN_FIRST ? range : PORT_RUN_FIRST;
+	uint32_t start = start0;
+
+	for (uint32_t r = 0;; r++) {
+		if (scatter && r > 0) {
+			if (r > PORT_RUN_FIRST)
+				return 0;
+			run = 1;
+		}
+		for (uint32_t i = 0; i < run; i++) {
+			uint32_t off = (start + i) % range;
+			uint32_t port = down ? g->cfg.port_max - off : g->cfg.port_min + off;
+
+			g->w.port_probes++;
+			if (ok(g, pi, arg, (uint16_t)port))
+				return (uint16_t)port;
+		}
+		if (run >= range || (!scatter && run <= PORT_RUN_LAST))
+			return 0;
+		if (!scatter)
+			run /= 2;
+		start = port_round_start(g, key, r + 1, range);
+	}
+}
+
+static bool masq_probe_ok(struct gnat *g, int pi, void *arg, uint16_t port)
+{
+	return masq_ok(g, pi, arg, port);
+}
+
+int gnat_port_masq(struct gnat *g, struct net_tuple *trans)
 {
 	int pi = gnat_port_space(trans->proto);
-	uint16_t keep = trans->sport;
-	uint32_t range, start;
+	uint16_t keep = trans->sport, port;
+	uint32_t range, h;
 	bool icmp;
 
 	if (pi < 0)
 		return -EINVAL;
 	icmp = pi == 2;
 	/* like Linux masquerade: keep the source port (echo id) when it is free */
+	g->w.port_probes++;
 	if ((icmp || port_in_range(g, keep)) && masq_ok(g, pi, trans, keep))
 		return 0;
 	range = (uint32_t)g->cfg.port_max - g->cfg.port_min + 1;
 	trans->sport = 0;
-	start = (uint32_t)(((uint64_t)gnat_hash_tuple(trans, g->cfg.hash_seed ^ keep) * range) >> 32);
-	for (uint32_t i = 0; i < range; i++) {
-		uint32_t port = g->cfg.port_min + (start + i) % range;
-
-		if (masq_ok(g, pi, trans, (uint16_t)port))
-			return 0;
-	}
+	h = gnat_hash_tuple(trans, g->cfg.hash_seed ^ keep);
+	port = port_probe(g, pi, false, false, (uint32_t)(((uint64_t)h * range) >> 32), h,
+			  masq_probe_ok, trans);
+	if (port)
+		return 0;
 	trans->sport = keep;
 	if (icmp)
 		trans->dport = keep;
+	g->c.ports_exhausted[GNAT_PORTS_MASQ]++;
 	return -ENOSPC;
 }
 
@@ -125,18 +189,23 @@ static bool port_free(const struct gnat *g, int pi, uint32_t port)
 	return gnat_port_usable(g, pi, (uint16_t)port) && g->port_refs[pi][port] == 0;
 }
 
+static bool hold_probe_ok(struct gnat *g, int pi, void *arg, uint16_t port)
+{
+	(void)arg;
+	return port_free(g, pi, port);
+}
+
 int gnat_port_hold(struct gnat *g, int pi, uint16_t want, uint16_t *port)
 {
 	if (!(want && port_in_range(g, want) && port_free(g, pi, want))) {
-		want = 0;
-		for (uint32_t p = g->cfg.port_max; p >= g->cfg.port_min; p--) {
-			if (port_free(g, pi, p)) {
-				want = (uint16_t)p;
-				break;
-			}
-		}
-		if (!want)
+		/* from the top of the range down first, away from kept source
+		 * ports; each later search of the same want starts elsewhere */
+		want = port_probe(g, pi, true, true, 0,
+				  (uint64_t)want << 32 | g->c.redirects_added, hold_probe_ok, NULL);
+		if (!want) {
+			g->c.ports_exhausted[GNAT_PORTS_EXPECT]++;
 			return -ENOSPC;
+		}
 	}
 	bit_set(g->held[pi], want, true);
 	*port = want;
@@ -226,6 +295,23 @@ int gnat_pool_create(struct gnat *g, uint8_t proto, uint32_t nports, uint32_t *p
  * same 4-tuple as the one before would otherwise meet its predecessor's
  * mapping still in TIME_WAIT; like an ephemeral range, ports rotate. Runs
  * never wrap past the pool's end (they must be contiguous ports). */
+/* The first free position in [a, b), a word (64 positions) at a time, or
+ * b if none: a nearly full pool costs pool/64 steps, not pool. */
+static uint32_t pool_free_in(const struct gnat_pool *pl, uint32_t a, uint32_t b)
+{
+	while (a < b) {
+		uint64_t free_bits = ~pl->used[a >> 6] & (~0ULL << (a & 63));
+
+		if (free_bits) {
+			uint32_t pos = (a & ~63u) + (uint32_t)__builtin_ctzll(free_bits);
+
+			return pos < b ? pos : b;
+		}
+		a = (a & ~63u) + 64;
+	}
+	return b;
+}
+
 int gnat_pool_acquire(struct gnat *g, uint32_t pool_id, uint32_t n, uint16_t *first)
 {
 	struct gnat_pool *pl = g ? pool_find(g, pool_id) : NULL;
@@ -237,6 +323,19 @@ int gnat_pool_acquire(struct gnat *g, uint32_t pool_id, uint32_t n, uint16_t *fi
 		return -EINVAL;
 	if (n > pl->n)
 		return -ENOSPC;
+	if (n == 1) {
+		/* one port (a data connection's): the same next fit, by words */
+		uint32_t pos = pool_free_in(pl, pl->next_fit, pl->n);
+
+		if (pos == pl->n)
+			pos = pool_free_in(pl, 0, pl->next_fit);
+		if (pos == pl->next_fit && bit_get(pl->used, pos))
+			return -ENOSPC;
+		bit_set(pl->used, pos, true);
+		pl->next_fit = (pos + 1) % pl->n;
+		*first = (uint16_t)(pl->first + pos);
+		return 0;
+	}
 	/* n - 1 steps past a full turn find a run straddling the start */
 	for (uint32_t i = 0; i < pl->n + n - 1; i++) {
 		uint32_t pos = (pl->next_fit + i) % pl->n;

@@ -3,6 +3,7 @@
  * LOCAL / pass / drop; then TCP state, editor, seq/ack and address rewrite.
  * No allocation, no clock: time comes in as now_ns. */
 #include "gnat_int.h"
+#include "gnat_fast.h"
 
 #include <errno.h>
 
@@ -149,7 +150,7 @@ static uint32_t new_session(struct gnat *g, struct net_pkt *p, enum gnat_side fr
 		gnat_count_drop(g, res, GNAT_DROP_STATE);
 		return GNAT_NIL;
 	}
-	if (g->free_head == GNAT_NIL) {
+	if (!gnat_map_room(g)) {
 		g->c.mappings_refused++;
 		gnat_count_drop(g, res, GNAT_DROP_TABLE_FULL);
 		return GNAT_NIL;
@@ -164,6 +165,7 @@ static uint32_t new_session(struct gnat *g, struct net_pkt *p, enum gnat_side fr
 		/* a redirect's fixed ends must still give a unique reply tuple */
 		net_tuple_reverse(&trans, &reply);
 		if (gnat_map_lookup(g, &reply, &d) != GNAT_NIL) {
+			g->c.ports_exhausted[GNAT_PORTS_REPLY_TAKEN]++;
 			gnat_count_drop(g, res, GNAT_DROP_PORTS_EXHAUSTED);
 			return GNAT_NIL;
 		}
@@ -188,7 +190,13 @@ static void translate(struct gnat *g, uint32_t idx, enum gnat_dir dir, struct ne
 
 	res->mapping_id = m->id;
 	if (p->tuple.proto == 6) {
-		gnat_map_set_class(g, idx, gnat_tcp_update(m, dir, p->tcp_flags), now_ns);
+		/* the common case, an ESTABLISHED segment without FIN or RST,
+		 * changes no state: only the expiry moves */
+		if (m->tcp_state == GNAT_TCP_ESTABLISHED &&
+		    !(p->tcp_flags & (NET_TCP_FIN | NET_TCP_RST)))
+			gnat_map_touch(g, idx, now_ns);
+		else
+			gnat_map_set_class(g, idx, gnat_tcp_update(m, dir, p->tcp_flags), now_ns);
 		if (m->has_seqadj)
 			seq_out = gnat_seqadj_fwd(&g->seqadj[idx].dir[dir], p->seq);
 	} else {
@@ -206,8 +214,17 @@ static void translate(struct gnat *g, uint32_t idx, enum gnat_dir dir, struct ne
 	if (m->has_seqadj && p->tuple.proto == 6)
 		gnat_seq_translate(g, idx, dir, p, false, seq_out);
 	/* it leaves as the reverse of the other direction's arriving key */
-	if (gnat_rewrite_rev(p, &m->key[!dir]))
+	if (p->tuple.proto == 6 || p->tuple.proto == 17) {
+		if (m->rewrites[dir]) {
+			struct net_tuple to;
+
+			net_tuple_reverse(&m->key[!dir], &to);
+			net_pkt_rewrite_ends_delta(p, &to, m->csum_ip[dir], m->csum_l4[dir]);
+			res->translated = true;
+		}
+	} else if (gnat_rewrite_rev(p, &m->key[!dir])) {
 		res->translated = true;
+	}
 	m->pkts[dir]++;
 	m->bytes[dir] += p->len;
 	count_route(g, res, p, m->out_verdict[dir], m->out_side[dir], true);
@@ -244,7 +261,7 @@ static bool tcp_reopens(const struct gnat_mapping *m, uint8_t flags)
 }
 
 static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum gnat_side from,
-			   uint64_t now_ns, const uint32_t *hash, struct gnat_result *res)
+			   uint64_t now_ns, const uint64_t *hash, struct gnat_result *res)
 {
 	struct net_tuple arrived;
 	uint8_t proto = p->tuple.proto;
@@ -294,7 +311,7 @@ static void process_parsed(struct gnat *g, struct net_pkt *p, size_t cap, enum g
 /* The parse is pure (it only reads the buffer), so a batch may parse ahead;
  * counting and expiry then happen in packet order exactly as one by one. */
 void gnat_process_parsed(struct gnat *g, struct net_pkt *p, enum net_err err, size_t *len,
-			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint32_t *hash,
+			 size_t cap, enum gnat_side from, uint64_t now_ns, const uint64_t *hash,
 			 struct gnat_result *res)
 {
 	*res = (struct gnat_result){.verdict = GNAT_FORWARD};
@@ -321,16 +338,31 @@ void gnat_process_parsed(struct gnat *g, struct net_pkt *p, enum net_err err, si
 	*len = p->len;
 }
 
-int gnat_process(struct gnat *g, uint8_t *buf, size_t *len, size_t cap, enum gnat_side from,
-		 uint64_t now_ns, struct gnat_result *res)
+/* The full path, kept out of gnat_process so the fast path does not pay
+ * for its stack frame (a struct net_pkt) on every packet. */
+static __attribute__((noinline)) void process_full(struct gnat *g, uint8_t *buf, size_t *len,
+						   size_t cap, enum gnat_side from,
+						   uint64_t now_ns, struct gnat_result *res)
 {
 	struct net_pkt p;
 	enum net_err err = NET_OK;
 
-	if (!g || !buf || !len || !res)
-		return -EINVAL;
 	if (net_pkt_parse(buf, *len, &p, &err) != 0 && err == NET_OK)
 		err = NET_ERR_TRUNCATED;
 	gnat_process_parsed(g, &p, err, len, cap, from, now_ns, NULL, res);
+}
+
+int gnat_process(struct gnat *g, uint8_t *buf, size_t *len, size_t cap, enum gnat_side from,
+		 uint64_t now_ns, struct gnat_result *res)
+{
+	struct gnat_fast f;
+
+	if (!g || !buf || !len || !res)
+		return -EINVAL;
+	if (g->fast_path && gnat_fast_parse(buf, *len, &f) &&
+	    gnat_fast_process(g, buf, len, &f, gnat_hash_tuple64(&f.t, g->cfg.hash_seed), from,
+			      now_ns, res))
+		return 0;
+	process_full(g, buf, len, cap, from, now_ns, res);
 	return 0;
 }

@@ -12,7 +12,7 @@ void gnat_redirect_foreach(const struct gnat *g,
 
 	if (!g || !fn)
 		return;
-	for (uint32_t i = 0; i < g->cfg.max_redirects && g->c.redirects_active; i++) {
+	for (uint32_t i = 0; i < g->rdr_cap && g->c.redirects_active; i++) {
 		const struct gnat_redirect *r = &g->rdrs[i];
 
 		if (!r->live)

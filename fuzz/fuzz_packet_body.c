@@ -90,6 +90,7 @@ static struct gnat *fzp_open(uint8_t opt)
 	fzp_prefix("192.0.2.0/24", &cfg.inside[0]);
 	fzp_prefix("2001:db8:1::/64", &cfg.inside[1]);
 	cfg.n_inside = 2;
+	cfg.hash_seed = 1; /* reproducible inputs */
 	fzp_addr("203.0.113.1", &cfg.public4);
 	fzp_addr("2001:db8:2::1", &cfg.public6);
 	fzp_addr("192.0.2.1", &cfg.local[0]);

@@ -251,6 +251,7 @@ static void fpx_setup(struct fpx *z, uint8_t opt)
 	fpx_check(net_prefix_parse("192.0.2.0/24", &gc.inside[0]) == 0);
 	fpx_check(net_prefix_parse("2001:db8:1::/64", &gc.inside[1]) == 0);
 	gc.n_inside = 2;
+	gc.hash_seed = 1; /* reproducible inputs */
 	fpx_addr(&gc.public4, "203.0.113.1");
 	fpx_addr(&gc.public6, "2001:db8:ff::1");
 	fpx_addr(&gc.local[0], "192.0.2.1");

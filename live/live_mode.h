@@ -49,7 +49,7 @@ extern const struct live_mode *const live_modes[];
 const struct live_mode *live_mode_find(const char *name);
 
 extern const struct live_mode live_mode_direct, live_mode_kalg, live_mode_suse,
-	live_mode_proxy, live_mode_fastpath;
+	live_mode_proxy, live_mode_fastpath, live_mode_fastpath_ebpf;
 
 /* Helpers for modes: loads an nftables ruleset text into the gateway
  * namespace (written to the work directory as NAME.nft first, kept for

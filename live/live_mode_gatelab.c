@@ -1,6 +1,7 @@
 /* live_mode_gatelab.c - gatelab's own proxy on the live gateway, on each
  * path: `proxy` (policy default_mode proxy: data spliced through the process)
- * and `fastpath` (default_mode fast: data stays in the kernel). A forked child
+ * `fastpath` (default_mode fast: data stays in the kernel) and `fastpath-ebpf`
+ * (the same, data on the eBPF fast path past netfilter). A forked child
  * enters the gateway namespace and calls live_proxy_run (live/live_proxy.h);
  * its stats come back through a shared page, its CPU through wait4. Built only
  * when the epoll driver is linked (the Makefile defines GATELAB_HAVE_LIVE_PROXY
@@ -33,6 +34,7 @@ _Static_assert(LIVE_SYSCALL_KINDS <= RPT_MAX_SYSCALLS, "live_proxy_stats kinds e
 struct live_gl_shared {
 	struct live_proxy_stats stats;
 	int rc;
+	bool ebpf;                  /* fastpath-ebpf: data on the eBPF fast path */
 	char names[LIVE_SYSCALL_KINDS][32]; /* copied: pointers mean nothing here */
 };
 
@@ -64,8 +66,14 @@ static int live_gl_child_main(void *arg)
 	return rc == 0 ? 0 : 1;
 }
 
-static int live_gl_cfg(struct live_mode_state *s, struct live_proxy_cfg *cfg, bool fast)
+/* Which data path the proxy's transfers take. */
+enum live_gl_path { LIVE_GL_PROXY, LIVE_GL_FAST, LIVE_GL_EBPF };
+
+static int live_gl_cfg(struct live_mode_state *s, struct live_proxy_cfg *cfg,
+		       enum live_gl_path path)
 {
+	bool fast = path != LIVE_GL_PROXY;
+
 	struct ftpp_config *f = &cfg->ftpp;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -95,6 +103,7 @@ static int live_gl_cfg(struct live_mode_state *s, struct live_proxy_cfg *cfg, bo
 	snprintf(cfg->inside_if, sizeof(cfg->inside_if), "%s", LIVE_IF_IN);
 	snprintf(cfg->outside_if, sizeof(cfg->outside_if), "%s", LIVE_IF_OUT);
 	cfg->use_splice = false;
+	cfg->ebpf = path == LIVE_GL_EBPF; /* natapi_ebpf over nftables (docs/LIVE_EBPF.md) */
 	return 0;
 }
 
@@ -133,8 +142,9 @@ static int live_gl_trace(struct live_mode_state *s, const char *mode, int go_w)
 	return -ETIMEDOUT;
 }
 
-static int live_gl_start(struct live_mode_state *s, bool fast)
+static int live_gl_start(struct live_mode_state *s, enum live_gl_path path)
 {
+	static const char *const names[] = {"proxy", "fastpath", "fastpath-ebpf"};
 	struct live_gl_child c;
 	int stop[2] = {-1, -1}, ready[2] = {-1, -1}, go[2] = {-1, -1}, rc;
 	struct pollfd pfd;
@@ -147,7 +157,8 @@ static int live_gl_start(struct live_mode_state *s, bool fast)
 		return -ENOMEM;
 	}
 	c.sh = s->shared;
-	if ((rc = live_gl_cfg(s, &c.cfg, fast)) < 0) {
+	c.sh->ebpf = path == LIVE_GL_EBPF;
+	if ((rc = live_gl_cfg(s, &c.cfg, path)) < 0) {
 		snprintf(s->err, sizeof(s->err), "proxy configuration");
 		goto fail;
 	}
@@ -171,7 +182,7 @@ static int live_gl_start(struct live_mode_state *s, bool fast)
 	close(stop[0]);
 	close(ready[1]);
 	stop[0] = ready[1] = -1;
-	if (s->strace_dir && (rc = live_gl_trace(s, fast ? "fastpath" : "proxy", go[1])) < 0) {
+	if (s->strace_dir && (rc = live_gl_trace(s, names[path], go[1])) < 0) {
 		snprintf(s->err, sizeof(s->err), "strace -p %d: %s", (int)s->pid, strerror(-rc));
 		kill(s->pid, SIGKILL);
 		live_reap(s->pid, NULL);
@@ -245,6 +256,9 @@ static int live_gl_stop(struct live_mode_state *s, struct rpt_mode_metrics *m)
 			   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	m->live.context_switches = (uint64_t)(ru.ru_nvcsw + ru.ru_nivcsw);
 	m->bytes_copied = sh->stats.bytes_copied;
+	/* Past netfilter: the runner's forwarding meter cannot see these. */
+	if (sh->ebpf)
+		m->fastpath_packets = sh->stats.fast_packets;
 	m->api_calls = sh->stats.api_calls;
 	m->transitions = 0;
 	for (uint32_t i = 0; i < sh->stats.n_syscalls && i < LIVE_SYSCALL_KINDS; i++) {
@@ -277,17 +291,23 @@ static int live_gl_stop(struct live_mode_state *s, struct rpt_mode_metrics *m)
 
 static int live_proxy_start(struct live_mode_state *s)
 {
-	return live_gl_start(s, false);
+	return live_gl_start(s, LIVE_GL_PROXY);
 }
 
 static int live_fast_start(struct live_mode_state *s)
 {
-	return live_gl_start(s, true);
+	return live_gl_start(s, LIVE_GL_FAST);
+}
+
+static int live_ebpf_start(struct live_mode_state *s)
+{
+	return live_gl_start(s, LIVE_GL_EBPF);
 }
 
 #define LIVE_GL_UNAVAILABLE NULL
 #define LIVE_GL_START_PROXY live_proxy_start
 #define LIVE_GL_START_FAST live_fast_start
+#define LIVE_GL_START_EBPF live_ebpf_start
 #define LIVE_GL_STOP live_gl_stop
 #else
 #define LIVE_GL_UNAVAILABLE                                                         \
@@ -295,6 +315,7 @@ static int live_fast_start(struct live_mode_state *s)
 	"live/live_proxy.h) is not linked"
 #define LIVE_GL_START_PROXY NULL
 #define LIVE_GL_START_FAST NULL
+#define LIVE_GL_START_EBPF NULL
 #define LIVE_GL_STOP NULL
 #endif
 
@@ -317,5 +338,25 @@ const struct live_mode live_mode_fastpath = {
 	.policy = true,
 	.unavailable = LIVE_GL_UNAVAILABLE,
 	.start = LIVE_GL_START_FAST,
+	.stop = LIVE_GL_STOP,
+};
+
+/* The eBPF program is in the build only where clang's BPF target was. */
+#if defined(GATELAB_HAVE_LIVE_PROXY) && !defined(GL_HAVE_BPF)
+#define LIVE_EBPF_UNAVAILABLE                                                       \
+	"not available in this build: clang's BPF target, bpftool or libbpf-dev "     \
+	"was missing (make deps; make)"
+#else
+#define LIVE_EBPF_UNAVAILABLE LIVE_GL_UNAVAILABLE
+#endif
+
+const struct live_mode live_mode_fastpath_ebpf = {
+	.name = "fastpath-ebpf",
+	.xfer_path = "fast",
+	.ipv6 = true,
+	.ext = true,
+	.policy = true,
+	.unavailable = LIVE_EBPF_UNAVAILABLE,
+	.start = LIVE_GL_START_EBPF,
 	.stop = LIVE_GL_STOP,
 };

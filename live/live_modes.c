@@ -14,7 +14,7 @@
 
 const struct live_mode *const live_modes[] = {
 	&live_mode_direct, &live_mode_kalg, &live_mode_suse, &live_mode_proxy,
-	&live_mode_fastpath, NULL,
+	&live_mode_fastpath, &live_mode_fastpath_ebpf, NULL,
 };
 
 const struct live_mode *live_mode_find(const char *name)

@@ -171,7 +171,10 @@ static int lp_cfg_check(const struct live_proxy_cfg *cfg)
 	if (cfg->stop_fd < 0 || !net_addr_is_set(&cfg->ftpp.listen_addr) ||
 	    cfg->ftpp.listen_port == 0)
 		return -EINVAL;
+	if (cfg->ebpf && (!cfg->inside_if[0] || !cfg->outside_if[0]))
+		return -EINVAL;
 	if (memchr(cfg->inside_if, 0, sizeof(cfg->inside_if)) == NULL ||
+	    memchr(cfg->outside_if, 0, sizeof(cfg->outside_if)) == NULL ||
 	    memchr(cfg->nft_table, 0, sizeof(cfg->nft_table)) == NULL)
 		return -EINVAL;
 	return 0;
@@ -197,10 +200,38 @@ static int lp_open_nat(struct lp *d)
 	if (rc)
 		return rc;
 	natapi_nft_port_range(d->nft, &d->st->port_lo, &d->st->port_hi);
-	rc = natapi_open(be, d->nft, &d->api);
+	if (cfg->ebpf) {
+		/* The eBPF backend takes the nftables one over: data connections
+		 * to other hosts in its maps, the rest in nftables. */
+		struct natapi_ebpf_cfg ec;
+
+		memset(&ec, 0, sizeof(ec));
+		snprintf(ec.inside_if, sizeof(ec.inside_if), "%s", cfg->inside_if);
+		snprintf(ec.outside_if, sizeof(ec.outside_if), "%s", cfg->outside_if);
+		ec.linger_ns = cfg->ebpf_linger_ns;
+		ec.idle_ns = cfg->ebpf_idle_ns;
+		ec.max_flows = cfg->ebpf_max_flows;
+		ec.default_timeout_ns = cfg->ftpp.data_timeout_ns;
+		ec.nft = d->nft;
+		ec.nft_backend = be;
+		ec.on_close = &d->ebpf_final;
+		d->nft = NULL; /* owned by the eBPF backend from here, even on failure */
+		rc = natapi_ebpf_open(&ec, &be, &d->ebpf);
+		if (rc)
+			return rc;
+		d->nat = (struct lp_ep){.kind = LP_EP_NAT, .fd = natapi_ebpf_fd(d->ebpf)};
+		rc = lp_epoll_set(d, &d->nat, EPOLLIN);
+		if (rc) {
+			be->close(d->ebpf);
+			d->ebpf = NULL;
+			d->nat.fd = -1;
+			return rc;
+		}
+	}
+	rc = natapi_open(be, d->ebpf ? d->ebpf : d->nft, &d->api);
 	if (rc) {
-		be->close(d->nft);
-		d->nft = NULL;
+		be->close(d->ebpf ? d->ebpf : d->nft);
+		d->nft = d->ebpf = NULL;
 	}
 	return rc;
 }
@@ -262,13 +293,30 @@ static void lp_teardown(struct lp *d)
 	d->st->api_calls = as.calls;
 	/* The backend writes its final counts (its table's delete included)
 	 * into nft_final as it closes. */
+	if (d->nat.fd >= 0 && d->nat.in_set)
+		lp_epoll_del(d, &d->nat);
+	d->nat.fd = -1; /* the backend's own fd, closed by it */
 	natapi_close(d->api);
 	d->api = NULL;
-	d->nft = NULL;
+	d->nft = d->ebpf = NULL;
 	d->st->nl_transactions = d->nft_final.transactions;
 	d->st->nl_wall_ns = d->nft_final.wall_ns;
 	d->st->nl_failed = d->nft_final.failed;
 	d->st->rules_expired = d->nft_final.expired;
+	if (d->cfg->ebpf) {
+		const struct natapi_ebpf_stats *e = &d->ebpf_final;
+
+		d->st->fast_flows = e->flows_created;
+		d->st->fast_flows_closed = e->flows_closed;
+		d->st->fast_flows_idle = e->flows_idle;
+		d->st->fast_flows_left = e->flows_left;
+		d->st->fast_packets = e->packets;
+		d->st->fast_bytes = e->bytes;
+		d->st->fast_untranslated = e->prog_ring_full + e->prog_collision +
+					   e->prog_table_full + e->prog_no_route;
+		d->st->fast_map_ops = e->map_ops;
+		d->st->rules_expired += e->expired;
+	}
 	lp_ep_close(d, &d->lsn4);
 	lp_ep_close(d, &d->lsn6);
 	if (d->epfd >= 0)
@@ -348,6 +396,9 @@ static void lp_dispatch(struct lp *d, struct lp_ep *ep, uint32_t events)
 	case LP_EP_STOP:
 		d->stop_now = true;
 		return;
+	case LP_EP_NAT:
+		d->nat_due = true; /* read after the batch, with the deadlines */
+		return;
 	case LP_EP_LSN:
 		lp_accept_or_pause(d, ep);
 		return;
@@ -386,8 +437,10 @@ static int lp_loop(struct lp *d)
 		lp_fire_timers(d, now);
 		lp_free_dead(d);
 		lp_listeners_resume(d, now);
-		if (natapi_nft_expire(d->nft, now, &nft_next) < 0)
+		if ((d->ebpf ? natapi_ebpf_expire(d->ebpf, now, &nft_next)
+			     : natapi_nft_expire(d->nft, now, &nft_next)) < 0)
 			d->st->errors++;
+		d->nat_due = false;
 	}
 	return 0;
 }
@@ -408,7 +461,7 @@ int live_proxy_run(const struct live_proxy_cfg *cfg, struct live_proxy_stats *st
 	d.st = stats;
 	d.epfd = -1;
 	d.acc_fd = -1;
-	d.lsn4.fd = d.lsn6.fd = -1;
+	d.lsn4.fd = d.lsn6.fd = d.nat.fd = -1;
 	/* write(2) or splice(2) to a socket whose peer is gone raises SIGPIPE:
 	 * an error to handle here, not a reason to die. Restored on return. */
 	sigaction(SIGPIPE, &ign, &old);

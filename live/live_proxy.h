@@ -30,6 +30,12 @@ struct live_proxy_cfg {
 	uint16_t port_lo, port_hi;      /* reserved data ports; 0: outside
 					   ip_local_port_range, chosen by the backend */
 	bool log_to_stderr;             /* the core's log lines, one per line */
+	/* Data connections on the eBPF fast path (natapi_ebpf.h) instead of
+	 * nftables rules; the control connection's redirect stays in nftables.
+	 * Needs inside_if and outside_if. The rest: 0 = the backend's default. */
+	bool ebpf;
+	uint64_t ebpf_linger_ns, ebpf_idle_ns;
+	uint32_t ebpf_max_flows;
 };
 
 /* What the proxy process did, counted where each call is made. */
@@ -54,6 +60,12 @@ struct live_proxy_stats {
 	uint64_t nl_failed;         /* transactions the kernel refused */
 	uint64_t rules_expired;     /* one-shot redirects removed by their timeout */
 	uint16_t port_lo, port_hi;  /* the reserved data port range used */
+	/* The eBPF fast path (cfg.ebpf): what its program translated. */
+	uint64_t fast_flows;        /* connections made through it */
+	uint64_t fast_flows_closed, fast_flows_idle, fast_flows_left;
+	uint64_t fast_packets, fast_bytes; /* of the connections it removed */
+	uint64_t fast_untranslated; /* first packets it had to leave to the stack */
+	uint64_t fast_map_ops;      /* bpf() map calls */
 };
 
 /* The count of one syscall kind by name (0 when never made). */

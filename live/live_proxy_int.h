@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "live_proxy.h"
+#include "natapi_ebpf.h"
 #include "natapi_nft.h"
 
 #define LP_MAX_DATA 4          /* data ids alive at once per session */
@@ -27,7 +28,7 @@ enum lp_sc {
 	LP_SC_N /* names are the kernel's syscall names: strace -c can check them */
 };
 
-enum lp_kind { LP_EP_STOP, LP_EP_LSN, LP_EP_CTL_C, LP_EP_CTL_S, LP_EP_DLSN, LP_EP_DSOCK };
+enum lp_kind { LP_EP_STOP, LP_EP_NAT, LP_EP_LSN, LP_EP_CTL_C, LP_EP_CTL_S, LP_EP_DLSN, LP_EP_DSOCK };
 
 struct lp;
 struct lp_sess;
@@ -87,9 +88,11 @@ struct lp {
 	struct live_proxy_stats *st;
 	uint64_t sc[LP_SC_N];
 	int epfd;
-	struct lp_ep stop, lsn4, lsn6;
+	struct lp_ep stop, nat, lsn4, lsn6;
 	struct natapi *api;
 	void *nft;              /* the backend state, owned by api */
+	void *ebpf;             /* cfg.ebpf: the eBPF backend's state (it owns nft) */
+	bool nat_due;           /* the eBPF backend has news */
 	struct ftpp *f;
 	struct lp_sess *sessions, *dead;
 	struct lp_sess **heap;
@@ -99,6 +102,7 @@ struct lp {
 	bool stop_now;
 	uint64_t lsn_resume;    /* listeners paused (out of fds) until then; 0: not */
 	struct natapi_nft_stats nft_final; /* written by the backend's close */
+	struct natapi_ebpf_stats ebpf_final;
 };
 
 /* live_proxy_sys.c: every syscall the driver makes goes through these. */

@@ -483,7 +483,10 @@ static int live_one_mode(struct live_lab *L, const struct live_mode *md,
 	if (live_meter_read(&L->t, &fwd, &local) == 0) {
 		/* As in the simulator: translated forwarding only; a router
 		 * translates nothing. */
-		m->fastpath_packets = strcmp(md->name, "direct") == 0 ? 0 : fwd;
+		if (strcmp(md->name, "fastpath-ebpf") == 0)
+			m->fastpath_packets += fwd; /* the program's own count (set by stop) + netfilter's */
+		else
+			m->fastpath_packets = strcmp(md->name, "direct") == 0 ? 0 : fwd;
 		m->proxied_packets = local;
 	}
 	if ((rc2 = live_pcap_stop(&cap)) == -EIO && rc == 0) {

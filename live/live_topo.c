@@ -1,7 +1,10 @@
 /* live_topo.c - builds the lab's namespaces and links with ip(8): one client
  * namespace (all clients share its address), the gateway, one server
  * namespace holding both servers' addresses. */
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +20,80 @@ const char *live_topo_ns(const struct live_topo *t, enum live_ns_role r)
 	return t->ns[r];
 }
 
+static int live_topo_rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* The work directories gll<PID>.XXXXXX under tmp of runs that are gone. */
+static void live_topo_reap_dirs(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	char path[4096];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		int pid = 0, n = 0;
+
+		if (sscanf(e->d_name, "gll%d.%n", &pid, &n) != 1 || n == 0 || pid <= 0 ||
+		    strlen(e->d_name + n) != 6)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name) >= sizeof(path))
+			continue;
+		if (nftw(path, live_topo_rm_one, 16, FTW_DEPTH | FTW_PHYS) == 0)
+			fprintf(stderr, "gatelab: live: removed work directory %s left by an earlier "
+				"run (process %d is gone)\n", path, pid);
+	}
+	closedir(d);
+}
+
+/* Namespaces gll<PID>-{c,gw,s} whose run is gone (killed with SIGKILL, the
+ * one signal it cannot clean up after) are deleted before a new run starts,
+ * each named on stderr. A live PID's namespaces are another run's: kept. */
+static void live_topo_reap_stale(void)
+{
+	DIR *d = opendir("/run/netns");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char sfx[4] = "";
+		int pid = 0, n = 0;
+
+		if (sscanf(e->d_name, "gll%d-%3[a-z]%n", &pid, sfx, &n) != 2 ||
+		    e->d_name[n] != '\0' || pid <= 0 ||
+		    (strcmp(sfx, "c") && strcmp(sfx, "gw") && strcmp(sfx, "s")))
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (live_ns_unlink(e->d_name) == 0)
+			fprintf(stderr, "gatelab: live: removed namespace %s left by an earlier run "
+				"(process %d is gone)\n", e->d_name, pid);
+	}
+	closedir(d);
+}
+
 int live_topo_init(struct live_topo *t, char *err, size_t errlen)
 {
 	static const char *sfx[LIVE_NS__COUNT] = {"c", "gw", "s"};
 	const char *tmp = getenv("TMPDIR");
 	int pid = (int)getpid();
 
+	live_topo_reap_stale();
 	memset(t, 0, sizeof(*t));
 	snprintf(t->prefix, sizeof(t->prefix), "gll%d", pid);
 	for (int i = 0; i < LIVE_NS__COUNT; i++)
 		snprintf(t->ns[i], sizeof(t->ns[i]), "gll%d-%s", pid, sfx[i]);
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
+	live_topo_reap_dirs(tmp);
 	if ((size_t)snprintf(t->dir, sizeof(t->dir), "%s/gll%d.XXXXXX", tmp, pid) >=
 	    sizeof(t->dir)) {
 		snprintf(err, errlen, "TMPDIR too long");

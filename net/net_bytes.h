@@ -5,28 +5,42 @@
 
 #include <stdint.h>
 
+/* memcpy of a constant size is one unaligned load or store, and the byte
+ * swap one instruction: the byte-by-byte form was not always merged. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define NET_BSWAP16(x) __builtin_bswap16(x)
+#define NET_BSWAP32(x) __builtin_bswap32(x)
+#else
+#define NET_BSWAP16(x) (x)
+#define NET_BSWAP32(x) (x)
+#endif
+
 static inline uint16_t net_rd16(const uint8_t *p)
 {
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
+	uint16_t v;
+
+	__builtin_memcpy(&v, p, 2);
+	return NET_BSWAP16(v);
 }
 
 static inline uint32_t net_rd32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, 4);
+	return NET_BSWAP32(v);
 }
 
 static inline void net_wr16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	v = NET_BSWAP16(v);
+	__builtin_memcpy(p, &v, 2);
 }
 
 static inline void net_wr32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
+	v = NET_BSWAP32(v);
+	__builtin_memcpy(p, &v, 4);
 }
 
 #endif

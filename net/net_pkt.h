@@ -116,4 +116,24 @@ bool net_pkt_checksums_ok(const struct net_pkt *p);
 int net_pkt_rewrite_ends(struct net_pkt *p, const struct net_addr *src, uint16_t sport,
 			 const struct net_addr *dst, uint16_t dport);
 
+/* A flow rewritten the same way on every packet (a NAT mapping) computes
+ * the checksum change once. net_ends_delta: the folded changes of turning a
+ * TCP/UDP tuple `from` into `to` (the ends that differ, as
+ * net_pkt_rewrite_ends would change them): *ip for the IPv4 header, *l4 for
+ * the transport checksum; false if nothing differs. */
+bool net_ends_delta(const struct net_tuple *from, const struct net_tuple *to, uint16_t *ip,
+		    uint16_t *l4);
+/* Rewrite p (whose tuple is the `from` of the deltas) to `to` with those
+ * deltas: the same bytes and tuple as net_pkt_rewrite_ends, fewer
+ * instructions. Packets its fast case does not cover (not TCP/UDP, later
+ * fragments, short headers, ICMP errors) take net_pkt_rewrite_ends. */
+int net_pkt_rewrite_ends_delta(struct net_pkt *p, const struct net_tuple *to, uint16_t ip,
+			       uint16_t l4);
+/* The same on a raw buffer whose header the caller has checked: an IPv4
+ * (options allowed) or IPv6 header of `family`, a whole TCP or UDP header
+ * at l4_off, addresses of that family. */
+void net_rewrite_ends_raw(uint8_t *buf, uint8_t family, size_t l4_off, uint8_t proto,
+			  const struct net_addr *src, uint16_t sport, const struct net_addr *dst,
+			  uint16_t dport, uint16_t ip, uint16_t l4);
+
 #endif

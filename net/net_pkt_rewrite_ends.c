@@ -99,3 +99,83 @@ int net_pkt_rewrite_ends(struct net_pkt *p, const struct net_addr *src, uint16_t
 		ends_csum(c, tr, udp);
 	return 0;
 }
+
+/* One's-complement sum folded to 16 bits (0 only for a zero sum). */
+static uint16_t ends_fold(uint64_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+static uint64_t ends_addr_terms(const struct net_addr *from, const struct net_addr *to)
+{
+	size_t n = from->family == NET_AF_INET4 ? 4 : 16;
+	uint64_t s = 0;
+
+	for (size_t i = 0; i < n; i += 4)
+		s += (uint32_t)~net_rd32(from->a + i) + (uint64_t)net_rd32(to->a + i);
+	return s;
+}
+
+bool net_ends_delta(const struct net_tuple *from, const struct net_tuple *to, uint16_t *ip,
+		    uint16_t *l4)
+{
+	bool new_src = from->sport != to->sport || !net_addr_eq(&from->src, &to->src);
+	bool new_dst = from->dport != to->dport || !net_addr_eq(&from->dst, &to->dst);
+	uint64_t sip = 0, sl4 = 0, a;
+
+	if (new_src) {
+		a = ends_addr_terms(&from->src, &to->src);
+		sip += a;
+		sl4 += a + (uint16_t)~from->sport + (uint64_t)to->sport;
+	}
+	if (new_dst) {
+		a = ends_addr_terms(&from->dst, &to->dst);
+		sip += a;
+		sl4 += a + (uint16_t)~from->dport + (uint64_t)to->dport;
+	}
+	*ip = ends_fold(sip);
+	*l4 = ends_fold(sl4);
+	return new_src || new_dst;
+}
+
+/* The header's own fields are the arriving ones the deltas were made from,
+ * so folding a delta in equals folding the field-by-field terms: both sums
+ * are congruent mod 0xFFFF and zero only together. */
+void net_rewrite_ends_raw(uint8_t *b, uint8_t family, size_t l4_off, uint8_t proto,
+			  const struct net_addr *src, uint16_t sport, const struct net_addr *dst,
+			  uint16_t dport, uint16_t ip, uint16_t l4)
+{
+	uint8_t *l4h = b + l4_off, *c;
+	bool v4 = family == NET_AF_INET4, udp = proto == NET_PROTO_UDP;
+
+	c = l4h + (udp ? 6 : 16);
+	if (!(udp && v4 && net_rd16(c) == 0)) {
+		uint16_t s = ends_fold((uint16_t)~net_rd16(c) + (uint64_t)l4);
+
+		s = (uint16_t)~s;
+		net_wr16(c, udp && s == 0 ? 0xffff : s);
+	}
+	if (v4) {
+		memcpy(b + 12, src->a, 4);
+		memcpy(b + 16, dst->a, 4);
+		net_wr16(b + 10, (uint16_t)~ends_fold((uint16_t)~net_rd16(b + 10) + (uint64_t)ip));
+	} else {
+		memcpy(b + 8, src->a, 16);
+		memcpy(b + 24, dst->a, 16);
+	}
+	net_wr16(l4h, sport);
+	net_wr16(l4h + 2, dport);
+}
+
+int net_pkt_rewrite_ends_delta(struct net_pkt *p, const struct net_tuple *to, uint16_t ip,
+			       uint16_t l4)
+{
+	if (!ends_fast(p, &to->src, &to->dst))
+		return net_pkt_rewrite_ends(p, &to->src, to->sport, &to->dst, to->dport);
+	net_rewrite_ends_raw(p->buf, p->family, p->l4_off, p->tuple.proto, &to->src, to->sport,
+			     &to->dst, to->dport, ip, l4);
+	p->tuple = *to;
+	return 0;
+}

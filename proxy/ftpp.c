@@ -113,14 +113,11 @@ void ftpp_destroy(struct ftpp *f)
 	if (f->rdr6_id)
 		(void)natapi_cancel(f->api, f->rdr6_id);
 	(void)natapi_unreserve(f->api, f->res_id);
+	ftpp_clients_free(&f->clients);
 	free(f);
 }
 
 uint32_t ftpp_active_sessions(const struct ftpp *f)
 {
-	uint32_t n = 0;
-
-	for (const struct ftpp_session *s = f ? f->sessions : NULL; s; s = s->next)
-		n += s->state != FTPP_SESS_CLOSED;
-	return n;
+	return f ? f->n_live : 0;
 }

@@ -5,15 +5,6 @@
 
 #include "ftpp_int.h"
 
-static uint32_t ftpp_client_count(const struct ftpp *f, const struct net_addr *client)
-{
-	uint32_t n = 0;
-
-	for (const struct ftpp_session *s = f->sessions; s; s = s->next)
-		n += s->state != FTPP_SESS_CLOSED && net_addr_eq(&s->accepted.src, client);
-	return n;
-}
-
 /* Decides, before any server is contacted, whether and where this session
  * goes. Refusals are replies, not errors. */
 void ftpp_session_admit(struct ftpp_session *s, uint64_t now)
@@ -47,7 +38,7 @@ void ftpp_session_admit(struct ftpp_session *s, uint64_t now)
 		return;
 	}
 	if ((pol->max_sessions && ftpp_active_sessions(s->f) > pol->max_sessions) ||
-	    (pol->max_per_client && ftpp_client_count(s->f, &orig.src) > pol->max_per_client)) {
+	    (pol->max_per_client && ftpp_clients_get(&s->f->clients, &orig.src) > pol->max_per_client)) {
 		ftpp_session_close(s, FTPP_CLOSE_LIMIT, false, 0, 421,
 				   "Too many connections, try again later");
 		return;

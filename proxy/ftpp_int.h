@@ -11,12 +11,26 @@
 #define FTPP_MAX_PENDING 32        /* commands awaiting a reply */
 #define FTPP_MAX_HELD_REPLY 4096   /* a buffered 227/229 reply */
 
+/* Live (not CLOSED) sessions per client address (ftpp_clients.c). */
+struct ftpp_client_count {
+	struct net_addr addr;
+	uint32_t n;                /* 0: empty slot */
+};
+
+struct ftpp_clients {
+	struct ftpp_client_count *e;
+	uint32_t mask, used;       /* slots - 1 (0: none yet), occupied slots */
+};
+
 struct ftpp {
 	struct ftpp_config cfg;
 	struct natapi *api;        /* not owned */
 	uint32_t rdr_id, rdr6_id, res_id;
 	uint32_t next_id;
-	struct ftpp_session *sessions; /* every session not yet freed */
+	/* every session not yet freed, doubly linked: freeing one is O(1) */
+	struct ftpp_session *sessions;
+	uint32_t n_live;           /* sessions not CLOSED */
+	struct ftpp_clients clients;
 };
 
 /* What a command waits for; replies are matched to commands in order. */
@@ -73,7 +87,8 @@ struct ftpp_qitem {
 
 struct ftpp_session {
 	struct ftpp *f;
-	struct ftpp_session *next;
+	struct ftpp_session *prev, *next;
+	bool live;                    /* counted in f->n_live and f->clients */
 	uint32_t id, group;
 	enum ftpp_session_state state;
 	struct ftpp_session_info info;
@@ -130,6 +145,12 @@ void ftpp_policy_map(const struct ftpp_policy *p, const struct net_addr *apparen
 bool ftpp_policy_is_write(const char *verb);
 enum ftpp_mode ftpp_policy_path(const struct ftpp_policy *p, bool listing, bool have_size,
 				uint64_t size);
+
+/* ftpp_clients.c: live sessions per client address. inc: 0 or -ENOMEM. */
+int ftpp_clients_inc(struct ftpp_clients *c, const struct net_addr *a);
+void ftpp_clients_dec(struct ftpp_clients *c, const struct net_addr *a);
+uint32_t ftpp_clients_get(const struct ftpp_clients *c, const struct net_addr *a);
+void ftpp_clients_free(struct ftpp_clients *c);
 
 /* ftpp_admit.c */
 void ftpp_session_admit(struct ftpp_session *s, uint64_t now);

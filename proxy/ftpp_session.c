@@ -56,6 +56,8 @@ const char *ftpp_close_reason_name(enum ftpp_close_reason r)
 	return "unknown";
 }
 
+static void ftpp_session_unlive(struct ftpp_session *s);
+
 void ftpp_session_close(struct ftpp_session *s, enum ftpp_close_reason why, bool from_server,
 			uint64_t offset, int code, const char *text)
 {
@@ -72,12 +74,24 @@ void ftpp_session_close(struct ftpp_session *s, enum ftpp_close_reason why, bool
 	if (s->server_asked && why != FTPP_CLOSE_CONNECT_FAILED)
 		ftpp_out_simple(s, FTPP_ACT_CLOSE_SERVER);
 	s->state = FTPP_SESS_CLOSED;
+	ftpp_session_unlive(s);
 	s->info.reason = why;
 	s->info.reason_from_server = from_server;
 	s->info.reason_offset = offset;
 	ftpp_out_log(s, "S%u closed reason=%s transfers=%u fast=%u proxy=%u refused=%u", s->id,
 		     ftpp_close_reason_name(why), s->info.transfers, s->info.fast_transfers, s->info.proxy_transfers,
 		     s->info.refused);
+}
+
+/* Leaves the live counts (admission limits) once: on close, or on a free
+ * of a session never closed. */
+static void ftpp_session_unlive(struct ftpp_session *s)
+{
+	if (!s->live)
+		return;
+	s->live = false;
+	s->f->n_live--;
+	ftpp_clients_dec(&s->f->clients, &s->accepted.src);
 }
 
 int ftpp_session_open(struct ftpp *f, const struct net_tuple *accepted, uint64_t now,
@@ -97,7 +111,16 @@ int ftpp_session_open(struct ftpp *f, const struct net_tuple *accepted, uint64_t
 	s->accepted = *accepted;
 	s->state = FTPP_SESS_CONNECTING;
 	s->info.id = s->id;
+	if (ftpp_clients_inc(&f->clients, &accepted->src) < 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->live = true;
+	f->n_live++;
+	s->prev = NULL;
 	s->next = f->sessions;
+	if (f->sessions)
+		f->sessions->prev = s;
 	f->sessions = s;
 	ftpp_session_admit(s, now);
 	rc = s->err;
@@ -111,19 +134,18 @@ int ftpp_session_open(struct ftpp *f, const struct net_tuple *accepted, uint64_t
 
 void ftpp_session_free(struct ftpp_session *s)
 {
-	struct ftpp_session **pp;
-
 	if (!s)
 		return;
 	ftpp_xfer_end(s, "session freed");
 	if (s->group_dirty)
 		(void)natapi_cancel_group(s->f->api, s->group);
-	for (pp = &s->f->sessions; *pp; pp = &(*pp)->next) {
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
-	}
+	ftpp_session_unlive(s);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		s->f->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
 	ftpp_out_free(s);
 	free(s->cin.p);
 	free(s->sin.p);

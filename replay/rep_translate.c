@@ -453,6 +453,9 @@ static int make_gnat(const struct rep_translate_opts *o, struct gnat **g, char *
 	cfg.n_ftp_ports = o->n_ftp_ports;
 	/* a capture may start mid-session: let non-SYN packets open mappings */
 	cfg.tcp_pickup = true;
+	/* a fixed seed: the same capture always translates to the same bytes
+	 * (masquerade's port choice on a collision follows the seed) */
+	cfg.hash_seed = 0x6a09e667f3bcc908ULL;
 	rc = gnat_create(&cfg, g);
 	if (rc) {
 		snprintf(err, errlen, "cannot create the gNAT: %s", strerror(-rc));

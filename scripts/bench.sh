@@ -48,6 +48,13 @@ if ! bash bench/bench_live_splice.sh "$BUILD" 100; then
 fi
 
 echo
+echo "== live: 100 MB RETR, kernel-alg vs nftables fastpath vs eBPF fastpath (throughput, softirq/GB)"
+if ! bash bench/bench_live_ebpf.sh "$BUILD" 100 3; then
+	echo "bench: bench_live_ebpf failed" >&2
+	rc=1
+fi
+
+echo
 echo "== sim: events/s, one 1 GB transfer end to end, 10,000 sessions (wall time, peak RSS)"
 if [ -x "$B/bench_sim" ]; then
 	if ! "$B/bench_sim" "$B/sim.json"; then

@@ -9,6 +9,7 @@ PKGS=(
   clang libclang-rt-14-dev lcov valgrind
   tshark wireshark-common tcpreplay graphviz gnuplot-nox jq libxml2-utils python3-jsonschema
   iproute2 nftables vsftpd lftp curl ftp-proxy ethtool strace tcpdump
+  libbpf-dev bpftool linux-libc-dev
   nodejs node-ajv
   chromium
 )

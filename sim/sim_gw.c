@@ -56,6 +56,8 @@ static int add_local(struct gnat_config *nat, const struct net_addr *a)
 	return 0;
 }
 
+#define SIM_GW_HASH_SEED 0x6a09e667f3bcc908ULL
+
 static int make_kernel(struct sim_gw *gw)
 {
 	struct gnat_config nat = gw->cfg.nat;
@@ -64,6 +66,10 @@ static int make_kernel(struct sim_gw *gw)
 	if ((rc = add_local(&nat, &gw->cfg.inside4)) < 0 ||
 	    (rc = add_local(&nat, &gw->cfg.inside6)) < 0)
 		return rc;
+	/* the simulator fixes the seed (the engine's former default): a run
+	 * is a function of the scenario and its own seed alone */
+	if (nat.hash_seed == 0)
+		nat.hash_seed = SIM_GW_HASH_SEED;
 	if ((rc = gnat_create(&nat, &gw->gnat)) < 0)
 		return rc;
 	return sim_gw_api_open(gw);
@@ -128,12 +134,9 @@ void sim_gw_free(struct sim_gw *gw)
 	gw->api = NULL;
 	gnat_destroy(gw->gnat);
 	gw->gnat = NULL;
-	free(gw->claims);
-	gw->claims = NULL;
 	sim_gw_ports_free(gw);
 	free(gw->trace_copy);
 	gw->trace_copy = NULL;
-	gw->n_claims = gw->cap_claims = 0;
 	gw->w = NULL;
 }
 

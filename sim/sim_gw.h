@@ -138,10 +138,8 @@ struct sim_gw {
 	struct sim_gw_xfer_ctx xctl, xdata; /* the two crossing-hook contexts */
 	uint16_t next_port;         /* next local port to try for connect */
 	struct sim_gw_metrics m;    /* counted here; gNAT/natapi parts merged by metrics_get */
-	/* Sockets opened by sim_gw_listen/connect and the port each claimed
-	 * (accepted children share their listener's claim). */
-	struct sim_gw_claim { struct sim_sock *s; uint16_t port; } *claims;
-	size_t n_claims, cap_claims;
+	/* (Port claims of sockets opened by sim_gw_listen/connect live in
+	 * the socket: sim_sock.gw_claim; accepted children have none.) */
 	/* Appended: the per-packet trace hook (sim_gw_set_trace), NULL: off. */
 	void (*trace_fn)(void *ctx, const struct sim_gw_trace_info *ti);
 	void *trace_ctx;

@@ -37,34 +37,22 @@ void sim_gw_sock_set_data(struct sim_gw *gw, struct sim_sock *s, bool data)
 
 /* ---- port claims ---- */
 
+/* The claim lives in the socket itself, so dropping it is O(1). A socket
+ * released without sim_gw_close keeps its port claimed (as the array of
+ * claims this replaces did). */
 static int claim_add(struct sim_gw *gw, struct sim_sock *s, uint16_t port)
 {
-	if (gw->n_claims == gw->cap_claims) {
-		size_t cap = gw->cap_claims ? 2 * gw->cap_claims : 16;
-		struct sim_gw_claim *c = realloc(gw->claims, cap * sizeof(*c));
-
-		if (!c)
-			return -ENOMEM;
-		gw->claims = c;
-		gw->cap_claims = cap;
-	}
-	gw->claims[gw->n_claims].s = s;
-	gw->claims[gw->n_claims].port = port;
-	gw->n_claims++;
+	(void)gw;
+	s->gw_claim = port;
 	return 0;
 }
 
-/* Newest first: a stale entry (its socket released without sim_gw_close)
- * must not shadow a newer socket at the same address. */
 static void claim_drop(struct sim_gw *gw, struct sim_sock *s)
 {
-	for (size_t i = gw->n_claims; i-- > 0;) {
-		if (gw->claims[i].s != s)
-			continue;
-		sim_gw_port_put(gw, gw->claims[i].port);
-		gw->claims[i] = gw->claims[--gw->n_claims];
+	if (!s->gw_claim)
 		return;
-	}
+	sim_gw_port_put(gw, s->gw_claim);
+	s->gw_claim = 0;
 }
 
 int sim_gw_listen(struct sim_gw *gw, uint16_t port, const struct sim_sock_ops *ops, void *ctx,

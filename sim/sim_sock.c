@@ -29,10 +29,43 @@ struct sim_sock *sim_sock_alloc(struct sim_tcp_stack *st)
 	return s;
 }
 
+void sim_sock_child_attach(struct sim_sock *l, struct sim_sock *c)
+{
+	c->listener = l;
+	c->cnext = l->children;
+	if (l->children)
+		l->children->cprev = &c->cnext;
+	c->cprev = &l->children;
+	l->children = c;
+}
+
+void sim_sock_child_detach(struct sim_sock *c)
+{
+	if (!c->listener)
+		return;
+	*c->cprev = c->cnext;
+	if (c->cnext)
+		c->cnext->cprev = c->cprev;
+	c->cnext = NULL;
+	c->cprev = NULL;
+	c->listener = NULL;
+}
+
+/* Children still in the handshake lose their listener: they close
+ * themselves once established (sim_sock_ev_accept). Only this listener's
+ * children are visited, never the stack's every socket. */
+static void listener_orphan(struct sim_sock *l)
+{
+	while (l->children)
+		sim_sock_child_detach(l->children);
+}
+
 void sim_sock_put(struct sim_sock *s)
 {
 	if (s->busy || s->state != SIM_TCP_CLOSED || !s->app_closed)
 		return;
+	sim_sock_child_detach(s);
+	listener_orphan(s);
 	*s->aprev = s->anext;
 	if (s->anext)
 		s->anext->aprev = s->aprev;
@@ -40,17 +73,6 @@ void sim_sock_put(struct sim_sock *s)
 	free(s->sndring.buf);
 	free(s->rcvring.buf);
 	free(s);
-}
-
-static void listener_unlink(struct sim_sock *s)
-{
-	struct sim_sock **pp = &s->st->listeners;
-
-	while (*pp && *pp != s)
-		pp = &(*pp)->lnext;
-	if (*pp)
-		*pp = s->lnext;
-	s->lnext = NULL;
 }
 
 void sim_sock_terminate(struct sim_sock *s, int err)
@@ -64,7 +86,7 @@ void sim_sock_terminate(struct sim_sock *s, int err)
 	sim_tcp_timers_stop(s);
 	sim_tcp_hash_del(s->st, s);
 	if (prev == SIM_TCP_LISTEN)
-		listener_unlink(s);
+		sim_tcp_listener_del(s->st, s);
 	while (s->ooo) {
 		struct sim_pkt *p = s->ooo;
 
@@ -109,7 +131,7 @@ void sim_sock_ev_closed(struct sim_sock *s, int err)
 
 void sim_sock_ev_accept(struct sim_sock *listener, struct sim_sock *child)
 {
-	child->listener = NULL;
+	sim_sock_child_detach(child);
 	if (!listener || listener->app_closed) {
 		sim_sock_shutdown(child); /* nobody owns it: finish and free */
 		return;
@@ -126,12 +148,12 @@ int sim_sock_listen(struct sim_host *h, uint16_t port, const struct sim_sock_ops
 {
 	struct sim_tcp_stack *st = h->tcp;
 	struct sim_sock *s;
+	int rc;
 
 	if (!port)
 		return -EINVAL;
-	for (s = st->listeners; s; s = s->lnext)
-		if (s->lport == port)
-			return -EADDRINUSE;
+	if (sim_tcp_listener_find(st, port))
+		return -EADDRINUSE;
 	s = sim_sock_alloc(st);
 	if (!s)
 		return -ENOMEM;
@@ -140,8 +162,13 @@ int sim_sock_listen(struct sim_host *h, uint16_t port, const struct sim_sock_ops
 	if (ops)
 		s->ops = *ops;
 	s->ctx = ctx;
-	s->lnext = st->listeners;
-	st->listeners = s;
+	rc = sim_tcp_listener_add(st, s);
+	if (rc < 0) {
+		s->state = SIM_TCP_CLOSED;
+		s->app_closed = true;
+		sim_sock_put(s);
+		return rc;
+	}
 	*out = s;
 	return 0;
 }
@@ -239,11 +266,7 @@ void sim_sock_close(struct sim_sock *s)
 	s->app_closed = true;
 	memset(&s->ops, 0, sizeof(s->ops));
 	if (s->state == SIM_TCP_LISTEN) {
-		/* Children still in the handshake lose their listener: they
-		 * close themselves once established (sim_sock_ev_accept). */
-		for (struct sim_sock *c = s->st->all; c; c = c->anext)
-			if (c->listener == s)
-				c->listener = NULL;
+		listener_orphan(s);
 		sim_sock_terminate(s, 0);
 	} else {
 		sim_sock_shutdown(s);
@@ -260,9 +283,7 @@ void sim_sock_abort(struct sim_sock *s)
 	    s->state != SIM_TCP_SYN_SENT && s->state != SIM_TCP_TIME_WAIT)
 		sim_tcp_send_ctl(s, NET_TCP_RST | NET_TCP_ACK);
 	if (s->state == SIM_TCP_LISTEN)
-		for (struct sim_sock *c = s->st->all; c; c = c->anext)
-			if (c->listener == s)
-				c->listener = NULL;
+		listener_orphan(s);
 	sim_sock_terminate(s, -ECONNABORTED);
 	s->busy--;
 	sim_sock_put(s);

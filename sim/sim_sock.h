@@ -76,7 +76,11 @@ struct sim_sock_ring {
 
 struct sim_sock {
 	struct sim_tcp_stack *st;
-	struct sim_sock *hnext, *lnext, *anext, **aprev; /* hash, listeners, all */
+	struct sim_sock *hnext, *anext, **aprev; /* hash, all */
+	struct sim_sock *lnext, **lprev;  /* a listener: its chain of the listener index */
+	struct sim_sock *children;        /* a listener: its children in SYN_RCVD */
+	struct sim_sock *cnext, **cprev;  /* a child: its listener's children list */
+	uint16_t gw_claim;                /* port a gateway socket claimed (sim_gw), 0 none */
 	enum sim_tcp_state state;
 	struct net_addr laddr, raddr;
 	uint16_t lport, rport;

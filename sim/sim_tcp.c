@@ -83,6 +83,7 @@ void sim_tcp_stack_destroy(struct sim_tcp_stack *st)
 		free(s);
 	}
 	free(st->bucket);
+	free(st->lbucket);
 	free(st);
 }
 
@@ -212,12 +213,76 @@ uint32_t sim_tcp_new_isn(struct sim_tcp_stack *st)
 	return st->cfg.isn_fixed ? st->cfg.isn : sim_rand_u32(&st->h->w->rand);
 }
 
-static struct sim_sock *listener_find(struct sim_tcp_stack *st, uint16_t port)
+static uint32_t listener_hash(const struct sim_tcp_stack *st, uint16_t port)
 {
-	for (struct sim_sock *l = st->listeners; l; l = l->lnext)
+	return (uint32_t)(mix(st->hash_seed, port) >> 32) & (st->n_lbucket - 1);
+}
+
+struct sim_sock *sim_tcp_listener_find(struct sim_tcp_stack *st, uint16_t port)
+{
+	if (!st->n_lbucket)
+		return NULL;
+	for (struct sim_sock *l = st->lbucket[listener_hash(st, port)]; l; l = l->lnext)
 		if (l->lport == port)
 			return l;
 	return NULL;
+}
+
+static void listener_link(struct sim_tcp_stack *st, struct sim_sock *s)
+{
+	struct sim_sock **h = &st->lbucket[listener_hash(st, s->lport)];
+
+	s->lnext = *h;
+	if (*h)
+		(*h)->lprev = &s->lnext;
+	s->lprev = h;
+	*h = s;
+}
+
+/* Doubles the listener buckets; a failure keeps the table (longer chains). */
+static void listener_rehash(struct sim_tcp_stack *st)
+{
+	uint32_t n = st->n_lbucket ? st->n_lbucket * 2 : 8, old_n = st->n_lbucket;
+	struct sim_sock **nb = calloc(n, sizeof(*nb)), **old = st->lbucket;
+
+	if (!nb)
+		return;
+	st->lbucket = nb;
+	st->n_lbucket = n;
+	for (uint32_t i = 0; i < old_n; i++) {
+		while (old[i]) {
+			struct sim_sock *s = old[i];
+
+			old[i] = s->lnext;
+			listener_link(st, s);
+		}
+	}
+	free(old);
+}
+
+int sim_tcp_listener_add(struct sim_tcp_stack *st, struct sim_sock *s)
+{
+	if (sim_tcp_listener_find(st, s->lport))
+		return -EADDRINUSE;
+	if (st->n_listeners >= st->n_lbucket)
+		listener_rehash(st);
+	if (!st->n_lbucket)
+		return -ENOMEM;
+	listener_link(st, s);
+	st->n_listeners++;
+	return 0;
+}
+
+void sim_tcp_listener_del(struct sim_tcp_stack *st, struct sim_sock *s)
+{
+	if (!s->lprev)
+		return;
+	*s->lprev = s->lnext;
+	if (s->lnext)
+		s->lnext->lprev = s->lprev;
+	s->lnext = NULL;
+	s->lprev = NULL;
+	st->n_listeners--;
 }
 
 /* Passive open: a SYN for a listener creates a child in SYN_RCVD that the
@@ -236,7 +301,7 @@ static void passive_open(struct sim_tcp_stack *st, struct sim_sock *l, const str
 	if (!s)
 		return;
 	s->app_closed = true; /* the stack's until accepted */
-	s->listener = l;
+	sim_sock_child_attach(l, s);
 	s->ops = l->ops;
 	s->ctx = l->ctx;
 	s->xfer = l->xfer;
@@ -286,7 +351,7 @@ void sim_tcp_input(struct sim_tcp_stack *st, struct net_pkt *p, struct sim_pkt *
 		return;
 	}
 	if ((p->tcp_flags & (NET_TCP_SYN | NET_TCP_ACK | NET_TCP_RST)) == NET_TCP_SYN &&
-	    (l = listener_find(st, p->tuple.dport)) != NULL && !l->app_closed) {
+	    (l = sim_tcp_listener_find(st, p->tuple.dport)) != NULL && !l->app_closed) {
 		passive_open(st, l, p);
 	} else {
 		st->st.no_conn++;

@@ -60,7 +60,10 @@ struct sim_tcp_stack {
 	struct sim_tcp_config cfg;
 	struct sim_sock **bucket; /* chained hash on the 4-tuple */
 	uint32_t n_bucket, n_conn;
-	struct sim_sock *listeners; /* listening sockets (few) */
+	/* listening sockets hashed by port (chained through lnext/lprev,
+	 * grown by doubling): a SYN finds its listener in O(1) */
+	struct sim_sock **lbucket;
+	uint32_t n_lbucket, n_listeners;
 	struct sim_sock *all;       /* every socket, for teardown */
 	uint64_t hash_seed;
 	uint16_t next_eph;
@@ -73,6 +76,10 @@ void sim_tcp_stack_destroy(struct sim_tcp_stack *st);
 void sim_tcp_input(struct sim_tcp_stack *st, struct net_pkt *p, struct sim_pkt *pkt);
 
 /* ---- internal to sim/sim_tcp*.c and sim_sock.c ---- */
+/* The listener index: add (0, -EADDRINUSE, -ENOMEM), remove, find by port. */
+int sim_tcp_listener_add(struct sim_tcp_stack *st, struct sim_sock *s);
+void sim_tcp_listener_del(struct sim_tcp_stack *st, struct sim_sock *s);
+struct sim_sock *sim_tcp_listener_find(struct sim_tcp_stack *st, uint16_t port);
 int sim_tcp_hash_add(struct sim_tcp_stack *st, struct sim_sock *s);
 void sim_tcp_hash_del(struct sim_tcp_stack *st, struct sim_sock *s);
 uint16_t sim_tcp_mss_for(struct sim_tcp_stack *st, const struct net_addr *dst);
@@ -137,5 +144,9 @@ void sim_sock_tx_read(struct sim_sock *s, uint64_t off, uint8_t *dst, size_t len
 /* The peer acked the stream up to off: release send buffer space. */
 void sim_sock_tx_acked(struct sim_sock *s, uint64_t off);
 struct sim_sock *sim_sock_alloc(struct sim_tcp_stack *st);
+/* A child in SYN_RCVD joins (attach) or leaves (detach: accepted, freed, or
+ * its listener closed) its listener's children list. */
+void sim_sock_child_attach(struct sim_sock *l, struct sim_sock *c);
+void sim_sock_child_detach(struct sim_sock *c);
 
 #endif

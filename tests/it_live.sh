@@ -213,4 +213,22 @@ wait $gpid; rc=$?
 check "$T/mk.json" "killed client: counted as a failed transfer" '.modes["kernel-alg"].transfers_failed == 1'
 [ "$(lab_ns $gpid)" -eq 0 ] && pass "killed client: namespaces removed" || fail "killed client: namespaces left"
 
+# --- gatelab itself killed (SIGKILL: nothing can clean up) -------------------
+# Its namespaces stay; the next run removes them and says which.
+"$GL" live --modes direct --client curl --data PASV --commands RETR --size 400M -q \
+	>/dev/null 2>"$T/err" &
+gpid=$!
+for _ in $(seq 1 300); do pgrep -P $gpid -x curl >/dev/null && break; sleep 0.05; done
+kids=$(descendants $gpid)
+kill -KILL $gpid; wait $gpid 2>/dev/null
+for k in $kids; do kill -KILL "$k" 2>/dev/null; done
+[ "$(lab_ns $gpid)" -gt 0 ] && pass "SIGKILL: the killed run's namespaces are left ($(lab_ns $gpid))" ||
+	fail "SIGKILL: expected namespaces left behind"
+"$GL" live --modes direct --client curl --data PASV --commands LIST --size 1000 -q \
+	>/dev/null 2>"$T/err2"; rc=$?
+[ $rc -eq 0 ] && [ "$(lab_ns $gpid)" -eq 0 ] && grep -q "removed namespace gll$gpid-gw left by an earlier run" "$T/err2" &&
+	! ls -d /tmp/gll$gpid.* >/dev/null 2>&1 &&
+	pass "SIGKILL: the next run removed the stale namespaces and work directory, and said so" ||
+	fail "SIGKILL: next run exit $rc, left $(lab_ns $gpid): $(cat "$T/err2")"
+
 [ $fails -eq 0 ]

@@ -3,7 +3,8 @@
 # namespaces of its own (client, gateway, server with vsftpd): passive and
 # active (EPSV/PASV/EPRT/PORT), IPv4 and IPv6, RETR/STOR/LIST by curl and lftp,
 # each file checked by sha256; fast path copies 0 bytes, proxy path (splice and
-# read/write) exactly 2x the data; nothing left behind, also after SIGINT.
+# read/write) exactly 2x the data; a server blocked by policy (421), a bounce
+# attempt by lftp refused (500); nothing left behind, also after SIGINT.
 set -u
 BUILD=${BUILD:-build}
 GL=$(readlink -f "$BUILD/gatelab")
@@ -181,6 +182,31 @@ if start_proxy fast; then
 	stat_is "refusals" ".sessions == 3 and .fast_transfers == 1"
 	grep -q 'reason=not-intercepted' "$T/proxy.err" && pass "direct connection logged as not-intercepted" ||
 		fail "no not-intercepted close in the log"
+fi
+
+# Policy and the FTP bounce check, with real clients: a server blocked by the
+# site policy answers 421 from the proxy (no connection leaves the gateway);
+# a PORT naming a third host (lftp's quote) gets 500 and nothing is set up.
+if start_proxy fast --deny 203.0.113.10/32; then
+	inc curl -sS -v --max-time 10 ftp://203.0.113.10/pub/f2.bin -o /dev/null >"$T/deny.out" 2>&1
+	grep -qE '^< 421 Site blocked by policy' "$T/deny.out" &&
+		pass "blocked server: the client gets 421 Site blocked by policy" ||
+		fail "blocked server: $(tail -3 "$T/deny.out")"
+	stop_proxy "deny"
+	stat_is "deny" ".sessions == 1 and .fast_transfers == 0 and .proxy_transfers == 0"
+	grep -q 'reason=denied' "$T/proxy.err" && pass "blocked server: closed as denied in the log" ||
+		fail "no denied close in the log: $(tail -3 "$T/proxy.err")"
+fi
+if start_proxy fast; then
+	inc lftp -c "set net:max-retries 1; set net:timeout 10; open ftp://203.0.113.10; quote PORT 192,0,2,99,4,1; quote NOOP" \
+		>"$T/bounce.out" 2>&1
+	grep -q '500 Illegal PORT command' "$T/bounce.out" &&
+		pass "bounce: PORT naming another host answered 500 Illegal PORT command" ||
+		fail "bounce: $(tail -3 "$T/bounce.out")"
+	stop_proxy "bounce"
+	stat_is "bounce" ".api_calls > 0 and .fast_transfers == 0 and .refused >= 1"
+	grep -q 'bounce attempt refused' "$T/proxy.err" && pass "bounce: logged as a bounce attempt" ||
+		fail "bounce: not in the log: $(grep -m3 S1 "$T/proxy.err")"
 fi
 
 kill "$FTPD4" "$FTPD6" 2>/dev/null; wait "$FTPD4" "$FTPD6" 2>/dev/null

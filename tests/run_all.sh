@@ -14,6 +14,7 @@ for bin in "$@"; do
   log=$(mktemp)
   if [ "${VALGRIND:-0}" = 1 ]; then
     valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
+      --suppressions=tests/valgrind_nft.supp --suppressions=tests/valgrind_bpf.supp \
       --errors-for-leak-kinds=definite,indirect,possible "$bin" >"$log" 2>&1
   else
     "$bin" >"$log" 2>&1

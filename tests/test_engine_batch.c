@@ -1,4 +1,5 @@
-/* test_engine_batch.c - gnat_process_batch against gnat_process one by one:
+/* test_engine_batch.c - gnat_process_batch against gnat_process one by one
+ * and against the full path alone (no_fast_path):
  * thousands of random packets (v4/v6, TCP/UDP/ICMP echo, both sides, FTP
  * control with PORT/227 lines, malformed ones, expiry between batches) must
  * give the same bytes, results, counters and mapping table either way. */
@@ -28,6 +29,7 @@ static const char *const tb_out6[] = {"2001:db8:ff::7", "2001:db8:ff::8"};
 static const uint16_t tb_cports[] = {1025, 1026, 40000, 40001};
 static const uint16_t tb_sports[] = {21, 80, 53};
 static const uint8_t tb_flags[] = {0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x10, 0x18};
+static bool tb_calm;
 
 /* An FTP control line for either direction: a PORT from the client (its
  * address and port as the client sees them) or a 227 from the server. */
@@ -67,7 +69,11 @@ static size_t tb_packet(struct tb_rng *r, enum gnat_side from, uint8_t *buf)
 	s.dst = reply ? (tb_rand(r, 8) ? pub : in) : out;
 	s.sport = reply ? sport : cport;
 	s.dport = reply ? cport : sport;
-	s.tcp_flags = tb_flags[tb_rand(r, sizeof(tb_flags))];
+	/* calm: mostly plain segments, so many sessions reach ESTABLISHED */
+	if (tb_calm && tb_rand(r, 8))
+		s.tcp_flags = tb_rand(r, 2) ? 0x10 : 0x18;
+	else
+		s.tcp_flags = tb_flags[tb_rand(r, sizeof(tb_flags))];
 	s.seq = 1000 + tb_rand(r, 4) * 100;
 	s.ack = 5000 + tb_rand(r, 4) * 100;
 	s.ip_id = (uint16_t)tb_rand(r, 65536);
@@ -136,6 +142,7 @@ static void tb_tables_eq(struct gnat *a, struct gnat *b)
 
 struct tb_stats {
 	unsigned pkts, forwarded, new_maps, edits, dropped, malformed;
+	uint64_t fast; /* packets the fast path took (one by one) */
 };
 
 static void tb_count(struct tb_stats *st, const struct gnat_result *res)
@@ -152,13 +159,24 @@ static void tb_count(struct tb_stats *st, const struct gnat_result *res)
 static void tb_run(const struct gnat_config *cfg, uint64_t seed, struct tb_stats *st)
 {
 	static uint8_t one[TB_MAX_BATCH][TB_CAP], many[TB_MAX_BATCH][TB_CAP];
-	struct gnat *ga = te_open(cfg), *gb = te_open(cfg);
+	struct gnat_config full = *cfg;
+	struct gnat *ga, *gb, *gc;
+	static uint8_t slow[TB_MAX_BATCH][TB_CAP];
+	struct gnat_result sres;
+	struct gnat_work wa, wb, wc;
+	size_t slen;
 	struct gnat_pkt pk[TB_MAX_BATCH];
 	struct gnat_result res[TB_MAX_BATCH];
 	size_t len[TB_MAX_BATCH];
 	struct tb_rng r = {seed};
 	uint64_t now = TE_S(1);
 
+	/* a third engine takes the full path for every packet: the fast path
+	 * of established flows must agree with it byte for byte */
+	full.no_fast_path = true;
+	ga = te_open(cfg);
+	gb = te_open(cfg);
+	gc = te_open(&full);
 	for (int round = 0; round < TB_ROUNDS; round++) {
 		enum gnat_side from = tb_rand(&r, 3) ? GNAT_SIDE_INSIDE : GNAT_SIDE_OUTSIDE;
 		size_t n = 1 + tb_rand(&r, TB_MAX_BATCH);
@@ -168,11 +186,19 @@ static void tb_run(const struct gnat_config *cfg, uint64_t seed, struct tb_stats
 		for (size_t i = 0; i < n; i++) {
 			len[i] = tb_packet(&r, from, one[i]);
 			memcpy(many[i], one[i], TB_CAP);
+			memcpy(slow[i], one[i], TB_CAP);
 			pk[i] = (struct gnat_pkt){.buf = many[i], .len = len[i], .cap = TB_CAP};
 		}
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			slen = len[i];
 			CU_ASSERT_FATAL(gnat_process(ga, one[i], &len[i], TB_CAP, from, now,
 						     &res[i]) == 0);
+			CU_ASSERT_FATAL(gnat_process(gc, slow[i], &slen, TB_CAP, from, now, &sres) ==
+					0);
+			CU_ASSERT_EQUAL_FATAL(slen, len[i]);
+			CU_ASSERT(memcmp(one[i], slow[i], len[i]) == 0);
+			tb_res_eq(&res[i], &sres);
+		}
 		CU_ASSERT_FATAL(gnat_process_batch(gb, pk, n, from, now) == 0);
 		for (size_t i = 0; i < n; i++) {
 			CU_ASSERT_EQUAL_FATAL(pk[i].len, len[i]);
@@ -180,12 +206,21 @@ static void tb_run(const struct gnat_config *cfg, uint64_t seed, struct tb_stats
 			tb_res_eq(&res[i], &pk[i].res);
 			tb_count(st, &res[i]);
 		}
-		if (round % 50 == 0)
+		if (round % 50 == 0) {
 			tb_tables_eq(ga, gb);
+			tb_tables_eq(ga, gc);
+		}
 	}
 	tb_tables_eq(ga, gb);
+	tb_tables_eq(ga, gc);
+	gnat_work_get(ga, &wa);
+	gnat_work_get(gb, &wb);
+	gnat_work_get(gc, &wc);
+	st->fast += wa.fast_pkts;
+	CU_ASSERT(wa.fast_pkts == wb.fast_pkts && wc.fast_pkts == 0);
 	gnat_destroy(ga);
 	gnat_destroy(gb);
+	gnat_destroy(gc);
 }
 
 static void test_batch_matches_one_by_one(void)
@@ -201,10 +236,22 @@ static void test_batch_matches_one_by_one(void)
 	/* the mix really exercised every path compared above */
 	CU_ASSERT(st.pkts > 10000);
 	CU_ASSERT(st.forwarded > 1000);
+	CU_ASSERT(st.fast > 1000);
 	CU_ASSERT(st.new_maps > 100);
 	CU_ASSERT(st.edits > 10);
 	CU_ASSERT(st.dropped > 100);
 	CU_ASSERT(st.malformed > 10);
+	/* the same with mostly plain segments picked up mid-session:
+	 * established flows, where the fast path takes most packets */
+	memset(&st, 0, sizeof(st));
+	cfg.tcp_pickup = true;
+	tb_calm = true;
+	for (uint64_t seed = 1; seed <= 4; seed++)
+		tb_run(&cfg, seed * 0x2545f4914f6cdd1dULL, &st);
+	tb_calm = false;
+	printf("\n  calm traffic: %u packets, %llu by the fast path\n", st.pkts,
+	       (unsigned long long)st.fast);
+	CU_ASSERT(st.fast > st.pkts / 4);
 }
 
 /* A tiny table (refusals, reuse of freed slots) and mid-session pickup. */

@@ -205,7 +205,7 @@ static void test_live_modes_table(void)
 			CU_ASSERT_PTR_NOT_NULL(strstr((*m)->unavailable, "not available"));
 		}
 	}
-	CU_ASSERT_EQUAL(n, 5);
+	CU_ASSERT_EQUAL(n, 6); /* direct kernel-alg suse-proxy proxy fastpath fastpath-ebpf */
 	CU_ASSERT(n <= RPT_MAX_MODES);
 	CU_ASSERT_PTR_NULL(live_mode_find("nat"));
 }

@@ -321,6 +321,38 @@ static void test_session_redirect_expires_by_clock(void)
 	fx_close(&f);
 }
 
+/* A handle with thousands of redirects in many groups: cancelling one
+ * group removes exactly its members from the handle and the engine, and the
+ * handle's other ids stay its own. */
+static void test_cancel_group_at_scale(void)
+{
+	struct natapi_stats st;
+	struct gnat_counters c;
+	uint32_t ids[3000];
+	struct fx f;
+
+	fx_open(&f, 4096);
+	for (uint32_t i = 0; i < 3000; i++) {
+		struct natapi_session_redirect r = data_rdr((uint16_t)(20000 + i), 100 + i % 30);
+
+		r.one_shot = false;
+		CU_ASSERT_FATAL(natapi_redirect_session(f.api, &r, &ids[i]) == 0);
+	}
+	CU_ASSERT(natapi_cancel_group(f.api, 107) == 0);
+	natapi_stats_get(f.api, &st);
+	CU_ASSERT(st.redirects_active == 2900);
+	gnat_counters_get(f.g, &c);
+	CU_ASSERT(c.redirects_active == 2900);
+	for (uint32_t i = 7; i < 3000; i += 30)
+		CU_ASSERT(natapi_cancel(f.api, ids[i]) == -ENOENT);
+	CU_ASSERT(natapi_cancel(f.api, ids[8]) == 0);
+	CU_ASSERT(natapi_cancel_group(f.api, 107) == 0);
+	natapi_stats_get(f.api, &st);
+	CU_ASSERT(st.redirects_active == 2899);
+	fx_close(&f);
+	/* closing the handle removed the rest from the engine */
+}
+
 static void test_cancel_group(void)
 {
 	struct natapi_session_redirect a = data_rdr(50010, 3), b = data_rdr(50011, 3),
@@ -505,6 +537,7 @@ static void test_backend_without_operations(void)
 	static const struct natapi_backend bare = {.name = "bare", .close = unsup_close};
 	struct natapi_port_redirect r = ftp_rdr();
 	struct natapi_session_redirect s = data_rdr(50000, 0);
+	struct natapi_counters cnt;
 	struct natapi_stats st;
 	struct natapi *api;
 	struct net_tuple t, o;
@@ -523,9 +556,10 @@ static void test_backend_without_operations(void)
 	CU_ASSERT(natapi_unreserve(api, 1) == -ENOTSUP);
 	CU_ASSERT(natapi_acquire(api, 1, 1, &port) == -ENOTSUP);
 	CU_ASSERT(natapi_release(api, 1, 1, 1) == -ENOTSUP);
+	CU_ASSERT(natapi_redirect_counters(api, 1, &cnt) == -ENOTSUP);
 	natapi_stats_get(api, &st);
-	CU_ASSERT(st.calls == 9);
-	CU_ASSERT(st.errors == 9);
+	CU_ASSERT(st.calls == 10);
+	CU_ASSERT(st.errors == 10);
 	natapi_close(api);
 	/* no handle at all */
 	CU_ASSERT(natapi_cancel(NULL, 1) == -EBADF);
@@ -658,7 +692,8 @@ static void test_engine_backend_group(void)
 TU_MAIN("natapi", TU_CASE(test_port_redirect_and_lookup_original),
 	TU_CASE(test_port_redirect_filters), TU_CASE(test_session_redirect_one_shot),
 	TU_CASE(test_session_redirect_both_ends), TU_CASE(test_session_redirect_expires_by_clock),
-	TU_CASE(test_cancel_group), TU_CASE(test_reserve_acquire_release),
+	TU_CASE(test_cancel_group), TU_CASE(test_cancel_group_at_scale),
+	TU_CASE(test_reserve_acquire_release),
 	TU_CASE(test_reserved_ports_avoided_by_masquerade), TU_CASE(test_invalid_arguments),
 	TU_CASE(test_table_full), TU_CASE(test_backend_without_operations),
 	TU_CASE(test_strerror_names), TU_CASE(test_close_removes_everything),

@@ -1,5 +1,6 @@
 /* test_net_rewrite_ends.c - net_pkt_rewrite_ends (one checksum update for
- * both ends) against net_pkt_rewrite_src then _dst, byte for byte, on random
+ * both ends) and net_pkt_rewrite_ends_delta (the update precomputed) against
+ * net_pkt_rewrite_src then _dst, byte for byte, on random
  * TCP/UDP/ICMP packets of both families, including checksum fields forced to
  * the one's-complement edge values 0x0000 and 0xFFFF. */
 #include "../net/net_pkt.h"
@@ -33,9 +34,11 @@ static void test_ends_equal_sequential(void)
 	unsigned fast = 0, edge = 0;
 
 	for (int k = 0; k < 20000; k++) {
-		uint8_t a[TR_CAP], b[TR_CAP];
+		uint8_t a[TR_CAP], b[TR_CAP], c[TR_CAP];
 		struct tu_pkt_spec s;
-		struct net_pkt pa, pb;
+		struct net_pkt pa, pb, pc;
+		struct net_tuple to;
+		uint16_t dip, dl4;
 		struct net_addr ns, nd;
 		char src[64], dst[64], s2[64], d2[64];
 		bool v6 = tr_rand(2), do_src = tr_rand(4) != 0, do_dst = !do_src || tr_rand(2);
@@ -74,7 +77,9 @@ static void test_ends_equal_sequential(void)
 			edge++;
 		}
 		memcpy(b, a, sizeof(a));
+		memcpy(c, a, sizeof(a));
 		CU_ASSERT_FATAL(net_pkt_parse(a, (size_t)n, &pa, NULL) == 0);
+		CU_ASSERT_FATAL(net_pkt_parse(c, (size_t)n, &pc, NULL) == 0);
 		CU_ASSERT_FATAL(net_pkt_parse(b, (size_t)n, &pb, NULL) == 0);
 		CU_ASSERT_FATAL(net_addr_parse(s2, &ns) == 0);
 		CU_ASSERT_FATAL(net_addr_parse(d2, &nd) == 0);
@@ -86,6 +91,23 @@ static void test_ends_equal_sequential(void)
 					       dport) == 0);
 		CU_ASSERT(memcmp(a, b, (size_t)n) == 0);
 		CU_ASSERT(net_tuple_eq(&pa.tuple, &pb.tuple));
+		/* the precomputed-delta rewrite (a NAT mapping's) gives the same
+		 * bytes for TCP and UDP */
+		if (s.proto == 6 || s.proto == 17) {
+			to = pc.tuple;
+			if (do_src) {
+				to.src = ns;
+				to.sport = sport;
+			}
+			if (do_dst) {
+				to.dst = nd;
+				to.dport = dport;
+			}
+			if (net_ends_delta(&pc.tuple, &to, &dip, &dl4))
+				CU_ASSERT(net_pkt_rewrite_ends_delta(&pc, &to, dip, dl4) == 0);
+			CU_ASSERT(memcmp(a, c, (size_t)n) == 0);
+			CU_ASSERT(net_tuple_eq(&pa.tuple, &pc.tuple));
+		}
 		/* an untouched valid packet stays valid */
 		if (!forced)
 			CU_ASSERT(net_pkt_checksums_ok(&pb));

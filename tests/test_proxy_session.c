@@ -3,6 +3,7 @@
  * v4/v6, REST, ABOR, policy, limits, timers, and everything given back. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../engine/gnat.h"
@@ -715,6 +716,66 @@ static void test_max_sessions(void)
 	tu_px_fini(&px);
 }
 
+/* Many sessions from many clients, ended and freed in a scrambled order:
+ * the live and per-client counts (kept as counters, not by walking the
+ * sessions) follow every step. */
+static void test_session_counts_at_scale(void)
+{
+	enum { CLIENTS = 20, PER = 3, N = CLIENTS * PER };
+	struct tu_px_sess *ps = calloc(N + 1, sizeof(*ps));
+	struct tu_px px;
+	char cli[32];
+	unsigned live = N;
+
+	CU_ASSERT_FATAL(ps != NULL);
+	tu_px_init(&px);
+	px.cfg.policy.max_per_client = PER;
+	CU_ASSERT_FATAL(tu_px_start(&px) == 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(cli, sizeof(cli), "192.0.2.%d", 20 + i % CLIENTS);
+		CU_ASSERT_FATAL(tu_px_accept(&px, &ps[i], cli, (uint16_t)(41000 + i), S) == 0);
+		CU_ASSERT(ps[i].counts[FTPP_ACT_CONNECT_SERVER] == 1);
+	}
+	CU_ASSERT(ftpp_active_sessions(px.f) == N);
+	/* every client is at its limit */
+	CU_ASSERT(tu_px_accept(&px, &ps[N], "192.0.2.25", 42000, S) == 0);
+	CU_ASSERT(ps[N].client_closed && ps[N].counts[FTPP_ACT_CONNECT_SERVER] == 0);
+	CU_ASSERT(ftpp_active_sessions(px.f) == N);
+	tu_px_close(&ps[N]);
+	/* end sessions in a scrambled order (7 is prime to 60), freeing every
+	 * other one at once and the rest later */
+	for (int k = 0; k < N; k++) {
+		int i = (k * 7) % N;
+
+		tu_px_event(&ps[i], FTPP_EV_CLIENT_CLOSED, 0, FTPP_DATA_CLIENT);
+		CU_ASSERT(ftpp_active_sessions(px.f) == --live);
+		if (k % 2)
+			tu_px_close(&ps[i]);
+	}
+	/* client .25 has room again: three more are admitted, a fourth not */
+	for (int j = 0; j < PER + 1; j++) {
+		struct tu_px_sess *x = &ps[N];
+
+		CU_ASSERT(tu_px_accept(&px, x, "192.0.2.25", (uint16_t)(43000 + j), S) == 0);
+		CU_ASSERT(x->counts[FTPP_ACT_CONNECT_SERVER] == (j < PER ? 1u : 0u));
+		if (j == PER)
+			CU_ASSERT(x->client_closed);
+		if (j < PER)
+			ps[N].s = NULL; /* freed by ftpp_destroy below */
+		else
+			tu_px_close(x);
+	}
+	CU_ASSERT(ftpp_active_sessions(px.f) == PER);
+	for (int k = 0; k < N; k++) {
+		int i = (k * 7) % N;
+
+		if (!(k % 2))
+			tu_px_close(&ps[i]);
+	}
+	tu_px_fini(&px);
+	free(ps);
+}
+
 /* ---- timers, AUTH, connect failure, teardown ------------------------------- */
 
 static void test_unused_redirect_expires(void)
@@ -1043,7 +1104,8 @@ TU_MAIN("proxy_session", TU_CASE(test_pasv_retr_fast), TU_CASE(test_port_retr_fa
 	TU_CASE(test_eprt_v4_kept_as_eprt), TU_CASE(test_epsv_retried_as_pasv), TU_CASE(test_rest_and_abor_fast),
 	TU_CASE(test_abor_proxy_path), TU_CASE(test_site_deny), TU_CASE(test_read_only_in_order),
 	TU_CASE(test_redirect_map), TU_CASE(test_bounce_refused), TU_CASE(test_slipstream_refused),
-	TU_CASE(test_max_sessions), TU_CASE(test_unused_redirect_expires),
+	TU_CASE(test_max_sessions), TU_CASE(test_session_counts_at_scale),
+	TU_CASE(test_unused_redirect_expires),
 	TU_CASE(test_idle_timeout), TU_CASE(test_auth_tls_refused),
 	TU_CASE(test_connect_failed_and_early_commands), TU_CASE(test_not_intercepted),
 	TU_CASE(test_size_threshold), TU_CASE(test_session_end_gives_back),

@@ -672,7 +672,8 @@ static void test_100mb_fast(void)
 	struct timespec t0, t1;
 	double wall;
 	/* Under valgrind (tests/run_all.sh sets VALGRIND=1) the same path runs
-	 * on 8 MB and the wall clock is not judged. */
+	 * on 8 MB. The wall clock is printed, never judged: speed is measured by
+	 * make bench (bench_sim), not by a timed test. */
 	bool vg = getenv("VALGRIND") != NULL;
 	uint64_t total = vg ? 8ULL << 20 : 100ULL << 20;
 
@@ -692,8 +693,6 @@ static void test_100mb_fast(void)
 	CU_ASSERT_EQUAL(a.rx_hash, expected_hash(total));
 	printf("\n    %llu MB: %.3f s wall, %llu events, %.1f ms virtual ",
 	       (unsigned long long)(total >> 20), wall, (unsigned long long)n.w.sched.events_run, (double)a.t_eof / 1e6);
-	if (!vg)
-		CU_ASSERT(wall < 8.0);
 	app_finish(&a);
 	net2_free(&n);
 }
