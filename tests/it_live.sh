@@ -157,6 +157,19 @@ else
 	echo "SKIP: the proxy driver's syscall counts against strace, --redirect: proxy modes not in this build"
 fi
 
+# --- 100 MB RETR and STOR, active and passive, on both of gatelab's paths ------
+if [ "$MODES" != direct,kernel-alg,suse-proxy ]; then
+	"$GL" live --modes proxy,fastpath --client curl --data EPSV,PORT --commands RETR,STOR \
+		--size 100M --json "$T/m100.json" -q 2>"$T/err"
+	rc=$?
+	[ $rc -eq 0 ] && pass "100 MB RETR+STOR, EPSV+PORT, proxy and fastpath: every sha256 verified" ||
+		fail "100 MB: exit $rc: $(tail -3 "$T/err")"
+	check "$T/m100.json" "100 MB: 4 transfers ok per mode" \
+		'.modes.proxy.transfers_ok == 4 and .modes.fastpath.transfers_ok == 4'
+	check "$T/m100.json" "100 MB: the fast path copies no data byte, the proxy path every one twice" \
+		'.modes.fastpath.bytes_copied == 0 and .modes.proxy.bytes_copied >= 800000000'
+fi
+
 # --- the kernel's NAT captured on both links, held to translate ------------
 "$GL" live --modes kernel-alg --data PASV,PORT --pcap "$T/pcap" --size 300000 -q 2>"$T/err"
 rc=$?
