@@ -15,7 +15,7 @@
 #include "natapi_nft.h"
 
 #define LP_MAX_DATA 4          /* data ids alive at once per session */
-#define LP_COPY_BUF 65536      /* one read (or splice) of a data socket */
+#define LP_COPY_BUF 1048576    /* one read (or splice) of a data socket: what a busy socket queues */
 #define LP_CTL_BUF 4096        /* one read of a control socket */
 #define LP_MAX_PEND_EV 8
 
