@@ -11,6 +11,7 @@ PKGS=(
   iproute2 nftables vsftpd lftp curl ftp-proxy ethtool strace tcpdump
   libbpf-dev bpftool linux-libc-dev
   nodejs node-ajv
+  xxd bc
   chromium
 )
 
