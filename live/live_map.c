@@ -114,3 +114,11 @@ void live_map_free(struct live_map *m)
 	m->vals = NULL;
 	m->cap = m->n = m->used = 0;
 }
+
+void live_map_free_with(struct live_map *m, void (*free_val)(void *val))
+{
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i] && m->keys[i] != LIVE_MAP_TOMB)
+			free_val(m->vals[i]);
+	live_map_free(m);
+}

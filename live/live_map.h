@@ -22,5 +22,8 @@ void *live_map_get(const struct live_map *m, uint32_t key);
 /* Returns the removed value or NULL. */
 void *live_map_del(struct live_map *m, uint32_t key);
 void live_map_free(struct live_map *m);
+/* Calls free_val on every value still in the map (the map owns them), then
+ * live_map_free. */
+void live_map_free_with(struct live_map *m, void (*free_val)(void *val));
 
 #endif

@@ -201,12 +201,6 @@ int eb_flow_due(struct natapi_ebpf *b, struct eb_flow *f, uint64_t now)
 /* At close: the maps go with the program; only the records are freed. */
 void eb_flows_free(struct natapi_ebpf *b)
 {
-	for (size_t i = 0; i < b->flows.cap; i++) {
-		uint32_t k = b->flows.keys[i];
-
-		if (k && k != LIVE_MAP_TOMB)
-			free(b->flows.vals[i]);
-	}
-	live_map_free(&b->flows);
+	live_map_free_with(&b->flows, free);
 }
 #endif

@@ -320,19 +320,7 @@ int eb_pend_expire(struct natapi_ebpf *b, struct eb_rdr *r)
 
 void eb_rdrs_free(struct natapi_ebpf *b)
 {
-	for (size_t i = 0; i < b->rdrs.cap; i++) {
-		uint32_t k = b->rdrs.keys[i];
-
-		if (k && k != LIVE_MAP_TOMB)
-			free(b->rdrs.vals[i]);
-	}
-	for (size_t i = 0; i < b->grps.cap; i++) {
-		uint32_t k = b->grps.keys[i];
-
-		if (k && k != LIVE_MAP_TOMB)
-			free(b->grps.vals[i]);
-	}
-	live_map_free(&b->rdrs);
-	live_map_free(&b->grps);
+	live_map_free_with(&b->rdrs, free);
+	live_map_free_with(&b->grps, free);
 }
 #endif

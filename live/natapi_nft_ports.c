@@ -141,13 +141,12 @@ int nft_release(void *state, uint32_t res_id, uint16_t first, uint32_t n)
 	return 0;
 }
 
+static void nft_res_free_val(void *r)
+{
+	nft_res_free(r);
+}
+
 void nft_ports_free(struct natapi_nft *b)
 {
-	for (size_t i = 0; i < b->ress.cap; i++) {
-		uint32_t k = b->ress.keys[i];
-
-		if (k && k != LIVE_MAP_TOMB)
-			nft_res_free(b->ress.vals[i]);
-	}
-	live_map_free(&b->ress);
+	live_map_free_with(&b->ress, nft_res_free_val);
 }

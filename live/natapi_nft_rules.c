@@ -425,20 +425,8 @@ int natapi_nft_expire(void *state, uint64_t now_ns, uint64_t *next_ns)
 
 void nft_rules_free(struct natapi_nft *b)
 {
-	for (size_t i = 0; i < b->rdrs.cap; i++) {
-		uint32_t k = b->rdrs.keys[i];
-
-		if (k && k != LIVE_MAP_TOMB)
-			free(b->rdrs.vals[i]);
-	}
-	for (size_t i = 0; i < b->grps.cap; i++) {
-		uint32_t k = b->grps.keys[i];
-
-		if (k && k != LIVE_MAP_TOMB)
-			free(b->grps.vals[i]);
-	}
-	live_map_free(&b->rdrs);
-	live_map_free(&b->grps);
+	live_map_free_with(&b->rdrs, free);
+	live_map_free_with(&b->grps, free);
 	free(b->heap);
 	b->heap = NULL;
 	b->n_heap = b->cap_heap = 0;
